@@ -1,0 +1,1 @@
+"""The Qt application: main window, application state, engine worker. Wires engine to widgets."""

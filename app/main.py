@@ -1,0 +1,19 @@
+"""Start the Qt application and show the main window (torch is not imported here)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setApplicationName("CabinLens")
+    app.setOrganizationName("CabinLens")
+    window = MainWindow()
+    window.show()
+    return app.exec()

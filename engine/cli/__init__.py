@@ -1,0 +1,1 @@
+"""The ``cabinlens`` command line (headless subcommands)."""

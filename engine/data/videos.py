@@ -1,0 +1,79 @@
+"""Where the video of an annotation lives.
+
+Drive&Act: ``file_id`` ``vp<N>/<run>.<sensor>`` is ``<video_root>/<view>/vp<N>/<run>.<sensor>.mp4``.
+Users also keep one view's videos directly under the root, or all videos in one flat folder, and
+some have ``.avi``; all are tried in that order. Missing videos are reported all at once, since
+finding them one run at a time wastes an evening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from engine.data.records import Segment
+from engine.errors import InputError
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov")
+
+#: Drive&Act camera views and the sensor suffix of their file ids.
+SENSOR_OF_VIEW = {
+    "inner_mirror": "ids_1",
+    "a_column_co_driver": "ids_2",
+    "ceiling": "ids_3",
+    "steering_wheel": "ids_4",
+    "a_column_driver": "ids_5",
+    "kinect_color": "kinect_color",
+    "kinect_ir": "kinect_ir",
+    "kinect_depth": "kinect_depth",
+}
+
+
+class MissingVideosError(InputError):
+    """Some annotated videos are not where they should be; lists every one of them."""
+
+    def __init__(self, video_root: Path, missing: dict[str, list[Path]]) -> None:
+        self.missing = missing
+        shown = "\n".join(
+            f"  {fid}  (looked for {paths[0]})" for fid, paths in list(missing.items())[:20]
+        )
+        more = f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else ""
+        super().__init__(video_root, f"{len(missing)} video(s) not found:\n{shown}{more}")
+
+
+def video_candidates(file_id: str, video_root: Path, view: str | None) -> list[Path]:
+    """Every path the video of ``file_id`` may have, most specific first."""
+    rel = PurePosixPath(file_id)
+    if rel.suffix.lower() in VIDEO_EXTENSIONS:  # a generic CSV names the file itself
+        p = Path(file_id)
+        return [p] if p.is_absolute() else [video_root / p]
+    bases = []
+    if view:
+        bases.append(video_root / view / rel)
+    bases += [video_root / rel, video_root / rel.name]
+    return [b.with_name(b.name + ext) for b in bases for ext in VIDEO_EXTENSIONS]
+
+
+def resolve_video(file_id: str, video_root: str | Path, view: str | None = None) -> Path | None:
+    for candidate in video_candidates(file_id, Path(video_root), view):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_videos(
+    segments: Iterable[Segment], video_root: str | Path, view: str | None = None, *, strict: bool = True
+) -> dict[str, Path]:
+    """Map each distinct file_id to its video. With ``strict``, raise once listing all missing."""
+    video_root = Path(video_root)
+    found: dict[str, Path] = {}
+    missing: dict[str, list[Path]] = {}
+    for file_id in sorted({s.file_id for s in segments}):
+        path = resolve_video(file_id, video_root, view)
+        if path is None:
+            missing[file_id] = video_candidates(file_id, video_root, view)
+        else:
+            found[file_id] = path
+    if missing and strict:
+        raise MissingVideosError(video_root, missing)
+    return found

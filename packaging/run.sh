@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Set CabinLens up from nothing and run one job.
+#   packaging/run.sh demo [ARGS...]   the main job (see README)
+#   packaging/run.sh test [ARGS...]   the whole test suite (ARGS go to pytest)
+#   packaging/run.sh setup            only set up
+# Set-up is idempotent: system libraries Qt and video need (installed with apt-get when this runs
+# as root, otherwise the exact command is printed), a virtual environment in .venv, and the pinned
+# packages of pyproject.toml. A re-run skips whatever is already in place.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+job=${1:-demo}
+[ $# -gt 0 ] && shift
+
+say() { printf 'cabinlens setup: %s\n' "$*" >&2; }
+
+# --- system libraries (shared object -> Debian package) -------------------------------------
+need_libs=(
+  "libEGL.so.1:libegl1" "libGL.so.1:libgl1" "libxkbcommon.so.0:libxkbcommon0"
+  "libxkbcommon-x11.so.0:libxkbcommon-x11-0" "libxcb-cursor.so.0:libxcb-cursor0"
+  "libfontconfig.so.1:libfontconfig1" "libdbus-1.so.3:libdbus-1-3"
+  "libglib-2.0.so.0:libglib2.0-0"
+)
+missing=()
+for entry in "${need_libs[@]}"; do
+  lib=${entry%%:*}; pkg=${entry##*:}
+  if ! ldconfig -p 2>/dev/null | grep -q "$lib"; then missing+=("$pkg"); fi
+done
+py=""
+for cand in python3.13 python3.12 python3.11 python3; do
+  if command -v "$cand" >/dev/null 2>&1 &&
+     "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    py=$(command -v "$cand"); break
+  fi
+done
+if [ -z "$py" ]; then missing+=("python3"); fi
+if [ -n "$py" ] && [ ! -x .venv/bin/python ] && ! "$py" -c 'import ensurepip' 2>/dev/null; then
+  missing+=("python3-venv")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # Newer Debian renamed some runtime packages (t64); take whichever name the archive has.
+    pkgs=()
+    export DEBIAN_FRONTEND=noninteractive
+    say "installing system packages: ${missing[*]}"
+    apt-get update -qq
+    for p in "${missing[@]}"; do
+      if apt-cache show "${p}t64" >/dev/null 2>&1; then pkgs+=("${p}t64"); else pkgs+=("$p"); fi
+    done
+    apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  else
+    say "missing system packages: ${missing[*]}"
+    say "run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  if [ -z "$py" ]; then py=$(command -v python3); fi
+fi
+
+# --- virtual environment with the pinned packages -------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $py"
+  "$py" -m venv .venv
+fi
+stamp=.venv/.cabinlens-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing pinned packages (first run takes a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "$want" > "$stamp"
+fi
+
+case "$job" in
+  setup) say "ready: .venv/bin/cabinlens" ;;
+  demo)  exec .venv/bin/cabinlens demo "$@" ;;
+  test)  export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+         exec .venv/bin/python -m pytest "$@" ;;
+  *)     say "unknown job '$job' (use demo, test or setup)"; exit 2 ;;
+esac

@@ -1,0 +1,56 @@
+"""Shared fixtures: real Drive&Act files when present, generated videos, no dangling threads."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import media  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DRIVEACT = REPO.parent / "shared" / "driveact"
+
+
+@pytest.fixture(scope="session")
+def real_driveact() -> Path:
+    if not (SHARED_DRIVEACT / "a_column_co_driver").is_dir():
+        pytest.skip("real Drive&Act annotation files (../shared/driveact) are not present")
+    return SHARED_DRIVEACT
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def long_gop_video(media_dir) -> Path:
+    """240 frames, GOP 120, 3 B-frames, moov at the end."""
+    return media.write_h264(media_dir / "long_gop.mp4")
+
+
+@pytest.fixture(scope="session")
+def long_gop_reference(long_gop_video) -> list:
+    return media.sequential_frames(long_gop_video)
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads():
+    """Fail a test that leaves Python threads running (workers must be joined)."""
+    before = set(threading.enumerate())
+    yield
+    leftover = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.daemon
+    ]
+    for t in leftover:
+        t.join(timeout=5)
+    still = [t.name for t in leftover if t.is_alive()]
+    assert not still, f"threads left running: {still}"
