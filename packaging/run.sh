@@ -73,7 +73,11 @@ fi
 
 case "$job" in
   setup) say "ready: .venv/bin/cabinlens" ;;
-  demo)  exec .venv/bin/cabinlens demo "$@" ;;
+  demo)  # Until the synthetic demo lands: summarise real Drive&Act files when they sit beside
+         # the checkout, else the annotation-only sample shipped in resources/.
+         data=resources/sample_driveact
+         [ -d ../shared/driveact ] && data=../shared/driveact
+         exec .venv/bin/cabinlens data summary "${@:-$data}" ;;
   test)  export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
          exec .venv/bin/python -m pytest "$@" ;;
   *)     say "unknown job '$job' (use demo, test or setup)"; exit 2 ;;

@@ -8,8 +8,9 @@ cannot skip work, and OpenCV exposes neither timestamps nor the bitstream. With 
   frame ``i`` is exactly the i-th frame of sequential decoding, whatever the container claims;
 - seeks to the keyframe before the target and feeds the decoder only what the target needs:
   non-reference pictures far from the target are never decoded (about half of the packets);
-- converts to numpy only the frames near the target and keeps them in a byte-bounded cache, so
-  stepping one frame back or forward (the scrubbing case) is a cache hit or a single decode;
+- keeps the decoded (YUV) pictures near the target in a byte-bounded cache and converts a
+  picture to numpy only when it is asked for, so stepping one frame back or forward (the
+  scrubbing case) is a cache hit plus one conversion, and a jump pays for one conversion;
 - keeps its decoder parked after the target, so reading forward continues instead of seeking.
 
 All decoder state is guarded by one lock; sequential iteration opens its own decoder, so a long
@@ -96,8 +97,8 @@ def _fps(stream: av.video.stream.VideoStream) -> float:
 class VideoReader:
     """Random access and sequential reading of one video, frames numbered from 0.
 
-    ``pixel_format`` is ``rgb24`` (H×W×3), ``bgr24`` (H×W×3) or ``gray`` (H×W); returned arrays
-    are read-only (they may be shared with the cache).
+    ``pixel_format`` is ``rgb24`` (H×W×3), ``bgr24`` (H×W×3) or ``gray`` (H×W); every call
+    returns a new array, so callers may modify it.
     """
 
     def __init__(
@@ -154,18 +155,13 @@ class VideoReader:
     def frame(self, index: int) -> np.ndarray:
         """The pixels of frame ``index``, identical to what sequential decoding yields."""
         index = self._check(index)
-        cached = self.cache.get(index)
-        if cached is not None:
-            with self._lock:
-                self._last_request = index
-            return cached
         with self._lock:
             self._ensure_open()
-            cached = self.cache.get(index)  # another thread may have decoded it meanwhile
-            if cached is None:
-                cached = self._decode_to(index, wanted={index})
+            picture = self.cache.get(index)  # another thread may have decoded it meanwhile
+            if picture is None:
+                picture = self._decode_to(index, wanted={index})
             self._last_request = index
-            return cached
+        return picture.to_ndarray(format=self.pixel_format)
 
     __getitem__ = frame
 
@@ -175,7 +171,7 @@ class VideoReader:
         The distinct frames are decoded in one forward pass per GOP, skipping what none needs.
         """
         idx = [self._check(int(i)) for i in np.asarray(indices).ravel()]
-        got: dict[int, np.ndarray] = {}
+        got: dict[int, av.VideoFrame] = {}
         with self._lock:
             self._ensure_open()
             todo = sorted(set(idx))
@@ -187,7 +183,8 @@ class VideoReader:
                 if cached is None:
                     cached = self._decode_to(i, wanted=wanted, sink=got)
                 got[i] = cached
-        return np.stack([got[i] for i in idx])
+        arrays = {i: picture.to_ndarray(format=self.pixel_format) for i, picture in got.items()}
+        return np.stack([arrays[i] for i in idx])
 
     def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(index, frame)`` for frames ``[start, stop)`` at full decoder speed.
@@ -273,7 +270,7 @@ class VideoReader:
         except av.FFmpegError as exc:
             raise VideoError(self.path, f"frame {expected} could not be decoded ({exc}); the file may be damaged") from None
 
-    def _decode_to(self, target: int, wanted: set[int], sink: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    def _decode_to(self, target: int, wanted: set[int], sink: dict[int, av.VideoFrame] | None = None) -> av.VideoFrame:
         """Decode forward until ``target`` is emitted; cache it and frames near it.
 
         Frames in ``wanted`` are never skipped and, with ``sink``, collected there even when the
@@ -289,9 +286,8 @@ class VideoReader:
         else:
             back = BACK_WINDOW
         keep_from = max(key, target - back)
-        fmt = self.pixel_format
         disposable = self.index.disposable
-        result: np.ndarray | None = None
+        result: av.VideoFrame | None = None
         expected = parked + 1
         assert self._packets is not None
         while result is None:
@@ -325,12 +321,11 @@ class VideoReader:
                 if i < key:
                     continue  # leading pictures of an open GOP: their references were skipped
                 if keep_from <= i <= target + AHEAD_WINDOW or i in wanted:
-                    array = frame.to_ndarray(format=fmt)
-                    self.cache.put(i, array)
+                    self.cache.put(i, frame)
                     if sink is not None and i in wanted:
-                        sink[i] = array
+                        sink[i] = frame
                     if i == target:
-                        result = array
+                        result = frame
             if result is None and self._parked_at is not None and self._parked_at > target:
                 self._parked_at = None
                 self._packets = None
