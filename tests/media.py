@@ -47,25 +47,24 @@ def write_h264(
             "g": str(gop), "keyint_min": str(gop), "bf": str(bframes), "sc_threshold": "0",
             "preset": "veryfast", "crf": "26",
         }
-        for gray in synthetic_frames(n, width, height, seed):
-            frame = av.VideoFrame.from_ndarray(np.repeat(gray[..., None], 3, axis=2), format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        _encode_all(out, stream, synthetic_frames(n, width, height, seed))
     return path
+
+
+def _encode_all(out, stream, grays) -> None:
+    for gray in grays:
+        frame = av.VideoFrame.from_ndarray(np.repeat(gray[..., None], 3, axis=2), format="rgb24")
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
 
 
 def write_mjpeg_avi(path: Path, n: int = 40, width: int = 96, height: int = 64) -> Path:
     with av.open(str(path), "w") as out:
         stream = out.add_stream("mjpeg", rate=25)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
-        for gray in synthetic_frames(n, width, height):
-            frame = av.VideoFrame.from_ndarray(np.repeat(gray[..., None], 3, axis=2), format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        _encode_all(out, stream, synthetic_frames(n, width, height))
     return path
 
 
