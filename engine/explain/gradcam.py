@@ -1,0 +1,169 @@
+"""3D Grad-CAM (paper Eq. 1-2) that costs little more than inference.
+
+Eq. 1: ``w_k^c = mean_{t,i,j} dy_c / dA_k^{t,i,j}`` with ``y_c`` the pre-softmax score;
+Eq. 2: ``V_c = ReLU(sum_k w_k^c A_k)`` at the layer's resolution T' x H' x W'. The per-time-slice
+variant (``mode="time"``) averages the gradient over (i, j) only, one weight per time step.
+
+Why it is fast: the forward pass runs under ``no_grad`` until the CAM layer; a forward hook
+detaches the layer's output, marks it as requiring grad and switches grad mode on, so only the
+part of the network after the layer records a graph. ``torch.autograd.grad`` then asks for the
+gradient with respect to that activation alone: no parameter gradients, no full backward, and
+everything stays on the model's device. All target classes come from the same forward pass.
+The model's mode and its parameters' ``requires_grad`` are never touched, and the hook is
+removed in ``finally`` even when the forward raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from engine.errors import CabinLensError
+
+Mode = Literal["clip", "time"]
+
+
+class LayerShapeError(CabinLensError):
+    """The CAM layer's output cannot be read as (batch, channels, time, height, width)."""
+
+
+@dataclass
+class CamResult:
+    """Maps for each clip and target, at the layer's resolution, with the logits of the same pass.
+
+    ``maps``: (B, K, T', H', W') non-negative; ``targets``: (B, K) class indices; ``logits``:
+    (B, num_classes) pre-softmax scores; ``mode`` says which weighting was used.
+    """
+
+    maps: torch.Tensor
+    targets: torch.Tensor
+    logits: torch.Tensor
+    mode: Mode
+    layer: str
+
+    def map_for(self, clip: int, class_index: int) -> torch.Tensor:
+        """The map of ``class_index`` for one clip (already computed: no new forward pass)."""
+        hits = (self.targets[clip] == class_index).nonzero()
+        if hits.numel() == 0:
+            raise KeyError(f"class {class_index} was not a target of clip {clip}; targets: {self.targets[clip].tolist()}")
+        return self.maps[clip, int(hits[0])]
+
+
+def to_bcthw(output: torch.Tensor, batch: int, layer: str, layout: str = "auto", thw: Sequence[int] | None = None) -> torch.Tensor:
+    """Read a layer's output as (B, C, T, H, W).
+
+    Layouts: ``BCTHW`` (3D CNNs), ``BTHWC`` (Swin, channels last), ``folded`` ((B*T, C, H, W),
+    P3D's 2D layer4), ``tokens`` ((B, 1+T*H*W, C) with a class token, MViT; needs ``thw``).
+    ``auto`` takes 5-D as BCTHW, 4-D as folded, 3-D as tokens.
+    """
+    shape = tuple(output.shape)
+    if layout == "auto":
+        layout = {5: "BCTHW", 4: "folded", 3: "tokens"}.get(output.dim(), "unknown")
+    if layout == "BCTHW" and output.dim() == 5:
+        return output
+    if layout == "BTHWC" and output.dim() == 5:
+        return output.permute(0, 4, 1, 2, 3)
+    if layout == "folded" and output.dim() == 4 and shape[0] % batch == 0:
+        t = shape[0] // batch
+        return output.reshape(batch, t, *shape[1:]).transpose(1, 2)
+    if layout == "tokens" and output.dim() == 3 and thw is not None:
+        t, h, w = thw
+        tokens = output[:, 1:, :] if shape[1] == t * h * w + 1 else output
+        if tokens.shape[1] == t * h * w:
+            return tokens.reshape(shape[0], t, h, w, shape[2]).permute(0, 4, 1, 2, 3)
+    raise LayerShapeError(
+        f"layer {layer!r} outputs shape {shape} (layout {layout}), which cannot be read as "
+        "(batch, channels, time, height, width); choose another layer with --layer"
+    )
+
+
+def cam_from(activation: torch.Tensor, gradient: torch.Tensor, mode: Mode) -> torch.Tensor:
+    """Eq. 1-2 for (B, C, T, H, W) activation and gradient -> (B, T, H, W)."""
+    if mode == "clip":
+        weights = gradient.mean(dim=(2, 3, 4), keepdim=True)  # (B, C, 1, 1, 1)
+    elif mode == "time":
+        weights = gradient.mean(dim=(3, 4), keepdim=True)  # (B, C, T, 1, 1)
+    else:
+        raise ValueError(f"unknown Grad-CAM mode {mode!r} (use 'clip' or 'time')")
+    return torch.relu((weights * activation).sum(dim=1))
+
+
+class GradCam:
+    """Grad-CAM of one model at one layer; call it on input batches."""
+
+    def __init__(self, model: nn.Module, layer: str, *, layout: str = "auto") -> None:
+        modules = dict(model.named_modules())
+        if layer not in modules:
+            sample = ", ".join(n for n in list(modules)[1:12])
+            raise CabinLensError(f"the model has no layer {layer!r}; some layers: {sample} ...")
+        self.model, self.layer, self.layout = model, layer, layout
+        self.module = modules[layer]
+
+    def __call__(
+        self,
+        x: torch.Tensor,
+        targets: Sequence[Sequence[int]] | torch.Tensor | None = None,
+        *,
+        top: int = 1,
+        mode: Mode = "clip",
+    ) -> CamResult:
+        """Maps for ``targets`` (per clip, K classes each) or, if None, the ``top`` predicted classes."""
+        captured: dict[str, torch.Tensor] = {}
+        batch = x.shape[0]
+
+        def hook(_module, _inputs, output):
+            first = output[0] if isinstance(output, tuple) else output
+            leaf = first.detach().requires_grad_(True)
+            captured["activation"] = leaf
+            if isinstance(output, tuple) and len(output) > 1 and isinstance(output[1], (list, tuple)):
+                captured["thw"] = tuple(int(v) for v in output[1])
+            torch.set_grad_enabled(True)  # record a graph from here on only (restored below)
+            passed = leaf.clone()  # in-place ops after the layer (ReLU(inplace)) must not hit the leaf
+            return (passed, *output[1:]) if isinstance(output, tuple) else passed
+
+        handle = self.module.register_forward_hook(hook)
+        try:
+            with torch.no_grad():
+                logits = self.model(x)
+                if "activation" not in captured:
+                    raise CabinLensError(f"layer {self.layer!r} was not used by the model's forward pass")
+                if not logits.requires_grad:
+                    raise CabinLensError(f"the output does not depend on layer {self.layer!r}")
+                with torch.enable_grad():
+                    target_idx = self._targets(logits, targets, top)
+                    grads = self._gradients(logits, captured["activation"], target_idx)
+        finally:
+            handle.remove()
+        activation = captured["activation"].detach()
+        thw = captured.get("thw")
+        a = to_bcthw(activation, batch, self.layer, self.layout, thw)
+        maps = torch.stack([cam_from(a, to_bcthw(g, batch, self.layer, self.layout, thw), mode) for g in grads], dim=1)
+        return CamResult(maps, target_idx, logits.detach(), mode, self.layer)
+
+    @staticmethod
+    def _targets(logits: torch.Tensor, targets, top: int) -> torch.Tensor:
+        if targets is None:
+            return logits.detach().topk(min(top, logits.shape[1]), dim=1).indices
+        t = torch.as_tensor(targets, device=logits.device, dtype=torch.long)
+        if t.dim() == 1:
+            t = t[:, None]
+        if t.shape[0] != logits.shape[0]:
+            raise ValueError(f"{t.shape[0]} target rows for a batch of {logits.shape[0]} clips")
+        if t.min() < 0 or t.max() >= logits.shape[1]:
+            raise ValueError(f"target classes must be in 0..{logits.shape[1] - 1}")
+        return t
+
+    @staticmethod
+    def _gradients(logits: torch.Tensor, activation: torch.Tensor, targets: torch.Tensor) -> list[torch.Tensor]:
+        """dy/dA for each target column; clips are independent, so one sum per column suffices."""
+        grads = []
+        k = targets.shape[1]
+        for j in range(k):
+            score = logits.gather(1, targets[:, j : j + 1]).sum()
+            (g,) = torch.autograd.grad(score, activation, retain_graph=j < k - 1)
+            grads.append(g)
+        return grads
