@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from engine.cli.groups import add_group
 from engine.data.layout import discover
 from engine.data.summary import format_summary, summarize
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("data", help="annotation sets: summary")
-    cmds = group.add_subparsers(dest="command", metavar="COMMAND")
-    group.set_defaults(func=lambda _a: group.print_help() or 2)
+    cmds = add_group(sub, "data", "annotation sets: summary")
     summary = cmds.add_parser("summary", help="rows, classes, participants per subset; common/rare split")
     summary.add_argument("path", help="dataset root, any folder above the CSVs, or one CSV file")
     summary.add_argument("--view", help="camera view (default: the first one found)")

@@ -6,14 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
+from engine.cli.groups import add_group
 from engine.models.checkpoints import CheckpointError, load_model, read_checkpoint, recognise, unwrap
 from engine.models.registry import ARCHITECTURES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("models", help="architectures and checkpoints: list, inspect")
-    cmds = group.add_subparsers(dest="command", metavar="COMMAND")
-    group.set_defaults(func=lambda _a: group.print_help() or 2)
+    cmds = add_group(sub, "models", "architectures and checkpoints: list, inspect")
     listing = cmds.add_parser("list", help="architectures CabinLens builds, with their input specs")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)

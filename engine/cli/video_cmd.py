@@ -6,15 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
+from engine.cli.groups import add_group
 from engine.errors import InputError
 from engine.io import atomic_path
 from engine.video.reader import VideoReader, probe
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("video", help="videos: probe, frame")
-    cmds = group.add_subparsers(dest="command", metavar="COMMAND")
-    group.set_defaults(func=lambda _a: group.print_help() or 2)
+    cmds = add_group(sub, "video", "videos: probe, frame")
     p = cmds.add_parser("probe", help="codec, size, fps, frames that decode, keyframes")
     p.add_argument("file")
     p.add_argument("--verify", action="store_true", help="decode every frame to count what really decodes")
