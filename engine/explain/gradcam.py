@@ -103,6 +103,17 @@ class GradCam:
         self.model, self.layer, self.layout = model, layer, layout
         self.module = modules[layer]
 
+    @classmethod
+    def for_spec(cls, model: nn.Module, spec, layer: str | None = None) -> GradCam:
+        """Grad-CAM at ``layer`` (default: the spec's CAM layer) with the layout the spec declares.
+
+        Token (MViT) and channels-last (Swin) layouts hold for every block of those models; a
+        folded 2D layer (P3D layer4) is specific to that layer, so other layers are auto-detected.
+        """
+        layer = layer or spec.cam_layer
+        same_kind = layer == spec.cam_layer or spec.cam_layout in ("tokens", "BTHWC")
+        return cls(model, layer, layout=spec.cam_layout if same_kind else "auto")
+
     def __call__(
         self,
         x: torch.Tensor,

@@ -55,8 +55,9 @@ def _tv(builder_name: str) -> Callable[..., nn.Module]:
     return build
 
 
-def _spec(arch: str, family: str, input_spec: InputSpec, cam: str, feature: str, **options) -> ModelSpec:
-    return ModelSpec(arch=arch, family=family, input=input_spec, cam_layer=cam, feature_layer=feature, options=options)
+def _spec(arch: str, family: str, input_spec: InputSpec, cam: str, feature: str, layout: str = "auto", **options) -> ModelSpec:
+    return ModelSpec(arch=arch, family=family, input=input_spec, cam_layer=cam, feature_layer=feature,
+                     cam_layout=layout, options=options)
 
 
 _I3D_INPUT = InputSpec(frames=32, size=(224, 224), value_range=(-1.0, 1.0))
@@ -84,19 +85,19 @@ _add(Architecture("c3d_small", "c3d", "C3D at an eighth of the channels, 256-wid
                         "conv5b", "fc8", width=0.125, fc_width=256)))
 for _name, _layers in DEPTHS.items():
     _add(Architecture(_name, "p3d", f"Pseudo-3D ResNet, blocks {list(_layers)}, 16x160x160, ImageNet mean/std",
-                      lambda n, **o: P3D(n, **o), _spec(_name, "p3d", _P3D_INPUT, "layer4", "fc", layers=_layers)))
+                      lambda n, **o: P3D(n, **o), _spec(_name, "p3d", _P3D_INPUT, "layer4", "fc", "folded", layers=_layers)))
 _add(Architecture("p3d_small", "p3d", "P3D with one block per stage at a quarter of the channels (demo)",
                   lambda n, **o: P3D(n, **o),
-                  _spec("p3d_small", "p3d", _P3D_INPUT.with_(size=(112, 112)), "layer4", "fc", layers=(1, 1, 1, 1), width=0.25)))
+                  _spec("p3d_small", "p3d", _P3D_INPUT.with_(size=(112, 112)), "layer4", "fc", "folded", layers=(1, 1, 1, 1), width=0.25)))
 for _name, _what in (("r3d_18", "ResNet3D-18"), ("mc3_18", "Mixed-convolution ResNet-18"), ("r2plus1d_18", "R(2+1)D-18")):
     _add(Architecture(_name, "torchvision", f"torchvision {_what}, 16x112x112, Kinetics mean/std",
                       _tv(_name), _spec(_name, "torchvision", _TV_RESNET_INPUT, "layer4", "fc")))
 _add(Architecture("s3d", "torchvision", "torchvision S3D, 16x224x224", _tv("s3d"),
                   _spec("s3d", "torchvision", InputSpec(frames=16, size=(224, 224), **KINETICS), "features", "classifier")))
 _add(Architecture("mvit_v2_s", "torchvision", "torchvision MViT-v2-S, exactly 16x224x224 (tokens)", _tv("mvit_v2_s"),
-                  _spec("mvit_v2_s", "torchvision", InputSpec(frames=16, size=(224, 224), **KINETICS), "blocks.15", "head")))
+                  _spec("mvit_v2_s", "torchvision", InputSpec(frames=16, size=(224, 224), **KINETICS), "blocks.15", "head", "tokens")))
 _add(Architecture("swin3d_t", "torchvision", "torchvision Swin3D-T, 16x224x224 (channels-last features)", _tv("swin3d_t"),
-                  _spec("swin3d_t", "torchvision", InputSpec(frames=16, size=(224, 224), **KINETICS), "features", "head")))
+                  _spec("swin3d_t", "torchvision", InputSpec(frames=16, size=(224, 224), **KINETICS), "features", "head", "BTHWC")))
 
 
 def get_architecture(name: str) -> Architecture:

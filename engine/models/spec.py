@@ -58,6 +58,29 @@ class InputSpec:
         return (x - mean) / std
 
 
+def _resized(fh: int, fw: int, spec: InputSpec) -> tuple[int, int, int, int]:
+    """(resized height, width, crop top, crop left) of a fh x fw frame under ``spec``."""
+    h, w = spec.size
+    if spec.resize == "stretch":
+        return h, w, 0, 0
+    scale = max(h / fh, w / fw)
+    rh, rw = max(h, round(fh * scale)), max(w, round(fw * scale))
+    return rh, rw, (rh - h) // 2, (rw - w) // 2
+
+
+def input_region(frame_size: tuple[int, int], spec: InputSpec) -> tuple[float, float, float, float]:
+    """The part of an original (height, width) frame the model sees: (top, left, height, width).
+
+    In original pixels, so a map at the input size can be laid over the original frame exactly
+    where it belongs (a centre crop cuts off the sides of a 5:4 frame, for instance).
+    """
+    fh, fw = frame_size
+    h, w = spec.size
+    rh, rw, top, left = _resized(fh, fw, spec)
+    sy, sx = fh / rh, fw / rw
+    return top * sy, left * sx, h * sy, w * sx
+
+
 def resize_frames(frames: np.ndarray, spec: InputSpec) -> np.ndarray:
     """(T, H, W, 3) or (T, H, W) uint8 frames -> (T, h, w, 3) uint8 at the spec's size."""
     import cv2
@@ -67,14 +90,8 @@ def resize_frames(frames: np.ndarray, spec: InputSpec) -> np.ndarray:
     h, w = spec.size
     out = np.empty((frames.shape[0], h, w, 3), dtype=np.uint8)
     for k, frame in enumerate(frames):
-        if spec.resize == "stretch":
-            out[k] = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-            continue
-        fh, fw = frame.shape[:2]
-        scale = max(h / fh, w / fw)
-        rh, rw = max(h, round(fh * scale)), max(w, round(fw * scale))
+        rh, rw, top, left = _resized(*frame.shape[:2], spec)
         resized = cv2.resize(frame, (rw, rh), interpolation=cv2.INTER_AREA)
-        top, left = (rh - h) // 2, (rw - w) // 2
         out[k] = resized[top : top + h, left : left + w]
     return out
 
@@ -95,6 +112,7 @@ class ModelSpec:
     input: InputSpec
     cam_layer: str  # module name whose output Grad-CAM uses
     feature_layer: str  # the classification head: its input (pooled over positions) is the embedding
+    cam_layout: str = "auto"  # how the CAM layer's output reads as a volume (see explain.gradcam.to_bcthw)
     classes: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)  # builder keyword arguments (width, blocks ...)
 

@@ -152,3 +152,34 @@ def test_no_memory_growth_over_repeated_calls():
     tracemalloc.stop()
     assert growth < 512 * 1024, growth
     assert not cam.module._forward_hooks
+
+
+def _thw_unfold(layer_module, x_model, x, layout):
+    """Unfold for the brute force: MViT needs the (T, H, W) its block returns next to the tokens."""
+    seen = {}
+
+    def keep(_m, _i, out) -> None:
+        seen["thw"] = out[1] if isinstance(out, tuple) else None
+
+    handle = layer_module.register_forward_hook(keep)
+    with torch.no_grad():
+        x_model(x)
+    handle.remove()
+    return lambda t: to_bcthw(t, x.shape[0], "layer", layout, seen["thw"])
+
+
+@pytest.mark.parametrize(("arch", "shape"), [("mvit_v2_s", (1, 3, 16, 224, 224)), ("swin3d_t", (2, 3, 8, 96, 96))])
+def test_real_token_and_channels_last_models_against_brute_force(arch, shape):
+    torch.manual_seed(0)
+    spec = default_spec(arch, CLASSES)
+    model = build_model(spec)
+    x = torch.randn(*shape)
+    cam = GradCam.for_spec(model, spec)
+    assert cam.layout == spec.cam_layout != "auto"
+    targets = [[1, 4], [3, 0]][: shape[0]]  # one clip of MViT: its full backward is slow on a CPU
+    result = cam(x, targets=targets, mode="time")
+    assert result.maps.shape[:2] == (shape[0], 2) and result.maps.dim() == 5
+    unfold = _thw_unfold(cam.module, model, x, spec.cam_layout)
+    clip = shape[0] - 1
+    expected = brute_force(model, spec.cam_layer, x, clip, targets[clip][1], "time", unfold)
+    torch.testing.assert_close(result.maps[clip, 1].double(), expected, rtol=1e-3, atol=1e-6)

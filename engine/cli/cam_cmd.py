@@ -1,0 +1,95 @@
+"""``cabinlens cam MODEL VIDEO --start S --end E --out OUT.npz``: Grad-CAM of one segment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from engine.errors import InputError
+from engine.explain.export import cam_arrays, write_npz, write_overlays
+from engine.explain.frames import NORMALISATIONS
+from engine.explain.segment import explain_segment, resolve_targets
+from engine.models.checkpoints import load_model
+from engine.models.registry import ARCHITECTURES, build_model, default_spec
+from engine.video.reader import VideoReader
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "cam",
+        help="3D Grad-CAM of one segment: maps per frame, logits, overlays",
+        description="Grad-CAM (paper Eq. 1-2) of the segment [START, END) of VIDEO. MODEL is a checkpoint, "
+        "or an architecture name for random weights (to try the tool).",
+    )
+    p.add_argument("model", metavar="MODEL_OR_CHECKPOINT")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--start", type=int, required=True, help="first frame (0-based)")
+    p.add_argument("--end", type=int, required=True, help="end frame, exclusive (as in Drive&Act CSVs)")
+    p.add_argument("--classes", default="pred", help="pred (default), gt, or class indices/names: 3,7 or eating")
+    p.add_argument("--top", type=int, default=1, help="with --classes pred: how many predicted classes")
+    p.add_argument("--label", help="the segment's ground-truth class (name or index), for --classes gt")
+    p.add_argument("--mode", choices=("clip", "time"), default="clip",
+                   help="clip: weights averaged over space and time (Eq. 1); time: per time slice")
+    p.add_argument("--layer", help="layer name (default: the model's CAM layer)")
+    p.add_argument("--normalise", choices=NORMALISATIONS, default="clip", help="per clip (default), dataset, raw")
+    p.add_argument("--scale", type=float, help="the dataset's divisor, for --normalise dataset")
+    p.add_argument("--arch", help="architecture of the checkpoint, when it cannot be recognised")
+    p.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1 ...")
+    p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--save-input", action="store_true", help="also store the exact input tensor")
+    p.add_argument("--png", metavar="DIR", help="write an overlay PNG of every frame of the segment")
+    p.set_defaults(func=_cam)
+
+
+def _model(name: str, arch: str | None):
+    path = Path(name)
+    if path.exists():
+        loaded = load_model(path, arch=arch)
+        for warning in loaded.warnings:
+            print(f"cabinlens: warning: {warning}", file=sys.stderr)
+        return loaded.model, loaded.spec, loaded.sha256
+    if name in ARCHITECTURES:
+        print(f"cabinlens: warning: {name} with random weights: the maps show the method, not a trained model",
+              file=sys.stderr)
+        spec = default_spec(name, DRIVEACT_MIDLEVEL_CLASSES)
+        torch.manual_seed(0)
+        return build_model(spec), spec, ""
+    raise InputError(path, f"is neither a file nor an architecture ({', '.join(ARCHITECTURES)})")
+
+
+def _device(choice: str) -> torch.device:
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(choice)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(choice, "no CUDA device is available here; use --device cpu")
+    return device
+
+
+def _cam(args: argparse.Namespace) -> int:
+    if args.normalise == "dataset" and args.scale is None:
+        raise InputError(args.out, "--normalise dataset needs --scale (the dataset's divisor)")
+    model, spec, sha = _model(args.model, args.arch)
+    device = _device(args.device)
+    model.to(device)
+    targets = resolve_targets(spec, args.classes, args.label)
+    with VideoReader(args.video) as reader:
+        cam = explain_segment(
+            model, spec, reader, args.start, args.end, targets=targets, top=args.top, mode=args.mode,
+            layer=args.layer, normalisation=args.normalise, scale=args.scale, device=device,
+            keep_input=args.save_input,
+        )
+        out = write_npz(args.out, cam_arrays(cam, model=spec.arch, checkpoint_sha256=sha))
+        pngs = write_overlays(args.png, cam, reader) if args.png else []
+    probs = torch.softmax(torch.from_numpy(cam.logits), 0)
+    best = int(probs.argmax())
+    print(f"{out}: {len(cam.frames)} frames, {len(cam.targets)} class(es): {', '.join(cam.target_names)}; "
+          f"layer {cam.layer} {tuple(cam.layer_maps.shape[1:])}, mode {cam.mode}, normalisation {cam.normalisation}")
+    print(f"  prediction {cam.classes[best] if best < len(cam.classes) else best} ({float(probs[best]):.1%})")
+    if pngs:
+        print(f"  {len(pngs)} overlays in {args.png}")
+    return 0
