@@ -73,11 +73,11 @@ fi
 
 case "$job" in
   setup) say "ready: .venv/bin/cabinlens" ;;
-  demo)  # Until the synthetic demo lands: summarise real Drive&Act files when they sit beside
-         # the checkout, else the annotation-only sample shipped in resources/.
-         data=resources/sample_driveact
-         [ -d ../shared/driveact ] && data=../shared/driveact
-         exec .venv/bin/cabinlens data summary "${@:-$data}" ;;
+  demo)  # Until the trained demo models land: generate the synthetic Drive&Act (once; later
+         # runs find it complete) and summarise it. CABINLENS_DATA overrides where it lives.
+         data="${CABINLENS_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/cabinlens/synthetic-small}"
+         .venv/bin/cabinlens data synth "$data" --scale small
+         exec .venv/bin/cabinlens data summary "$data" ;;
   test)  export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
          exec .venv/bin/python -m pytest "$@" ;;
   *)     say "unknown job '$job' (use demo, test or setup)"; exit 2 ;;

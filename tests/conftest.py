@@ -41,6 +41,16 @@ def long_gop_reference(long_gop_video) -> list:
     return media.sequential_frames(long_gop_video)
 
 
+@pytest.fixture(scope="session")
+def synth_small(tmp_path_factory) -> Path:
+    """The default synthetic Drive&Act (small, seed 0), generated once per test session."""
+    from engine.data.synth.generate import synthesize
+
+    root = tmp_path_factory.mktemp("synth") / "driveact"
+    synthesize(root, seed=0, scale="small")
+    return root
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_threads():
     """Fail a test that leaves Python threads running (workers must be joined)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from driveact_checks import check_file
+
 from engine.data import DRIVEACT_MIDLEVEL_CLASSES, discover
 from engine.data.summary import summarize
 
@@ -29,6 +31,12 @@ def test_common_rare_split_on_real_frequencies(real_driveact):
     assert "looking_or_moving_around (e.g. searching)" in summary.common  # 74 training rows
     assert "opening_bottle" in summary.rare  # 69 training rows
     assert summary.rare[-1] == "closing_door_outside"
+
+
+def test_real_files_follow_the_documented_conventions(real_driveact):
+    folder = real_driveact / "a_column_co_driver"
+    for path in sorted(folder.glob("midlevel.chunks_90*.csv")):
+        check_file(path, "ids_2", max_chunk=100)  # real chunks are "about 3 s": up to 97 frames
 
 
 def test_real_rows_follow_the_documented_conventions(real_driveact):
