@@ -118,7 +118,7 @@ def door_inside(p, prm, a, s):  # closing_door_inside; opening = reversed
 
 
 def entering(p, prm, a, s):  # entering_car; exiting = reversed
-    t = ease(p ** prm.warp)
+    t = ease(p)
     return s.with_(present=t, door_open=1.0, belt=0.0, evidence=("driver",))
 
 
@@ -141,7 +141,6 @@ def taking_off_jacket(p, prm, a, s):  # putting_on = reversed
 
 
 def putting_on_sunglasses(p, prm, a, s):  # taking_off = reversed
-    p = p ** prm.warp if 0 < p < 1 else p
     path = lerp(_j(GLASSES_SHELF, prm), a.eyes, ease((p - 0.25) / 0.5))
     hand = lerp(a.wheel_r, GLASSES_SHELF, ease(p / 0.25)) if p < 0.25 else path
     if p > 0.75:
@@ -341,11 +340,17 @@ REVERSED: dict[str, str] = {
 
 
 def pose_at(activity: str, phase: float, prm: Params, anchors: Anchors, state: Pose, obj: str = "") -> Pose:
-    """The pose of ``activity`` at ``phase``; fetching/placing take the episode's object."""
+    """The pose of ``activity`` at ``phase``; fetching/placing take the episode's object.
+
+    The time warp (this performance's speed profile: fast start and slow end, or the reverse)
+    applies to the forward script's own phase, so a reversed class plays exactly the same
+    performance backwards.
+    """
+    if activity in REVERSED:
+        return FORWARD[REVERSED[activity]]((1.0 - phase) ** prm.warp, prm, anchors, state)
+    phase = phase ** prm.warp
     if activity == "fetching_an_object":
         return fetching(obj or "bottle")(phase, prm, anchors, state)
     if activity == "placing_an_object":
         return placing(obj or "bottle")(phase, prm, anchors, state)
-    if activity in REVERSED:
-        return FORWARD[REVERSED[activity]](1.0 - phase, prm, anchors, state)
     return FORWARD[activity](phase, prm, anchors, state)
