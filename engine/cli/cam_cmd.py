@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import torch
 
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from engine.cli.common import device_from_arg, model_from_arg
 from engine.errors import InputError
 from engine.explain.export import cam_arrays, write_npz, write_overlays
 from engine.explain.frames import NORMALISATIONS
 from engine.explain.segment import explain_segment, resolve_targets
-from engine.models.checkpoints import load_model
-from engine.models.registry import ARCHITECTURES, build_model, default_spec
 from engine.video.reader import VideoReader
 
 
@@ -45,36 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cam)
 
 
-def _model(name: str, arch: str | None):
-    path = Path(name)
-    if path.exists():
-        loaded = load_model(path, arch=arch)
-        for warning in loaded.warnings:
-            print(f"cabinlens: warning: {warning}", file=sys.stderr)
-        return loaded.model, loaded.spec, loaded.sha256
-    if name in ARCHITECTURES:
-        print(f"cabinlens: warning: {name} with random weights: the maps show the method, not a trained model",
-              file=sys.stderr)
-        spec = default_spec(name, DRIVEACT_MIDLEVEL_CLASSES)
-        torch.manual_seed(0)
-        return build_model(spec), spec, ""
-    raise InputError(path, f"is neither a file nor an architecture ({', '.join(ARCHITECTURES)})")
-
-
-def _device(choice: str) -> torch.device:
-    if choice == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(choice)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(choice, "no CUDA device is available here; use --device cpu")
-    return device
-
-
 def _cam(args: argparse.Namespace) -> int:
     if args.normalise == "dataset" and args.scale is None:
         raise InputError(args.out, "--normalise dataset needs --scale (the dataset's divisor)")
-    model, spec, sha = _model(args.model, args.arch)
-    device = _device(args.device)
+    model, spec, _name, weights = model_from_arg(args.model, args.arch)
+    sha = "" if weights.startswith("random:") else weights
+    device = device_from_arg(args.device)
     model.to(device)
     targets = resolve_targets(spec, args.classes, args.label)
     with VideoReader(args.video) as reader:

@@ -121,8 +121,13 @@ class GradCam:
         *,
         top: int = 1,
         mode: Mode = "clip",
+        extra: Sequence[int] | torch.Tensor | None = None,
     ) -> CamResult:
-        """Maps for ``targets`` (per clip, K classes each) or, if None, the ``top`` predicted classes."""
+        """Maps for ``targets`` (per clip, K classes each) or, if None, the ``top`` predicted classes.
+
+        ``extra`` (one class per clip, e.g. the ground truth) is appended to the predicted ones, so
+        the top-5 and the true class come from the same forward pass.
+        """
         captured: dict[str, torch.Tensor] = {}
         batch = x.shape[0]
 
@@ -146,6 +151,9 @@ class GradCam:
                     raise CabinLensError(f"the output does not depend on layer {self.layer!r}")
                 with torch.enable_grad():
                     target_idx = self._targets(logits, targets, top)
+                    if extra is not None and targets is None:
+                        more = torch.as_tensor(extra, device=logits.device, dtype=torch.long).view(-1, 1)
+                        target_idx = torch.cat([target_idx, self._targets(logits, more, 1)], dim=1)
                     grads = self._gradients(logits, captured["activation"], target_idx)
         finally:
             handle.remove()

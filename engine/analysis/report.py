@@ -1,0 +1,161 @@
+"""``cabinlens report``: every table, figure and prediction of a project, in one folder.
+
+    OUT/table1.{csv,md,tex}                      balanced top-1/top-5, all/common/rare, every model
+    OUT/<run>/table2.{csv,md,tex}                per-class report of one run
+    OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
+    OUT/predictions.csv                          one row per sample and model, top-5 with scores
+    OUT/metrics.json, OUT/index.html             everything at once
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.analysis import figures, tables
+from engine.analysis.embeddings import cached_tsne, cached_ward
+from engine.analysis.metrics import Metrics, evaluate
+from engine.analysis.store import RunInfo, Store
+from engine.errors import InputError
+from engine.io import atomic_path
+
+
+@dataclass
+class RunReport:
+    info: RunInfo
+    folder: str
+    metrics: Metrics | None  # None for unlabelled runs (sweeps without annotations)
+
+
+def _slug(info: RunInfo) -> str:
+    return f"run{info.id}_" + re.sub(r"[^A-Za-z0-9]+", "_", info.model).strip("_")[:40]
+
+
+def _write(path: Path, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return path
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def run_metrics(store: Store, info: RunInfo) -> Metrics | None:
+    results = store.results(info.id)
+    labelled = results.labels >= 0
+    if not labelled.any():
+        return None
+    return evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts)
+
+
+def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True) -> dict:
+    """Write the report of every run in ``project`` into ``out``; returns the metrics as a dict."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not Path(project).exists():
+        raise InputError(project, "no such project file")
+    with Store(project) as store:  # writable: t-SNE and Ward are cached in it
+        reports = [RunReport(info, _slug(info), run_metrics(store, info)) for info in store.runs() if info.done > 0]
+        split_rows = [(f"{r.info.model} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
+                      if r.metrics is not None and r.info.kind == "split"]
+        t1 = tables.table1(split_rows)
+        for ext, text in (("csv", tables.to_csv(tables.TABLE1_HEADER, t1)), ("md", tables.to_markdown(tables.TABLE1_HEADER, t1)),
+                          ("tex", tables.to_latex(tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)"))):
+            _write(out / f"table1.{ext}", text)
+        for r in reports:
+            folder = out / r.folder
+            folder.mkdir(exist_ok=True)
+            if r.metrics is not None:
+                t2 = tables.table2(r.metrics)
+                _write(folder / "table2.csv", tables.to_csv(tables.TABLE2_HEADER, t2))
+                _write(folder / "table2.md", tables.to_markdown(tables.TABLE2_HEADER, t2))
+                _write(folder / "table2.tex", tables.to_latex(tables.TABLE2_HEADER, t2, f"Per-class results of {r.info.model}"))
+            if figures_too:
+                _figures(store, r, folder)
+        _write(out / "predictions.csv", _predictions(store, reports))
+    summary = {
+        "project": str(project),
+        "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
+                  "samples": r.info.done, "total": r.info.total, "folder": r.folder,
+                  "metrics": r.metrics.to_dict() if r.metrics else None} for r in reports],
+    }
+    _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
+    _write(out / "index.html", _html(reports, t1, out))
+    return summary
+
+
+def _figures(store: Store, r: RunReport, folder: Path) -> None:
+    title = r.info.model
+    m = r.metrics
+    if m is not None:
+        figures.save(figures.confusion(m, title), folder / "confusion")
+        figures.save(figures.recall_vs_frequency(m, title), folder / "recall_vs_frequency")
+        if m.top_confusions(1):
+            figures.save(figures.top_confusions(m, title), folder / "confusions")
+    results = store.results(r.info.id)
+    if len(results.indices) >= 4:
+        indices, points = cached_tsne(store, r.info.id)
+        labels = results.labels[np.searchsorted(results.indices, indices)]
+        figures.save(figures.embedding(points, labels, r.info.classes, title), folder / "tsne")
+    if m is not None and len(set(results.labels[results.labels >= 0].tolist())) >= 2:
+        z, names = cached_ward(store, r.info.id)
+        figures.save(figures.ward_dendrogram(z, names, title), folder / "ward")
+
+
+def _predictions(store: Store, reports: list[RunReport]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["model", "run", "file_id", "frame_start", "frame_end", "ground_truth"]
+    for k in range(1, 6):
+        header += [f"top{k}", f"score{k}"]
+    writer.writerow(header)
+    for r in reports:
+        samples = store.samples(r.info.id)
+        results = store.results(r.info.id)
+        probs = _softmax(results.logits.astype(np.float64))
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :5]
+        for j, idx in enumerate(results.indices):
+            s = samples[int(idx)]
+            row = [r.info.model, r.info.id, s.file_id, s.frame_start, s.frame_end, s.label_name]
+            for c in order[j]:
+                row += [r.info.classes[c], f"{probs[j, c]:.4f}"]
+            writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(reports: list[RunReport], t1: list[list[str]], out: Path) -> str:
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
+             "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
+             "img{max-width:100%;border:1px solid #eee;margin:4px 0}</style></head><body>",
+             "<h1>CabinLens report</h1><h2>Table I: balanced accuracy (%)</h2>",
+             _html_table(tables.TABLE1_HEADER, t1),
+             "<p>Files: <a href='table1.csv'>CSV</a>, <a href='table1.md'>Markdown</a>, <a href='table1.tex'>LaTeX</a>, "
+             "<a href='predictions.csv'>predictions.csv</a>, <a href='metrics.json'>metrics.json</a></p>"]
+    for r in reports:
+        parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
+        if r.metrics is not None:
+            if r.metrics.absent:
+                parts.append(f"<p>Classes without samples in this subset: {html.escape(', '.join(r.metrics.absent))}</p>")
+            parts.append("<h3>Table II</h3>" + _html_table(tables.TABLE2_HEADER, tables.table2(r.metrics)))
+        for stem in ("confusion", "confusions", "recall_vs_frequency", "tsne", "ward"):
+            if (out / r.folder / f"{stem}.png").exists():
+                parts.append(f"<h3>{stem.replace('_', ' ')}</h3><img src='{r.folder}/{stem}.png' alt='{stem}'>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

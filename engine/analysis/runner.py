@@ -1,0 +1,246 @@
+"""Run a model over clips: logits, embedding and Grad-CAMs in one pass per batch, into the store.
+
+The job is a generator: it yields a ``Progress`` after every stored batch and checks an abort
+request in between, so the CLI (a progress bar) and the GUI worker (signals) drive the same code.
+Decoding and resizing run ahead in worker threads (each with its own video readers), so
+inference never waits on one frame; batches go to the model's device.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine.analysis.store import SampleRecord, Store
+from engine.errors import CabinLensError
+from engine.explain.gradcam import GradCam, Mode
+from engine.models.spec import ModelSpec, resize_frames
+from engine.video.reader import VideoReader
+from engine.video.sampling import sample_indices
+
+CAM_TOP = 5  # CAMs are kept for the top-5 predicted classes and the ground truth
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    elapsed: float
+    aborted: bool = False
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the rate of this session (None before the first batch)."""
+        return None if self.done == 0 or self.elapsed == 0 else self.elapsed / max(self.session_done, 1) * (self.total - self.done)
+
+    session_done: int = 0  # samples done in this session (a resumed run starts from its stored ones)
+
+
+class _Readers:
+    """Per-thread video readers (a few per thread, least recently used closed), all closed at the end."""
+
+    def __init__(self, per_thread: int = 2) -> None:
+        self.local = threading.local()
+        self.per_thread = per_thread
+        self.all: list[VideoReader] = []
+        self.lock = threading.Lock()
+
+    def get(self, path: str) -> VideoReader:
+        cache: OrderedDict[str, VideoReader] | None = getattr(self.local, "cache", None)
+        if cache is None:
+            cache = self.local.cache = OrderedDict()
+        if path in cache:
+            cache.move_to_end(path)
+            return cache[path]
+        reader = VideoReader(path, cache_bytes=32 * 2**20)
+        with self.lock:
+            self.all.append(reader)
+        cache[path] = reader
+        while len(cache) > self.per_thread:
+            _, old = cache.popitem(last=False)
+            old.close()
+        return reader
+
+    def close(self) -> None:
+        with self.lock:
+            for reader in self.all:
+                reader.close()
+            self.all.clear()
+
+
+def load_clip(readers: _Readers, sample: SampleRecord, spec: ModelSpec) -> np.ndarray:
+    """Decode the spec's sampled frames of one sample and resize them: (T, h, w, 3) uint8."""
+    indices = sample_indices(sample.frame_start, sample.frame_end, spec.input.frames, spec.input.sampling)
+    return resize_frames(readers.get(sample.video).frames(indices), spec.input)
+
+
+def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, ahead: int,
+             block: int = 12) -> Iterator[tuple[int, np.ndarray]]:
+    """(index, clip) pairs decoded by ``workers`` threads, at most ``ahead`` clips in advance.
+
+    Each thread takes ``block`` consecutive samples at a time and decodes them in order with its
+    own readers, so a reader moves forward through a video instead of every thread decoding the
+    frames between its clips. Pairs come in completion order (results are stored by index).
+    """
+    readers = _Readers()
+    blocks: queue.Queue = queue.Queue()
+    for k in range(0, len(samples), block):
+        blocks.put(samples[k : k + block])
+    out: queue.Queue = queue.Queue(maxsize=max(1, ahead))
+    stop = threading.Event()
+    done_marker = object()
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    chunk = blocks.get_nowait()
+                except queue.Empty:
+                    return
+                for idx, sample in chunk:
+                    if stop.is_set():
+                        return
+                    _put(out, (idx, load_clip(readers, sample, spec)), stop)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            _put(out, (None, exc), stop)
+        finally:
+            _put(out, (None, done_marker), stop)
+
+    threads = [threading.Thread(target=work, name=f"cabinlens-decode-{i}") for i in range(max(1, workers))]
+    for t in threads:
+        t.start()
+    try:
+        finished = 0
+        while finished < len(threads):
+            idx, item = out.get()
+            if item is done_marker:
+                finished += 1
+            elif idx is None:
+                raise item
+            else:
+                yield idx, item
+    finally:
+        stop.set()
+        while any(t.is_alive() for t in threads):
+            try:  # unblock workers waiting on a full queue
+                out.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        for t in threads:
+            t.join()
+        readers.close()
+        release_free_memory()
+
+
+def release_free_memory() -> None:
+    """Give freed heap memory back to the OS (glibc keeps it in per-thread arenas otherwise).
+
+    Decoding threads allocate and free frames in their own malloc arenas; without a trim, the
+    resident size of a long session creeps up with every analysis although nothing is alive.
+    """
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
+_libc = None
+
+
+def _put(out: queue.Queue, item, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _feature_hook(store: dict):
+    def hook(_module, inputs) -> None:
+        x = inputs[0].detach()
+        store["feature"] = x.flatten(2).mean(2) if x.dim() > 2 else x
+
+    return hook
+
+
+def analyse(
+    store: Store,
+    run_id: int,
+    model: nn.Module,
+    spec: ModelSpec,
+    *,
+    batch_size: int = 8,
+    device: torch.device | str = "cpu",
+    workers: int = 2,
+    cam_mode: Mode = "clip",
+    abort: threading.Event | None = None,
+) -> Iterator[Progress]:
+    """Analyse the samples of ``run_id`` that have no results yet; yields after every stored batch."""
+    samples = store.samples(run_id)
+    done = store.done(run_id)
+    todo = [(i, s) for i, s in enumerate(samples) if i not in done]
+    total, start_done = len(samples), len(done)
+    t0 = time.perf_counter()
+    yield Progress(start_done, total, 0.0, session_done=0)
+    if not todo:
+        store.finish_run(run_id)
+        return
+    device = torch.device(device)
+    model.to(device)
+    modules = dict(model.named_modules())
+    if spec.feature_layer not in modules:
+        raise CabinLensError(f"the model has no feature layer {spec.feature_layer!r}")
+    captured: dict[str, torch.Tensor] = {}
+    handle = modules[spec.feature_layer].register_forward_pre_hook(_feature_hook(captured))
+    cam = GradCam.for_spec(model, spec)
+    batch: list[tuple[int, np.ndarray]] = []
+    finished = start_done
+    try:
+        for item in prefetch(todo, spec, workers, ahead=max(2 * batch_size, workers * 2)):
+            batch.append(item)
+            if len(batch) < batch_size and len(batch) + finished - start_done < len(todo):
+                continue
+            if abort is not None and abort.is_set():
+                yield Progress(finished, total, time.perf_counter() - t0, True, session_done=finished - start_done)
+                return
+            finished += _run_batch(store, run_id, cam, spec, samples, batch, captured, device, cam_mode)
+            batch = []
+            yield Progress(finished, total, time.perf_counter() - t0, session_done=finished - start_done)
+    finally:
+        handle.remove()
+    store.finish_run(run_id)
+
+
+def _run_batch(store, run_id, cam: GradCam, spec, samples, batch, captured, device, cam_mode) -> int:
+    t = time.perf_counter()
+    indices = [i for i, _ in batch]
+    clips = torch.from_numpy(np.stack([c for _, c in batch])).to(device, non_blocking=True)
+    x = spec.input.normalise(clips.permute(0, 4, 1, 2, 3))
+    labels = [samples[i].label for i in indices]
+    result = cam(x, top=CAM_TOP, mode=cam_mode, extra=[max(0, lbl) for lbl in labels])
+    features = captured.pop("feature").float().cpu().numpy()
+    logits = result.logits.float().cpu().numpy()
+    targets = result.targets.cpu().numpy()
+    maps = result.maps.cpu().numpy()
+    seconds = (time.perf_counter() - t) / len(batch)
+    rows = []
+    for j, idx in enumerate(indices):
+        keep = CAM_TOP if labels[j] < 0 else CAM_TOP + 1  # unlabelled: no ground-truth map
+        rows.append((idx, logits[j], features[j], targets[j, :keep], maps[j, :keep], seconds))
+    store.write_batch(run_id, rows)
+    return len(batch)

@@ -1,0 +1,244 @@
+"""The project store: one SQLite file (``*.cabinlens``, WAL) holding every run of every model.
+
+A run is identified by what determines its results (model weights, dataset and annotations,
+input spec, CAM settings, what was analysed): the same command finds its run again and resumes
+it, a changed checkpoint or annotation file starts a new run instead of mixing results. Each
+batch is written in one transaction, so a crash loses at most the batch in flight, and the
+primary key (run, sample) keeps every sample exactly once. WAL lets the GUI read while an
+analysis writes. Arrays are stored as raw little-endian bytes with their dtype fixed per column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import InputError
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+    model TEXT NOT NULL, arch TEXT NOT NULL, checkpoint_sha256 TEXT NOT NULL, dataset_hash TEXT NOT NULL,
+    annotation_hash TEXT NOT NULL, spec TEXT NOT NULL, cam_mode TEXT NOT NULL, cam_layer TEXT NOT NULL,
+    classes TEXT NOT NULL, train_counts TEXT NOT NULL, params TEXT NOT NULL, total INTEGER NOT NULL,
+    created REAL NOT NULL, finished REAL
+);
+CREATE TABLE IF NOT EXISTS samples (
+    run_id INTEGER NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL, file_id TEXT NOT NULL,
+    video TEXT NOT NULL, frame_start INTEGER NOT NULL, frame_end INTEGER NOT NULL, label INTEGER NOT NULL,
+    label_name TEXT NOT NULL, annotation_id INTEGER NOT NULL, chunk_id INTEGER NOT NULL,
+    PRIMARY KEY (run_id, idx)
+);
+CREATE TABLE IF NOT EXISTS results (
+    run_id INTEGER NOT NULL, idx INTEGER NOT NULL, logits BLOB NOT NULL, feature BLOB NOT NULL,
+    cam_targets BLOB NOT NULL, cams BLOB NOT NULL, cam_shape TEXT NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (run_id, idx)
+);
+CREATE TABLE IF NOT EXISTS cache (
+    run_id INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (run_id, name)
+);
+"""
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """One clip to analyse: a chunk of an annotation file, or a window of a session sweep."""
+
+    file_id: str
+    video: str
+    frame_start: int
+    frame_end: int
+    label: int  # index in the model's classes, -1 when unlabelled
+    label_name: str
+    annotation_id: int = -1
+    chunk_id: int = -1
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    key: str
+    name: str
+    kind: str  # "split" or "sweep"
+    model: str
+    arch: str
+    checkpoint_sha256: str
+    dataset_hash: str
+    annotation_hash: str
+    spec: dict
+    cam_mode: str
+    cam_layer: str
+    classes: tuple[str, ...]
+    train_counts: dict[str, int]
+    params: dict
+    total: int
+    created: float
+    finished: float | None
+    done: int = 0
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """Everything a run computed, as arrays in sample order (only samples with results)."""
+
+    indices: np.ndarray  # (N,) sample indices
+    logits: np.ndarray  # (N, C) float32
+    features: np.ndarray  # (N, D) float16
+    labels: np.ndarray  # (N,) int64, -1 unlabelled
+    seconds: np.ndarray  # (N,)
+
+
+def run_key(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+class Store:
+    """A project file. One instance per thread: SQLite connections are not shared across threads."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise InputError(self.path, "no such project file")
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
+        try:
+            self.db = sqlite3.connect(uri, uri=True, timeout=30.0)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(self.path, f"is not a CabinLens project ({exc})") from None
+        if tables and "runs" not in tables:
+            self.db.close()
+            raise InputError(self.path, "is an SQLite file but not a CabinLens project")
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise InputError(self.path, f"was written by a newer CabinLens (schema {version} > {SCHEMA_VERSION})")
+        if not readonly:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            with self.db:
+                self.db.executescript(SCHEMA)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------- runs
+    def begin_run(self, identity: dict, name: str, samples: Sequence[SampleRecord], extra: dict) -> int:
+        """The run for ``identity``: found again (resume) or created with its samples."""
+        key = run_key(identity)
+        row = self.db.execute("SELECT id, total FROM runs WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            if row[1] != len(samples):
+                raise InputError(self.path, f"run {name!r} holds {row[1]} samples but {len(samples)} were given")
+            return int(row[0])
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO runs (key, name, kind, model, arch, checkpoint_sha256, dataset_hash, annotation_hash, spec,"
+                " cam_mode, cam_layer, classes, train_counts, params, total, created) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, name, extra["kind"], extra["model"], extra["arch"], identity["checkpoint_sha256"],
+                 identity["dataset_hash"], identity["annotation_hash"], json.dumps(identity["spec"]),
+                 identity["cam_mode"], identity["cam_layer"], json.dumps(list(extra["classes"])),
+                 json.dumps(extra.get("train_counts", {})), json.dumps(identity["params"]), len(samples), time.time()),
+            )
+            run_id = int(cur.lastrowid)
+            self.db.executemany(
+                "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, i, *asdict(s).values()) for i, s in enumerate(samples)],
+            )
+        return run_id
+
+    def finish_run(self, run_id: int) -> None:
+        with self.db:
+            self.db.execute("UPDATE runs SET finished = ? WHERE id = ?", (time.time(), run_id))
+
+    def runs(self) -> list[RunInfo]:
+        rows = self.db.execute(
+            "SELECT r.*, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id) FROM runs r ORDER BY r.id"
+        ).fetchall()
+        out = []
+        for r in rows:
+            out.append(RunInfo(
+                id=r[0], key=r[1], name=r[2], kind=r[3], model=r[4], arch=r[5], checkpoint_sha256=r[6],
+                dataset_hash=r[7], annotation_hash=r[8], spec=json.loads(r[9]), cam_mode=r[10], cam_layer=r[11],
+                classes=tuple(json.loads(r[12])), train_counts=json.loads(r[13]), params=json.loads(r[14]),
+                total=r[15], created=r[16], finished=r[17], done=r[18],
+            ))
+        return out
+
+    def run(self, run_id: int) -> RunInfo:
+        for info in self.runs():
+            if info.id == run_id:
+                return info
+        raise KeyError(f"no run {run_id} in {self.path}")
+
+    def samples(self, run_id: int) -> list[SampleRecord]:
+        rows = self.db.execute(
+            "SELECT file_id, video, frame_start, frame_end, label, label_name, annotation_id, chunk_id"
+            " FROM samples WHERE run_id = ? ORDER BY idx", (run_id,)
+        ).fetchall()
+        return [SampleRecord(*r) for r in rows]
+
+    def done(self, run_id: int) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}
+
+    # ---------------------------------------------------------------------- results
+    def write_batch(self, run_id: int, rows: Iterable[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]]) -> None:
+        """(idx, logits, feature, cam_targets, cams, seconds) rows in one transaction."""
+        payload = [
+            (run_id, idx, np.asarray(lg, "<f4").tobytes(), np.asarray(ft, "<f2").tobytes(),
+             np.asarray(tg, "<i4").tobytes(), np.asarray(cm, "<f2").tobytes(), json.dumps(list(np.shape(cm))), sec)
+            for idx, lg, ft, tg, cm, sec in rows
+        ]
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", payload)
+
+    def results(self, run_id: int) -> RunResults:
+        rows = self.db.execute(
+            "SELECT r.idx, r.logits, r.feature, s.label, r.seconds FROM results r JOIN samples s"
+            " ON s.run_id = r.run_id AND s.idx = r.idx WHERE r.run_id = ? ORDER BY r.idx", (run_id,)
+        ).fetchall()
+        if not rows:
+            return RunResults(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float16),
+                              np.zeros(0, np.int64), np.zeros(0))
+        return RunResults(
+            indices=np.array([r[0] for r in rows], dtype=np.int64),
+            logits=np.stack([np.frombuffer(r[1], "<f4") for r in rows]),
+            features=np.stack([np.frombuffer(r[2], "<f2") for r in rows]),
+            labels=np.array([r[3] for r in rows], dtype=np.int64),
+            seconds=np.array([r[4] for r in rows], dtype=np.float64),
+        )
+
+    def cams(self, run_id: int, idx: int) -> tuple[np.ndarray, np.ndarray]:
+        """(targets (K,), maps (K, T', H', W') float16 at the layer's resolution) of one sample."""
+        row = self.db.execute("SELECT cam_targets, cams, cam_shape FROM results WHERE run_id = ? AND idx = ?",
+                              (run_id, idx)).fetchone()
+        if row is None:
+            raise KeyError(f"sample {idx} of run {run_id} has no results yet")
+        return np.frombuffer(row[0], "<i4").astype(np.int64), np.frombuffer(row[1], "<f2").reshape(json.loads(row[2]))
+
+    # ------------------------------------------------------------------------ cache
+    def cache_get(self, run_id: int, name: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM cache WHERE run_id = ? AND name = ?", (run_id, name)).fetchone()
+        return row[0] if row else None
+
+    def cache_put(self, run_id: int, name: str, value: bytes) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", (run_id, name, value))

@@ -1,0 +1,77 @@
+"""The paper's tables as plain rows, written as CSV, Markdown and LaTeX (booktabs).
+
+Table I: balanced top-1 / top-5 accuracy for all, common and rare classes, one row per model.
+Table II: per class precision, recall, F1, support, training count and the most common confusion.
+A value that does not exist (a class without samples) is written as "n/a", never as 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from engine.analysis.metrics import Metrics
+
+TABLE1_HEADER = ["model", "samples", "top1_all", "top1_common", "top1_rare", "top5_all", "top5_common", "top5_rare"]
+TABLE2_HEADER = ["class", "group", "train_count", "support", "precision", "recall", "f1", "top5_recall",
+                 "most_confused_with", "confused_share"]
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{100 * v:.2f}"
+
+
+def table1(rows: Sequence[tuple[str, Metrics]]) -> list[list[str]]:
+    out = []
+    for name, m in rows:
+        out.append([name, str(m.n_samples)] + [_pct(m.top1[g]) for g in ("all", "common", "rare")]
+                   + [_pct(m.top5[g]) for g in ("all", "common", "rare")])
+    return out
+
+
+def table2(m: Metrics) -> list[list[str]]:
+    order = sorted(m.per_class, key=lambda c: (-c.train_count, c.name))
+    return [[c.name, c.group, str(c.train_count), str(c.support), _pct(c.precision), _pct(c.recall), _pct(c.f1),
+             _pct(c.top5_recall), c.confused_with or ("n/a" if c.support == 0 else "-"), _pct(c.confused_share)]
+            for c in order]
+
+
+def to_csv(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def _tex(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def to_latex(header: list[str], rows: list[list[str]], caption: str) -> str:
+    numeric = [all(_is_number(r[i]) for r in rows) and rows for i in range(len(header))]
+    cols = "".join("r" if n else "l" for n in numeric)
+    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex(caption)}}}", rf"\begin{{tabular}}{{{cols}}}",
+             r"\toprule", " & ".join(_tex(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(_tex(c) for c in row) + r" \\" for row in rows]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return text == "n/a"
+    return True
