@@ -16,4 +16,6 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setOrganizationName("CabinLens")
     window = MainWindow()
     window.show()
+    if argv:
+        window.open_paths([str(a) for a in argv])
     return app.exec()

@@ -123,7 +123,8 @@ def stem_id(video: Path) -> str:
     return f"{video.parent.name}/{stem}" if video.parent.name.startswith("vp") else stem
 
 
-def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str) -> int:
+def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
+             source: str = "") -> int:
     """The run of this model on this job in the store (created, or found again to resume)."""
     identity = {
         "checkpoint_sha256": checkpoint_sha256, "dataset_hash": job.dataset_hash, "annotation_hash": job.annotation_hash,
@@ -131,5 +132,5 @@ def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoin
         "params": {**job.params, "kind": job.kind},
     }
     extra = {"kind": job.kind, "model": model_name, "arch": spec.arch, "classes": spec.classes,
-             "train_counts": job.train_counts}
+             "train_counts": job.train_counts, "source": source}
     return store.begin_run(identity, f"{model_name}: {job.name}", job.samples, extra)

@@ -189,11 +189,18 @@ def analyse(
     workers: int = 2,
     cam_mode: Mode = "clip",
     abort: threading.Event | None = None,
+    near_frame: int | None = None,
 ) -> Iterator[Progress]:
-    """Analyse the samples of ``run_id`` that have no results yet; yields after every stored batch."""
+    """Analyse the samples of ``run_id`` that have no results yet; yields after every stored batch.
+
+    ``near_frame``: analyse the samples nearest that frame first (a session sweep around the
+    player's playhead), in blocks that still read forward through the video.
+    """
     samples = store.samples(run_id)
     done = store.done(run_id)
     todo = [(i, s) for i, s in enumerate(samples) if i not in done]
+    if near_frame is not None:
+        todo.sort(key=lambda item: abs((item[1].frame_start + item[1].frame_end) / 2 - near_frame))
     total, start_done = len(samples), len(done)
     t0 = time.perf_counter()
     yield Progress(start_done, total, 0.0, session_done=0)

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS runs (
     model TEXT NOT NULL, arch TEXT NOT NULL, checkpoint_sha256 TEXT NOT NULL, dataset_hash TEXT NOT NULL,
     annotation_hash TEXT NOT NULL, spec TEXT NOT NULL, cam_mode TEXT NOT NULL, cam_layer TEXT NOT NULL,
     classes TEXT NOT NULL, train_counts TEXT NOT NULL, params TEXT NOT NULL, total INTEGER NOT NULL,
-    created REAL NOT NULL, finished REAL
+    created REAL NOT NULL, finished REAL, source TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS samples (
     run_id INTEGER NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL, file_id TEXT NOT NULL,
@@ -82,6 +82,7 @@ class RunInfo:
     total: int
     created: float
     finished: float | None
+    source: str = ""  # the checkpoint path or architecture the run was made with (to analyse more)
     done: int = 0
 
 
@@ -151,12 +152,13 @@ class Store:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO runs (key, name, kind, model, arch, checkpoint_sha256, dataset_hash, annotation_hash, spec,"
-                " cam_mode, cam_layer, classes, train_counts, params, total, created) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " cam_mode, cam_layer, classes, train_counts, params, total, created, source) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, name, extra["kind"], extra["model"], extra["arch"], identity["checkpoint_sha256"],
                  identity["dataset_hash"], identity["annotation_hash"], json.dumps(identity["spec"]),
                  identity["cam_mode"], identity["cam_layer"], json.dumps(list(extra["classes"])),
-                 json.dumps(extra.get("train_counts", {})), json.dumps(identity["params"]), len(samples), time.time()),
+                 json.dumps(extra.get("train_counts", {})), json.dumps(identity["params"]), len(samples), time.time(),
+                 extra.get("source", "")),
             )
             run_id = int(cur.lastrowid)
             self.db.executemany(
@@ -179,7 +181,7 @@ class Store:
                 id=r[0], key=r[1], name=r[2], kind=r[3], model=r[4], arch=r[5], checkpoint_sha256=r[6],
                 dataset_hash=r[7], annotation_hash=r[8], spec=json.loads(r[9]), cam_mode=r[10], cam_layer=r[11],
                 classes=tuple(json.loads(r[12])), train_counts=json.loads(r[13]), params=json.loads(r[14]),
-                total=r[15], created=r[16], finished=r[17], done=r[18],
+                total=r[15], created=r[16], finished=r[17], source=r[18], done=r[19],
             ))
         return out
 

@@ -75,7 +75,7 @@ def _analyze(args: argparse.Namespace) -> int:
             else:
                 job = split_job(args.data, spec, view=args.view, level=args.level, split=args.split,
                                 subset=args.subset, video_root=args.videos)
-            run_id = open_run(store, job, spec, display, weights, args.mode)
+            run_id = open_run(store, job, spec, display, weights, args.mode, source=_source(name))
             t0 = time.perf_counter()
             last = None
             try:
@@ -111,3 +111,11 @@ def _report(args: argparse.Namespace) -> int:
         print(line)
     print(f"report: {args.out}/index.html")
     return 0
+
+
+def _source(name: str) -> str:
+    """What to load the model from again (the GUI's session sweeps): an absolute path or an architecture."""
+    from pathlib import Path
+
+    path = Path(name)
+    return str(path.resolve()) if path.exists() else name

@@ -1,5 +1,17 @@
-"""Explanations: 3D Grad-CAM in space and time (paper Eq. 1-2)."""
+"""Explanations: 3D Grad-CAM in space and time (paper Eq. 1-2), per-frame maps and overlays.
 
-from engine.explain.gradcam import CamResult, GradCam, LayerShapeError
+The torch-based classes load on first use, so the numpy-only parts (``overlay``, ``frame_cam``)
+can be used by the application before torch is imported.
+"""
+
+from __future__ import annotations
 
 __all__ = ["CamResult", "GradCam", "LayerShapeError"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from engine.explain import gradcam
+
+        return getattr(gradcam, name)
+    raise AttributeError(f"module 'engine.explain' has no attribute {name!r}")

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from engine.video import geometry
 from engine.video.sampling import Policy
 
 
@@ -58,27 +59,9 @@ class InputSpec:
         return (x - mean) / std
 
 
-def _resized(fh: int, fw: int, spec: InputSpec) -> tuple[int, int, int, int]:
-    """(resized height, width, crop top, crop left) of a fh x fw frame under ``spec``."""
-    h, w = spec.size
-    if spec.resize == "stretch":
-        return h, w, 0, 0
-    scale = max(h / fh, w / fw)
-    rh, rw = max(h, round(fh * scale)), max(w, round(fw * scale))
-    return rh, rw, (rh - h) // 2, (rw - w) // 2
-
-
 def input_region(frame_size: tuple[int, int], spec: InputSpec) -> tuple[float, float, float, float]:
-    """The part of an original (height, width) frame the model sees: (top, left, height, width).
-
-    In original pixels, so a map at the input size can be laid over the original frame exactly
-    where it belongs (a centre crop cuts off the sides of a 5:4 frame, for instance).
-    """
-    fh, fw = frame_size
-    h, w = spec.size
-    rh, rw, top, left = _resized(fh, fw, spec)
-    sy, sx = fh / rh, fw / rw
-    return top * sy, left * sx, h * sy, w * sx
+    """The part of an original (height, width) frame the model sees (see ``video.geometry``)."""
+    return geometry.input_region(frame_size, spec.size, spec.resize)
 
 
 def resize_frames(frames: np.ndarray, spec: InputSpec) -> np.ndarray:
@@ -90,7 +73,7 @@ def resize_frames(frames: np.ndarray, spec: InputSpec) -> np.ndarray:
     h, w = spec.size
     out = np.empty((frames.shape[0], h, w, 3), dtype=np.uint8)
     for k, frame in enumerate(frames):
-        rh, rw, top, left = _resized(*frame.shape[:2], spec)
+        rh, rw, top, left = geometry.resized_size(*frame.shape[:2], spec.size, spec.resize)
         resized = cv2.resize(frame, (rw, rh), interpolation=cv2.INTER_AREA)
         out[k] = resized[top : top + h, left : left + w]
     return out

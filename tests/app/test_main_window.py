@@ -1,25 +1,32 @@
-"""The main window appears without torch, and looks right (screenshot saved for review)."""
+"""The main window on a real project: sessions, player, keyboard, scrubbing, errors, screenshots."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from app.main_window import MainWindow
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
-def test_main_window_shows(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def open_session(qtbot, window, project, sweep=False):
+    window.player.sweep_sessions = sweep
+    window.open_project(str(project))
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.video.canvas.pixmap is not None, timeout=30000)
+
+
+def test_main_window_shows(window):
     assert window.windowTitle().startswith("CabinLens")
-    assert window.menuBar().actions()[0].text() == "&File"
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&View", "&Help"]
     SHOTS.mkdir(exist_ok=True)
-    assert window.grab().save(str(SHOTS / "main_window.png"))
+    assert window.grab().save(str(SHOTS / "main_window_empty.png"))
 
 
 def test_window_module_does_not_import_torch():
@@ -28,3 +35,142 @@ def test_window_module_does_not_import_torch():
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_open_project_lists_sessions_and_plays_the_first(qtbot, window, project, settings):
+    open_session(qtbot, window, project)
+    browser = window.sessions
+    assert browser.topLevelItemCount() == 2  # participants 14 and 15 (split-0 val)
+    assert window.state.session.startswith("vp14/")
+    assert window.state.frame_count > 1000
+    assert window.timeline.rows[0][0] == "ground truth" and len(window.timeline.rows) == 4
+    assert "frame 0" in window.video.labels.text() and "ground truth" in window.video.labels.text()
+    assert settings.value("recent", [], type=list)[0] == str(Path(project).resolve())
+    # Scrub to a labelled frame: the overlay and the labels follow.
+    track = window.player.tracks.tracks[0]
+    middle = int(track.starts[5] + 10)
+    window.state.set_frame(middle)
+    qtbot.waitUntil(lambda: f"frame {middle}" in window.video.labels.text(), timeout=10000)
+    assert "Grad-CAM of" in window.video.labels.text()
+    SHOTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(SHOTS / "main_window_session.png"))
+    # Another session from the browser.
+    other = browser.topLevelItem(1).child(0)
+    browser.itemClicked.emit(other, 0)
+    qtbot.waitUntil(lambda: window.player.tracks.file_id.startswith("vp15/"), timeout=30000)
+
+
+def test_keyboard_like_a_video_editor(qtbot, window, project):
+    open_session(qtbot, window, project)
+    state = window.state
+    state.set_frame(100)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert state.frame == 101
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert state.frame == 99
+    edges = window.player.tracks.boundaries()
+    state.set_frame(1500)
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    after = int(edges[edges > 1500][0])
+    assert state.frame == after
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert state.frame == int(edges[edges < after][-1])
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert state.frame == state.frame_count - 1
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert state.frame == 0
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert state.playing
+    qtbot.waitUntil(lambda: state.frame >= 5, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_K)
+    assert not state.playing
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert state.playing and state.speed == 2.0
+    qtbot.keyClick(window, Qt.Key.Key_J)
+    assert state.playing and state.speed == -1.0
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not state.playing
+
+
+def test_fast_scrubbing_coalesces_and_ends_on_the_last_frame(qtbot, window, project):
+    open_session(qtbot, window, project)
+    window.player.latencies.clear()
+    for f in range(200, 400, 2):
+        window.state.set_frame(f)  # far faster than frames can be made
+    qtbot.waitUntil(lambda: "frame 398" in window.video.labels.text(), timeout=10000)
+    assert len(window.player.latencies) < 100  # older requests were replaced, not queued
+
+
+def copy_project(project, folder):
+    """A private copy (the sweep adds a run), made with SQLite's backup so the WAL comes along."""
+    import sqlite3
+
+    target = folder / "copy.cabinlens"
+    with sqlite3.connect(project) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def test_event_loop_stays_responsive_while_a_sweep_runs_and_the_user_scrubs(qtbot, window, project, tmp_path):
+    import torch  # noqa: F401 - the window warms it up on its worker; here it is loaded already
+
+    open_session(qtbot, window, copy_project(project, tmp_path), sweep=True)
+    qtbot.waitUntil(lambda: window.player.sweeping, timeout=60000)
+    lags, last = [], [time.perf_counter()]
+
+    def probe():
+        now = time.perf_counter()
+        lags.append(now - last[0] - 0.01)
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(probe)
+    timer.start(10)
+    for k in range(60):
+        window.state.set_frame(500 + 3 * k)
+        qtbot.wait(30)
+    timer.stop()
+    assert window.player.sweeping or window.player.tracks.tracks[-1].kind == "sweep"
+    # The benchmark holds the 50 ms target; here a margin for a loaded machine, still far below
+    # what decoding or inference on the GUI thread would cost (hundreds of milliseconds).
+    assert np.percentile(lags, 95) < 0.05 and max(lags) < 0.25, (np.percentile(lags, 95), max(lags))
+    window.worker.cancel()
+
+
+def test_errors_are_shown_and_the_window_keeps_running(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.cabinlens"
+    bad.write_bytes(b"definitely not sqlite" * 100)
+    window.open_project(str(bad))
+    qtbot.waitUntil(lambda: "is not a CabinLens project" in window.status.text(), timeout=10000)
+    assert "broken.cabinlens" in window.last_error
+    window.open_project(str(tmp_path / "missing.cabinlens"))
+    assert "no such project file" in window.status.text()
+    assert window.isVisible()
+
+
+def test_drop_a_project_opens_it(qtbot, window, project):
+    window.player.sweep_sessions = False
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(project))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier, QEvent.Type.Drop)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    window.open_paths([str(project.parent)])
+    assert "together with one or more checkpoints" in window.status.text()
+
+
+@pytest.mark.parametrize("target", ["gt", "top2"])
+def test_switching_the_cam_class_needs_no_new_pass(qtbot, window, project, target):
+    open_session(qtbot, window, project)
+    track = window.player.tracks.tracks[0]
+    frame = int(track.starts[3] + 5)
+    window.state.set_frame(frame)
+    qtbot.waitUntil(lambda: f"frame {frame}" in window.video.labels.text(), timeout=10000)
+    before = window.video.labels.text()
+    window.video.target.setCurrentIndex(window.video.target.findData(target))
+    assert window.state.target == target
+    qtbot.waitUntil(lambda: window.video.labels.text() != before or target == "gt", timeout=10000)
+    assert "Grad-CAM of" in window.video.labels.text()

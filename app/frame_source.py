@@ -1,0 +1,133 @@
+"""Frames with their Grad-CAM overlay, decoded and composed off the GUI thread.
+
+Requests coalesce: while one frame is being made, newer requests replace each other and only
+the latest is served next, so fast scrubbing never queues work. The GUI thread only receives
+finished RGB arrays (``frameReady``) and paints them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine.analysis.session import SessionTracks, frame_cam
+from engine.analysis.store import Store
+
+if TYPE_CHECKING:
+    from engine.video.reader import VideoReader
+
+
+@dataclass(frozen=True)
+class FrameRequest:
+    project: str
+    video: str
+    frame: int
+    track: int  # run id of the CAM track, -1 none
+    target: str
+    overlay_on: bool
+    opacity: float
+    tracks: SessionTracks | None = None
+    asked: float = 0.0  # perf_counter when requested (latency measurement)
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    frame: int
+    cam_class: str | None
+    latency: float  # seconds from request to ready
+    problem: str | None = None
+
+
+class FrameSource(QObject):
+    frameReady = Signal(int, object, object)  # frame, RGB array (H, W, 3), FrameInfo
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cond = threading.Condition()
+        self._pending: FrameRequest | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._loop, name="cabinlens-frames")
+        self._thread.start()
+
+    def request(self, req: FrameRequest) -> None:
+        with self._cond:
+            self._pending = replace(req, asked=time.perf_counter())
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join()
+
+    # ------------------------------------------------------------------ worker thread
+    def _loop(self) -> None:
+        from engine.video.reader import VideoReader  # decoding libraries load here, not at window start
+
+        reader: VideoReader | None = None
+        store: Store | None = None
+        try:
+            while True:
+                with self._cond:
+                    while self._pending is None and not self._stop:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    req, self._pending = self._pending, None
+                try:
+                    if reader is None or str(reader.path) != req.video:
+                        if reader is not None:
+                            reader.close()
+                        reader = VideoReader(req.video)
+                    if req.project and (store is None or str(store.path) != req.project):
+                        if store is not None:
+                            store.close()
+                        store = Store(req.project, readonly=True)
+                    image, cam_class = self._compose(reader, store, req)
+                    info = FrameInfo(req.frame, cam_class, time.perf_counter() - req.asked)
+                    self.frameReady.emit(req.frame, image, info)
+                except Exception as exc:  # noqa: BLE001 - shown in the view, the thread keeps serving
+                    self.frameReady.emit(req.frame, None, FrameInfo(req.frame, None, 0.0, str(exc)))
+                    reader = None
+        finally:
+            if reader is not None:
+                reader.close()
+            if store is not None:
+                store.close()
+
+    @staticmethod
+    def _compose(reader: VideoReader, store: Store | None, req: FrameRequest) -> tuple[np.ndarray, str | None]:
+        import cv2
+
+        from engine.explain.overlay import overlay
+        from engine.video.geometry import input_region
+
+        frame = reader.frame(min(req.frame, reader.frame_count - 1))
+        if not req.overlay_on or store is None or req.tracks is None:
+            return frame, None
+        # The chosen run first; where it has no analysed sample yet (a sweep still filling in),
+        # the first other run that has one, so the overlay never silently disappears.
+        ordered = sorted(req.tracks.tracks, key=lambda t: t.run_id != req.track)
+        found, track = None, None
+        for candidate in ordered:
+            found = frame_cam(store, candidate, req.frame, req.target)
+            if found is not None:
+                track = candidate
+                break
+        if found is None or track is None:
+            return frame, None
+        cls, cam, peak = found
+        inp = track.spec["input"]
+        h, w = inp["size"]
+        upsampled = cv2.resize(cam / peak, (w, h), interpolation=cv2.INTER_LINEAR)
+        region = input_region(frame.shape[:2], (h, w), inp.get("resize", "short_side_center_crop"))
+        name = track.classes[cls] if cls < len(track.classes) else str(cls)
+        if track.run_id != req.track:
+            name += f" (from the {track.kind} run: the chosen run has no result here yet)"
+        return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6), name

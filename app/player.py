@@ -1,0 +1,206 @@
+"""The session player's controller: session loading, frame requests, playback and the keyboard.
+
+It wires the state to the frame source and the engine worker; the views only observe the state.
+Keyboard like a video editor: Space play/pause, Left/Right one frame, Shift+Left/Right one
+segment, J/K/L shuttle (J backwards, K stop, L forwards; again for faster), Home/End.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+from app.frame_source import FrameInfo, FrameRequest, FrameSource
+from app.jobs import Message, SessionLoaded, open_session
+from app.state import AppState
+from app.worker import EngineWorker
+from engine.analysis.session import SessionTracks
+from widgets.timeline import Timeline
+from widgets.video_view import VideoView
+
+RESWEEP_DISTANCE = 300  # frames: a playhead this far from the sweep's centre restarts it there
+
+
+class Player(QObject):
+    message = Signal(object)  # Message for the status bar
+
+    def __init__(self, state: AppState, worker: EngineWorker, view: VideoView, timeline: Timeline) -> None:
+        super().__init__()
+        self.state, self.worker, self.view, self.timeline = state, worker, view, timeline
+        self.frames = FrameSource()
+        self.frames.frameReady.connect(self._frame_ready)
+        self.tracks: SessionTracks | None = None
+        self.fps = 30.0
+        self.sweep_centre = 0
+        self.sweeping = False
+        self.session_generation = -1
+        self.latencies: list[float] = []
+        self.sweep_sessions = True  # sweep an opened session with the project's models
+        self._last_tracks = 0.0
+        self._pending_tracks: SessionTracks | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        state.sessionChanged.connect(self._open_session)
+        for sig in (state.frameChanged, state.targetChanged, state.trackChanged, state.overlayChanged):
+            sig.connect(self.request_frame)
+        state.frameChanged.connect(self._maybe_resweep)
+        state.playingChanged.connect(self._playing)
+        worker.progress.connect(self._job_progress)
+        worker.failed.connect(self._job_failed)
+        worker.finished.connect(self._job_finished)
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.frames.close()
+
+    # ------------------------------------------------------------------ sessions
+    def _open_session(self, file_id: str, near: int = 0) -> None:
+        if not file_id or not self.state.project:
+            return
+        self.sweep_centre = near
+        project = self.state.project
+        sweep = self.sweep_sessions
+        self.session_generation = self.worker.submit(lambda abort: open_session(project, file_id, near, abort, sweep))
+
+    def _maybe_resweep(self, frame: int) -> None:
+        if self.sweeping and abs(frame - self.sweep_centre) > RESWEEP_DISTANCE and not self.state.playing:
+            self._open_session(self.state.session, frame)
+
+    def _job_progress(self, generation: int, item: object) -> None:
+        if generation != self.session_generation:
+            if isinstance(item, Message):
+                self.message.emit(item)
+            return
+        if isinstance(item, SessionLoaded):
+            first = self.tracks is None or self.tracks.file_id != item.tracks.file_id
+            self.fps = item.fps or 30.0
+            self.state.frame_count = item.frame_count
+            self._set_tracks(item.tracks, item.frame_count)
+            if first:
+                self.state.frame = -1  # force the first request
+                self.state.set_frame(self.sweep_centre)
+        elif isinstance(item, SessionTracks):
+            # Redrawing hundreds of bars costs the GUI thread; fill the tracks in about once a second.
+            now = time.monotonic()
+            if now - self._last_tracks >= 1.0:
+                self._last_tracks = now
+                self._set_tracks(item, self.state.frame_count)
+                self.request_frame()
+            else:
+                self._pending_tracks = item
+        elif isinstance(item, Message):
+            self.sweeping = item.total > 0 and item.done < item.total
+            self.message.emit(item)
+
+    def _job_finished(self, generation: int, _value: object) -> None:
+        if generation == self.session_generation:
+            self.sweeping = False
+            if self._pending_tracks is not None:
+                self._set_tracks(self._pending_tracks, self.state.frame_count)
+                self._pending_tracks = None
+                self.request_frame()
+
+    def _job_failed(self, generation: int, text: str) -> None:
+        if generation == self.session_generation:
+            self.sweeping = False
+
+    def _set_tracks(self, tracks: SessionTracks, frame_count: int) -> None:
+        self.tracks = tracks
+        if tracks.tracks and self.state.track not in [t.run_id for t in tracks.tracks]:
+            sweeps = [t for t in tracks.tracks if t.kind == "sweep"]
+            self.state.set_track((sweeps or tracks.tracks)[0].run_id)
+        current = next((t for t in tracks.tracks if t.run_id == self.state.track), None)
+        if current is not None:
+            mode = "per time slice" if "time" in str(current.spec.get("cam_mode", "")) else "Eq. 1 (clip)"
+            self.view.set_mode_note(f"{current.model} ({current.kind}); weights {mode}; normalised per clip")
+        self.timeline.set_tracks(tracks, frame_count)
+
+    # ------------------------------------------------------------------ frames
+    def request_frame(self, *_args) -> None:
+        if self.tracks is None:
+            return
+        self.frames.request(FrameRequest(self.state.project, self.tracks.video, self.state.frame, self.state.track,
+                                         self.state.target, self.state.overlay_on, self.state.opacity, self.tracks))
+
+    def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
+        if info.problem:
+            self.view.canvas.show_frame(None, info.problem)
+            self.message.emit(Message(info.problem))
+            return
+        self.latencies.append(info.latency)
+        self.view.canvas.show_frame(image)
+        self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class)
+
+    def _ground_truth(self, frame: int) -> str | None:
+        if self.tracks is None:
+            return None
+        hit = [g for g in self.tracks.ground_truth if g[0] <= frame < g[1]]
+        return hit[0][2] if hit else None
+
+    def _predictions(self, frame: int) -> list[tuple[str, str, float, bool | None]]:
+        out = []
+        for t in self.tracks.tracks if self.tracks else []:
+            k = t.at(frame)
+            if k is None:
+                continue
+            right = None if t.labels[k] < 0 else bool(t.predicted[k] == t.labels[k])
+            out.append((f"{t.model} {t.kind}", t.classes[t.predicted[k]], float(t.confidence[k]), right))
+        return out
+
+    # ------------------------------------------------------------------ playback and keys
+    def _playing(self, playing: bool) -> None:
+        if playing:
+            self.timer.start(max(1, int(round(1000 / (self.fps * abs(self.state.speed))))))
+        else:
+            self.timer.stop()
+
+    def _tick(self) -> None:
+        step = 1 if self.state.speed > 0 else -1
+        nxt = self.state.frame + step
+        if not 0 <= nxt < self.state.frame_count:
+            self.state.set_playing(False)
+            return
+        self.state.set_frame(nxt)
+
+    def step(self, frames: int) -> None:
+        self.state.set_playing(False)
+        self.state.set_frame(self.state.frame + frames)
+
+    def jump_segment(self, direction: int) -> None:
+        if self.tracks is None:
+            return
+        edges = self.tracks.boundaries()
+        f = self.state.frame
+        targets = edges[edges > f] if direction > 0 else edges[edges < f]
+        if targets.size:
+            self.state.set_frame(int(targets[0] if direction > 0 else targets[-1]))
+
+    def shuttle(self, direction: int) -> None:
+        """J/L: play in that direction; pressed again while playing that way, twice as fast (up to 8x)."""
+        if direction == 0:
+            self.state.set_playing(False)
+            return
+        same = self.state.playing and np.sign(self.state.speed) == direction
+        speed = min(8.0, abs(self.state.speed) * 2) if same else 1.0
+        self.state.set_playing(False)
+        self.state.set_playing(True, speed * direction)
+
+    def install_shortcuts(self, window: QWidget) -> list[QShortcut]:
+        keys = {
+            "Space": lambda: self.state.set_playing(not self.state.playing, 1.0 if not self.state.playing else None),
+            "Right": lambda: self.step(1), "Left": lambda: self.step(-1),
+            "Shift+Right": lambda: self.jump_segment(1), "Shift+Left": lambda: self.jump_segment(-1),
+            "J": lambda: self.shuttle(-1), "K": lambda: self.shuttle(0), "L": lambda: self.shuttle(1),
+            "Home": lambda: self.state.set_frame(0), "End": lambda: self.state.set_frame(self.state.frame_count - 1),
+        }
+        shortcuts = []
+        for key, action in keys.items():
+            shortcut = QShortcut(QKeySequence(key), window)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(action)
+            shortcuts.append(shortcut)
+        return shortcuts

@@ -1,0 +1,74 @@
+"""The one selection model every view observes and updates; views never call each other.
+
+Setters emit only when the value changes, so two views bound to the same property cannot ping-pong.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class AppState(QObject):
+    projectChanged = Signal(str)
+    sessionChanged = Signal(str)  # file_id
+    frameChanged = Signal(int)
+    targetChanged = Signal(str)  # "pred", "gt", "top2" ... "top5"
+    trackChanged = Signal(int)  # run id whose CAMs the video view shows
+    overlayChanged = Signal()  # on/off, opacity, normalisation
+    playingChanged = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.project = ""
+        self.session = ""
+        self.frame = 0
+        self.frame_count = 0
+        self.target = "pred"
+        self.track = -1
+        self.overlay_on = True
+        self.opacity = 0.45
+        self.playing = False
+        self.speed = 1.0  # J/L shuttle: negative plays backwards
+
+    def set_project(self, path: str) -> None:
+        if path != self.project:
+            self.project = path
+            self.projectChanged.emit(path)
+
+    def set_session(self, file_id: str) -> None:
+        if file_id != self.session:
+            self.session = file_id
+            self.frame = 0
+            self.sessionChanged.emit(file_id)
+
+    def set_frame(self, frame: int) -> None:
+        frame = max(0, min(int(frame), max(0, self.frame_count - 1)))
+        if frame != self.frame:
+            self.frame = frame
+            self.frameChanged.emit(frame)
+
+    def set_target(self, target: str) -> None:
+        if target != self.target:
+            self.target = target
+            self.targetChanged.emit(target)
+
+    def set_track(self, run_id: int) -> None:
+        if run_id != self.track:
+            self.track = run_id
+            self.trackChanged.emit(run_id)
+
+    def set_overlay(self, *, on: bool | None = None, opacity: float | None = None) -> None:
+        changed = False
+        if on is not None and on != self.overlay_on:
+            self.overlay_on, changed = on, True
+        if opacity is not None and abs(opacity - self.opacity) > 1e-6:
+            self.opacity, changed = float(opacity), True
+        if changed:
+            self.overlayChanged.emit()
+
+    def set_playing(self, playing: bool, speed: float | None = None) -> None:
+        if speed is not None:
+            self.speed = speed
+        if playing != self.playing:
+            self.playing = playing
+            self.playingChanged.emit(playing)

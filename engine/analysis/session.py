@@ -1,0 +1,194 @@
+"""What the session player shows, read from the project store: numpy only (no torch, no Qt).
+
+A session is one video (``file_id``). Its tracks are the samples of every run on that video:
+chunks of split runs and windows of sweeps, each with the predicted class, its confidence and
+whether it was right. A frame's Grad-CAM comes from the sample whose window covers the frame
+(nearest centre), interpolated in time between the layer's time steps exactly as
+``engine.explain.frames`` does on the model's device (half-pixel centres).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.analysis.store import SampleRecord, Store
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    file_id: str
+    video: str
+    participant: str
+    samples: dict[str, int]  # model -> analysed samples on this session
+    accuracy: dict[str, float | None]  # model -> top-1 accuracy of its labelled samples
+
+
+@dataclass
+class Track:
+    """The samples of one run on one session, sorted by start frame."""
+
+    run_id: int
+    model: str
+    kind: str
+    classes: tuple[str, ...]
+    spec: dict
+    indices: np.ndarray  # sample indices in the run
+    starts: np.ndarray
+    ends: np.ndarray
+    labels: np.ndarray  # -1 unlabelled
+    predicted: np.ndarray  # -1 not analysed yet
+    confidence: np.ndarray  # softmax probability of the prediction, NaN when not analysed
+
+    @property
+    def centres(self) -> np.ndarray:
+        return (self.starts + self.ends - 1) / 2
+
+    def at(self, frame: int) -> int | None:
+        """Position (in this track) of the analysed sample for ``frame``: covering it, nearest centre."""
+        analysed = self.predicted >= 0
+        covering = np.flatnonzero((self.starts <= frame) & (frame < self.ends) & analysed)
+        if covering.size == 0:
+            return None
+        return int(covering[np.argmin(np.abs(self.centres[covering] - frame))])
+
+
+@dataclass
+class SessionTracks:
+    file_id: str
+    video: str
+    ground_truth: list[tuple[int, int, str]]  # (start, end exclusive, class), merged over chunks
+    tracks: list[Track] = field(default_factory=list)
+
+    def boundaries(self) -> np.ndarray:
+        """Every ground-truth segment start and end, sorted (for Shift+arrow jumps)."""
+        edges = {s for s, _, _ in self.ground_truth} | {e for _, e, _ in self.ground_truth}
+        return np.array(sorted(edges), dtype=np.int64)
+
+
+def _softmax_top(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = logits.astype(np.float64) - logits.max(1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(1, keepdims=True)
+    return p.argmax(1), p.max(1)
+
+
+def sessions(store: Store) -> list[SessionSummary]:
+    """Every video any run of the project has samples on, with per-model counts and accuracy."""
+    videos: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    right: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for info in store.runs():
+        samples = store.samples(info.id)
+        results = store.results(info.id)
+        predicted = results.logits.argmax(1) if len(results.indices) else np.zeros(0, np.int64)
+        for s in samples:
+            videos.setdefault(s.file_id, s.video)
+        for j, idx in enumerate(results.indices):
+            s = samples[int(idx)]
+            counts[s.file_id][info.model] = counts[s.file_id].get(info.model, 0) + 1
+            if s.label >= 0:
+                right[s.file_id][info.model].append(bool(predicted[j] == s.label))
+    out = []
+    for file_id in sorted(videos, key=_natural):
+        acc = {m: (float(np.mean(v)) if v else None) for m, v in right[file_id].items()}
+        out.append(SessionSummary(file_id, videos[file_id], file_id.split("/", 1)[0] if "/" in file_id else "",
+                                  dict(counts[file_id]), acc))
+    return out
+
+
+def _natural(text: str) -> tuple:
+    import re
+
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
+
+
+def session_tracks(store: Store, file_id: str) -> SessionTracks:
+    """Ground truth and one track per run for one session."""
+    gt: dict[tuple[int, str], list[int]] = {}
+    tracks = []
+    video = ""
+    for info in store.runs():
+        samples = store.samples(info.id)
+        mine = [(i, s) for i, s in enumerate(samples) if s.file_id == file_id]
+        if not mine:
+            continue
+        video = video or mine[0][1].video
+        for _, s in mine:
+            if s.label_name and s.annotation_id >= 0:
+                span = gt.setdefault((s.annotation_id, s.label_name), [s.frame_start, s.frame_end])
+                span[0], span[1] = min(span[0], s.frame_start), max(span[1], s.frame_end)
+        results = store.results(info.id)
+        n = len(mine)
+        predicted = np.full(n, -1, dtype=np.int64)
+        confidence = np.full(n, np.nan)
+        position = {idx: k for k, (idx, _) in enumerate(mine)}
+        if len(results.indices):
+            top, conf = _softmax_top(results.logits)
+            for j, idx in enumerate(results.indices):
+                k = position.get(int(idx))
+                if k is not None:
+                    predicted[k], confidence[k] = top[j], conf[j]
+        order = np.argsort([s.frame_start for _, s in mine], kind="stable")
+        tracks.append(Track(
+            run_id=info.id, model=info.model, kind=info.kind, classes=info.classes, spec=info.spec,
+            indices=np.array([mine[o][0] for o in order], dtype=np.int64),
+            starts=np.array([mine[o][1].frame_start for o in order], dtype=np.int64),
+            ends=np.array([mine[o][1].frame_end for o in order], dtype=np.int64),
+            labels=np.array([mine[o][1].label for o in order], dtype=np.int64),
+            predicted=predicted[order], confidence=confidence[order],
+        ))
+    ground_truth = sorted((a, b, name) for (_, name), (a, b) in gt.items())
+    return SessionTracks(file_id, video, ground_truth, tracks)
+
+
+def layer_slice(maps: np.ndarray, sampled: np.ndarray, frame: int) -> np.ndarray:
+    """(T', H', W') layer map of a clip -> the (H', W') map at original ``frame``.
+
+    The frame's position among the sampled frames (linear between neighbours, clamped) is mapped
+    to the layer's time axis with half-pixel centres and blended linearly, as the trilinear
+    upsampling of ``engine.explain.frames`` does.
+    """
+    t_layer = maps.shape[0]
+    t_in = len(sampled)
+    unique, first = np.unique(sampled, return_index=True)
+    last = len(sampled) - 1 - np.unique(sampled[::-1], return_index=True)[1]
+    centre = (first + last) / 2.0  # a frame sampled twice sits between its copies
+    position = float(np.interp(frame, unique, centre))
+    t = (position + 0.5) * t_layer / t_in - 0.5
+    t = min(max(t, 0.0), t_layer - 1.0)
+    lo = int(np.floor(t))
+    hi = min(lo + 1, t_layer - 1)
+    a = t - lo
+    return (1 - a) * maps[lo].astype(np.float32) + a * maps[hi].astype(np.float32)
+
+
+def frame_cam(store: Store, track: Track, frame: int, target: str = "pred") -> tuple[int, np.ndarray, float] | None:
+    """(class, (H', W') map, divisor for per-clip normalisation) of ``frame``, or None.
+
+    ``target``: ``pred`` (top-1), ``gt`` (the ground truth, when labelled), or ``top2`` ... ``top5``.
+    """
+    k = track.at(frame)
+    if k is None:
+        return None
+    targets, maps = store.cams(track.run_id, int(track.indices[k]))
+    if target == "gt":
+        if track.labels[k] < 0 or len(targets) <= 5:
+            return None
+        slot = 5
+    elif target == "pred":
+        slot = 0
+    else:
+        slot = int(target.removeprefix("top")) - 1
+    from engine.video.sampling import sample_indices  # keeps the video stack out of window start-up
+
+    inp = track.spec["input"]
+    sampled = sample_indices(int(track.starts[k]), int(track.ends[k]), inp["frames"], inp["sampling"])
+    peak = float(maps[slot].max())
+    return int(targets[slot]), layer_slice(maps[slot], sampled, frame), peak if peak > 0 else 1.0
+
+
+def sample_record(store: Store, track: Track, k: int) -> SampleRecord:
+    return store.samples(track.run_id)[int(track.indices[k])]

@@ -1,0 +1,55 @@
+"""Participants and their sessions, with analysed samples and accuracy per model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+from app.state import AppState
+from engine.analysis.session import SessionSummary
+
+FILE_ID = Qt.ItemDataRole.UserRole
+
+
+class SessionBrowser(QTreeWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.setHeaderLabels(["session", "samples", "accuracy"])
+        self.setRootIsDecorated(True)
+        self.setAlternatingRowColors(True)
+        self.itemActivated.connect(self._chosen)
+        self.itemClicked.connect(self._chosen)
+        state.sessionChanged.connect(self._select)
+
+    def set_sessions(self, sessions: list[SessionSummary]) -> None:
+        self.clear()
+        parents: dict[str, QTreeWidgetItem] = {}
+        for s in sessions:
+            parent = parents.get(s.participant)
+            if parent is None:
+                parent = parents[s.participant] = QTreeWidgetItem(self, [s.participant or "sessions", "", ""])
+                parent.setFirstColumnSpanned(False)
+            name = s.file_id.split("/", 1)[-1]
+            samples = ", ".join(f"{n}" for n in s.samples.values())
+            accuracy = ", ".join(f"{m.split(' ')[0]} {a:.0%}" for m, a in s.accuracy.items() if a is not None)
+            item = QTreeWidgetItem(parent, [name, samples, accuracy])
+            item.setData(0, FILE_ID, s.file_id)
+            item.setToolTip(0, s.video)
+        self.expandAll()
+        for col in range(3):
+            self.resizeColumnToContents(col)
+
+    def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        file_id = item.data(0, FILE_ID)
+        if file_id:
+            self.state.set_session(file_id)
+
+    def _select(self, file_id: str) -> None:
+        """State -> selection (another view may have opened the session)."""
+        for i in range(self.topLevelItemCount()):
+            parent = self.topLevelItem(i)
+            for j in range(parent.childCount()):
+                item = parent.child(j)
+                if item.data(0, FILE_ID) == file_id and not item.isSelected():
+                    self.setCurrentItem(item)

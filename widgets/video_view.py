@@ -1,0 +1,105 @@
+"""The current frame with its Grad-CAM overlay, the labels of the frame, and the overlay controls.
+
+It only paints what it is given (an RGB array) and writes the user's choices into the app state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from app.state import AppState
+
+TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return image.copy()  # own the pixels: the array may go away
+
+
+class FrameCanvas(QWidget):
+    """Paints one frame, scaled to fit with its aspect ratio."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumSize(320, 256)
+        self.pixmap: QPixmap | None = None
+        self.message = "No session open"
+
+    def show_frame(self, rgb: np.ndarray | None, message: str = "") -> None:
+        self.pixmap = QPixmap.fromImage(to_qimage(rgb)) if rgb is not None else None
+        self.message = message
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        if self.pixmap is None:
+            painter.setPen(Qt.GlobalColor.lightGray)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            return
+        size = self.pixmap.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x, y = (self.width() - size.width()) / 2, (self.height() - size.height()) / 2
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(QRectF(x, y, size.width(), size.height()), self.pixmap, QRectF(self.pixmap.rect()))
+
+
+class VideoView(QWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.canvas = FrameCanvas()
+        self.labels = QLabel("")
+        self.labels.setObjectName("frameLabels")
+        self.labels.setTextFormat(Qt.TextFormat.RichText)
+        self.overlay = QCheckBox("Grad-CAM")
+        self.overlay.setChecked(state.overlay_on)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(int(state.opacity * 100))
+        self.opacity.setMaximumWidth(140)
+        self.target = QComboBox()
+        for text, value in TARGETS:
+            self.target.addItem(text, value)
+        self.mode_note = QLabel("weights: Eq. 1 (clip), normalised per clip")
+        controls = QHBoxLayout()
+        for w in (self.overlay, QLabel("opacity"), self.opacity, QLabel("class"), self.target, self.mode_note):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.labels)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(controls)
+        self.overlay.toggled.connect(lambda on: state.set_overlay(on=on))
+        self.opacity.valueChanged.connect(lambda v: state.set_overlay(opacity=v / 100))
+        self.target.currentIndexChanged.connect(lambda i: state.set_target(self.target.itemData(i)))
+        state.overlayChanged.connect(self._sync)
+        state.targetChanged.connect(self._sync)
+
+    def _sync(self, *_args) -> None:
+        """State -> controls (another view, or a shortcut, may have changed it)."""
+        self.overlay.setChecked(self.state.overlay_on)
+        self.opacity.setValue(int(round(self.state.opacity * 100)))
+        index = self.target.findData(self.state.target)
+        if index >= 0:
+            self.target.setCurrentIndex(index)
+
+    def set_mode_note(self, text: str) -> None:
+        self.mode_note.setText(text)
+
+    def set_labels(self, frame: int, ground_truth: str | None, predictions: list[tuple[str, str, float, bool | None]],
+                   cam_class: str | None) -> None:
+        """One line: frame, ground truth, each model's prediction with confidence (green right, red wrong)."""
+        parts = [f"<b>frame {frame}</b>", f"ground truth: <b>{ground_truth or '–'}</b>"]
+        for model, cls, conf, right in predictions:
+            colour = "#3a3" if right else ("#d33" if right is False else "#888")
+            parts.append(f"{model}: <span style='color:{colour}'><b>{cls}</b> {conf:.0%}</span>")
+        if cam_class:
+            parts.append(f"Grad-CAM of <i>{cam_class}</i>")
+        self.labels.setText(" &nbsp;|&nbsp; ".join(parts))
