@@ -33,6 +33,7 @@ class FrameRequest:
     overlay_on: bool
     opacity: float
     tracks: SessionTracks | None = None
+    colormap: str = "jet"
     asked: float = 0.0  # perf_counter when requested (latency measurement)
 
 
@@ -130,4 +131,4 @@ class FrameSource(QObject):
         name = track.classes[cls] if cls < len(track.classes) else str(cls)
         if track.run_id != req.track:
             name += f" (from the {track.kind} run: the chosen run has no result here yet)"
-        return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6), name
+        return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6, colormap=req.colormap), name

@@ -124,7 +124,8 @@ class Player(QObject):
         if self.tracks is None:
             return
         self.frames.request(FrameRequest(self.state.project, self.tracks.video, self.state.frame, self.state.track,
-                                         self.state.target, self.state.overlay_on, self.state.opacity, self.tracks))
+                                         self.state.target, self.state.overlay_on, self.state.opacity, self.tracks,
+                                         self.state.colormap))
 
     def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
         if info.problem:

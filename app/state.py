@@ -27,6 +27,7 @@ class AppState(QObject):
         self.track = -1
         self.overlay_on = True
         self.opacity = 0.45
+        self.colormap = "jet"
         self.playing = False
         self.speed = 1.0  # J/L shuttle: negative plays backwards
 
@@ -57,8 +58,10 @@ class AppState(QObject):
             self.track = run_id
             self.trackChanged.emit(run_id)
 
-    def set_overlay(self, *, on: bool | None = None, opacity: float | None = None) -> None:
+    def set_overlay(self, *, on: bool | None = None, opacity: float | None = None, colormap: str | None = None) -> None:
         changed = False
+        if colormap is not None and colormap != self.colormap:
+            self.colormap, changed = colormap, True
         if on is not None and on != self.overlay_on:
             self.overlay_on, changed = on, True
         if opacity is not None and abs(opacity - self.opacity) > 1e-6:

@@ -63,12 +63,14 @@ class VideoView(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(int(state.opacity * 100))
         self.opacity.setMaximumWidth(140)
+        self.colormap = QComboBox()
+        self.colormap.addItems(["jet", "turbo", "inferno", "viridis"])
         self.target = QComboBox()
         for text, value in TARGETS:
             self.target.addItem(text, value)
         self.mode_note = QLabel("weights: Eq. 1 (clip), normalised per clip")
         controls = QHBoxLayout()
-        for w in (self.overlay, QLabel("opacity"), self.opacity, QLabel("class"), self.target, self.mode_note):
+        for w in (self.overlay, QLabel("opacity"), self.opacity, self.colormap, QLabel("class"), self.target, self.mode_note):
             controls.addWidget(w)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
@@ -79,6 +81,7 @@ class VideoView(QWidget):
         self.overlay.toggled.connect(lambda on: state.set_overlay(on=on))
         self.opacity.valueChanged.connect(lambda v: state.set_overlay(opacity=v / 100))
         self.target.currentIndexChanged.connect(lambda i: state.set_target(self.target.itemData(i)))
+        self.colormap.currentTextChanged.connect(lambda name: state.set_overlay(colormap=name))
         state.overlayChanged.connect(self._sync)
         state.targetChanged.connect(self._sync)
 
@@ -86,6 +89,7 @@ class VideoView(QWidget):
         """State -> controls (another view, or a shortcut, may have changed it)."""
         self.overlay.setChecked(self.state.overlay_on)
         self.opacity.setValue(int(round(self.state.opacity * 100)))
+        self.colormap.setCurrentText(self.state.colormap)
         index = self.target.findData(self.state.target)
         if index >= 0:
             self.target.setCurrentIndex(index)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-COLORMAP = cv2.COLORMAP_JET
+COLORMAPS = {"jet": cv2.COLORMAP_JET, "turbo": cv2.COLORMAP_TURBO, "inferno": cv2.COLORMAP_INFERNO,
+             "viridis": cv2.COLORMAP_VIRIDIS}
 
 
-def heat_colours(cam: np.ndarray) -> np.ndarray:
+def heat_colours(cam: np.ndarray, colormap: str = "jet") -> np.ndarray:
     """(h, w) map, 0..1 (values above 1 saturate) -> (h, w, 3) RGB uint8 colours."""
     level = np.clip(np.nan_to_num(cam, nan=0.0), 0.0, 1.0)
-    bgr = cv2.applyColorMap((level * 255).round().astype(np.uint8), COLORMAP)
+    bgr = cv2.applyColorMap((level * 255).round().astype(np.uint8), COLORMAPS[colormap])
     return bgr[..., ::-1]
 
 
@@ -27,6 +28,7 @@ def overlay(
     *,
     alpha: float = 0.45,
     dim_outside: float = 0.5,
+    colormap: str = "jet",
 ) -> np.ndarray:
     """Blend ``cam`` (h, w; 0..1) into ``frame`` (H, W[, 3] uint8) inside ``region`` -> RGB uint8."""
     if frame.ndim == 2:
@@ -40,5 +42,5 @@ def overlay(
         return out
     resized = cv2.resize(np.asarray(cam, dtype=np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
     inside = frame[y0:y1, x0:x1].astype(np.float32)
-    out[y0:y1, x0:x1] = (inside * (1 - alpha) + heat_colours(resized).astype(np.float32) * alpha).round().astype(np.uint8)
+    out[y0:y1, x0:x1] = (inside * (1 - alpha) + heat_colours(resized, colormap).astype(np.float32) * alpha).round().astype(np.uint8)
     return out

@@ -174,3 +174,12 @@ def test_switching_the_cam_class_needs_no_new_pass(qtbot, window, project, targe
     assert window.state.target == target
     qtbot.waitUntil(lambda: window.video.labels.text() != before or target == "gt", timeout=10000)
     assert "Grad-CAM of" in window.video.labels.text()
+
+
+def test_open_a_dataset_with_a_model_analyses_it_and_opens_the_result(qtbot, window, synth_small, tmp_path):
+    window.player.sweep_sessions = False
+    project = tmp_path / "new.cabinlens"
+    window.open_dataset(str(synth_small), ["c3d_small"], str(project))
+    qtbot.waitUntil(lambda: window.sessions.topLevelItemCount() == 3, timeout=120000)  # test: participants 5, 11, 13
+    assert project.exists()
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)

@@ -103,6 +103,26 @@ def main() -> int:
         def ask(frame: int) -> None:
             source.request(FrameRequest(str(project), str(video), frame, run_id, "pred", True, 0.45, tracks))
 
+        # A session sweep runs on the engine worker meanwhile, as when the window opens a session.
+        import torch  # noqa: F401 - the window loads it on its worker right after start-up
+
+        from app.jobs import Message
+        from app.worker import EngineWorker
+        from engine.analysis.jobs import open_run, sweep_job
+        from engine.analysis.runner import analyse
+        from engine.cli.common import model_from_arg
+
+        def sweep(abort):
+            model, spec, name, weights = model_from_arg("i3d_small")
+            with Store(project) as writer:
+                run = open_run(writer, sweep_job(video, spec, stride=2), spec, name, weights, "clip", "i3d_small")
+                for p in analyse(writer, run, model, spec, workers=1, abort=abort, near_frame=150):
+                    yield Message("sweep", p.done, p.total)
+
+        worker = EngineWorker()
+        sweep_progress = []
+        worker.progress.connect(lambda _g, m: sweep_progress.append(m.done))
+        worker.submit(sweep)
         ask(0)
         wait(1500)  # open the video and the store
         shown.clear()
@@ -130,6 +150,8 @@ def main() -> int:
         played = len({f for f, _, _ in shown})
         seconds = time.perf_counter() - t0
         timer.stop()
+        swept = max(sweep_progress or [0])
+        worker.shutdown()
         source.close()
     median = statistics.median(scrub) * 1000
     fps = played / (150 / 30) if seconds else 0.0
@@ -138,7 +160,7 @@ def main() -> int:
           f"90th percentile {sorted(scrub)[int(0.9 * len(scrub))] * 1000:.1f} ms (target median <= 60 ms); "
           f"overlay on {with_overlay:.0%} of them")
     print(f"playback: {played} of 150 frames shown in 5 s = {fps:.1f} fps (target 30)")
-    print(f"GUI thread: longest block {lag:.1f} ms (target <= 50 ms)")
+    print(f"GUI thread: longest block {lag:.1f} ms (target <= 50 ms), while a sweep analysed {swept} windows")
     ok = startup <= 1.5 and median <= 60 and fps >= 29 and lag <= 50
     print("ok" if ok else "MISSED")
     return 0 if ok else 1

@@ -47,9 +47,12 @@ def test_video_view_controls_and_state(qtbot):
     assert abs(state.opacity - 0.8) < 1e-9  # widget -> state
     view.target.setCurrentIndex(view.target.findData("gt"))
     assert state.target == "gt"
-    state.set_overlay(on=False, opacity=0.3)  # state -> widget
+    view.colormap.setCurrentText("turbo")
+    assert state.colormap == "turbo"
+    state.set_overlay(on=False, opacity=0.3, colormap="viridis")  # state -> widget
     state.set_target("top3")
     assert not view.overlay.isChecked() and view.opacity.value() == 30 and view.target.currentData() == "top3"
+    assert view.colormap.currentText() == "viridis"
     view.canvas.show_frame(np.zeros((256, 320, 3), np.uint8))
     view.set_labels(12, "eating", [("m split", "writing", 0.6, False)], "writing")
     assert "frame 12" in view.labels.text() and "#d33" in view.labels.text() and "Grad-CAM of <i>writing" in view.labels.text()
