@@ -1,0 +1,226 @@
+"""Train or fine-tune any registry model on a Drive&Act-format split.
+
+The job is a generator (like the analysis): it yields ``TrainProgress`` after every batch and a
+summary after every epoch with the validation subset's balanced top-1 accuracy, and writes a
+checkpoint in CabinLens's format after every epoch (atomically), with a record of how it was made:
+command arguments, seed, data identity, per-epoch history. Next to it, ``<out>.resume.pt`` holds
+the optimiser, scheduler and random states, so ``resume=True`` continues exactly where a stopped
+run ended. Clips are sampled with the model's own input spec; training adds temporal jitter (a
+random offset within the segment) and brightness jitter. ``balanced`` draws clips with
+probability inversely proportional to their class's frequency.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine.analysis.jobs import split_job
+from engine.analysis.metrics import evaluate
+from engine.analysis.runner import _Readers, prefetch
+from engine.analysis.store import SampleRecord
+from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from engine.errors import InputError
+from engine.io import atomic_path
+from engine.models.checkpoints import load_model, save_model
+from engine.models.registry import ARCHITECTURES, build_model, default_spec
+from engine.models.spec import ModelSpec, resize_frames
+from engine.video.sampling import sample_indices
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str
+    model: str  # architecture (fresh weights) or checkpoint (fine-tune)
+    out: str
+    split: int = 0
+    view: str | None = None
+    level: str = "midlevel"
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    balanced: bool = False
+    seed: int = 0
+    device: str = "cpu"
+    workers: int = 2
+    limit: int | None = None  # use only the first N training clips (quick runs, tests)
+    val_limit: int | None = None  # validate on only the first N val clips
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+    loss: float
+    val_balanced_top1: float | None = None  # set on the last step of an epoch
+    seconds: float = 0.0
+
+
+def _model(cfg: TrainConfig) -> tuple[nn.Module, ModelSpec]:
+    path = Path(cfg.model)
+    if path.exists():
+        loaded = load_model(path)
+        return loaded.model, loaded.spec
+    if cfg.model not in ARCHITECTURES:
+        raise InputError(path, f"is neither a checkpoint nor an architecture ({', '.join(ARCHITECTURES)})")
+    torch.manual_seed(cfg.seed)
+    spec = default_spec(cfg.model, DRIVEACT_MIDLEVEL_CLASSES)
+    return build_model(spec), spec
+
+
+def jittered_clip(readers: _Readers, sample: SampleRecord, spec: ModelSpec, rng: random.Random) -> np.ndarray:
+    """A training clip: the spec's sampling from a randomly shifted window of the segment."""
+    length = sample.frame_end - sample.frame_start
+    shift = rng.randint(-length // 8, length // 8) if length >= 16 else 0
+    start = max(sample.frame_start, sample.frame_start + shift)
+    end = min(sample.frame_end, sample.frame_end + shift)
+    if end - start < 1:
+        start, end = sample.frame_start, sample.frame_end
+    indices = sample_indices(start, end, spec.input.frames, spec.input.sampling)
+    clip = resize_frames(readers.get(sample.video).frames(indices), spec.input).astype(np.float32)
+    clip *= rng.uniform(0.8, 1.2)
+    return np.clip(clip, 0, 255).astype(np.uint8)
+
+
+def epoch_order(labels: list[int], balanced: bool, rng: random.Random) -> list[int]:
+    """Sample indices for one epoch: a shuffle, or draws weighted by 1/class frequency."""
+    n = len(labels)
+    if not balanced:
+        order = list(range(n))
+        rng.shuffle(order)
+        return order
+    counts = Counter(labels)
+    weights = [1.0 / counts[lbl] for lbl in labels]
+    return rng.choices(range(n), weights=weights, k=n)
+
+
+def _evaluate(model: nn.Module, spec: ModelSpec, samples: list[SampleRecord], device, workers: int,
+              train_counts: dict[str, int]) -> float | None:
+    if not samples:
+        return None
+    model.eval()
+    logits = np.zeros((len(samples), len(spec.classes)), dtype=np.float32)
+    batch: list[tuple[int, np.ndarray]] = []
+
+    def flush():
+        x = torch.from_numpy(np.stack([c for _, c in batch])).to(device).permute(0, 4, 1, 2, 3)
+        with torch.no_grad():
+            out = model(spec.input.normalise(x)).float().cpu().numpy()
+        for (i, _), row in zip(batch, out, strict=True):
+            logits[i] = row
+        batch.clear()
+
+    for item in prefetch(list(enumerate(samples)), spec, workers, ahead=16):
+        batch.append(item)
+        if len(batch) == 16:
+            flush()
+    if batch:
+        flush()
+    labels = np.array([s.label for s in samples])
+    return evaluate(labels, logits, spec.classes, train_counts).top1["all"]
+
+
+def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | None = None) -> Iterator[TrainProgress]:
+    device = torch.device(cfg.device)
+    model, spec = _model(cfg)
+    model.to(device)
+    train_job = split_job(cfg.data, spec, view=cfg.view, level=cfg.level, split=cfg.split, subset="train")
+    val_job = split_job(cfg.data, spec, view=cfg.view, level=cfg.level, split=cfg.split, subset="val")
+    samples = list(train_job.samples[: cfg.limit] if cfg.limit else train_job.samples)
+    if not samples:
+        raise InputError(cfg.data, "has no training clips for this split")
+    labels = [s.label for s in samples]
+    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = math.ceil(len(samples) / cfg.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=cfg.lr, total_steps=max(1, cfg.epochs * steps),
+                                                    pct_start=0.15)
+    rng = random.Random(cfg.seed)
+    history: list[dict] = []
+    first_epoch = 0
+    state_path = Path(str(cfg.out) + ".resume.pt")
+    if resume:
+        if not state_path.exists():
+            raise InputError(state_path, "no resume state here; start without --resume")
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        if int(state["epochs"]) != cfg.epochs:
+            raise InputError(state_path, f"belongs to a run of {state['epochs']} epochs; resume it with --epochs "
+                                         f"{state['epochs']}, or fine-tune from {cfg.out} with --model instead")
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.setstate(_tuple_state(state["rng"]))
+        torch.set_rng_state(state["torch_rng"].cpu())
+        history, first_epoch = list(state["history"]), int(state["epoch"])
+    loss_fn = nn.CrossEntropyLoss()
+    readers = _Readers()
+    try:
+        for epoch in range(first_epoch, cfg.epochs):
+            model.train()
+            order = epoch_order(labels, cfg.balanced, rng)
+            t0 = time.perf_counter()
+            losses = []
+            for step in range(steps):
+                if abort is not None and abort.is_set():
+                    return
+                chosen = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
+                clips = np.stack([jittered_clip(readers, samples[i], spec, rng) for i in chosen])
+                x = spec.input.normalise(torch.from_numpy(clips).to(device).permute(0, 4, 1, 2, 3))
+                y = torch.tensor([labels[i] for i in chosen], device=device)
+                loss = loss_fn(model(x), y)
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                scheduler.step()
+                losses.append(float(loss.detach()))
+                if step < steps - 1:
+                    yield TrainProgress(epoch + 1, cfg.epochs, step + 1, steps, losses[-1], None, time.perf_counter() - t0)
+            val_samples = list(val_job.samples[: cfg.val_limit] if cfg.val_limit else val_job.samples)
+            val = _evaluate(model, spec, val_samples, device, cfg.workers, train_job.train_counts)
+            history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_balanced_top1": val,
+                            "seconds": time.perf_counter() - t0})
+            _save(cfg, model, spec, history, train_job, optimiser, scheduler, rng, epoch + 1, state_path)
+            yield TrainProgress(epoch + 1, cfg.epochs, steps, steps, float(np.mean(losses)), val, time.perf_counter() - t0)
+    finally:
+        readers.close()
+
+
+def _tuple_state(state) -> tuple:
+    """random.Random state back from its list form (saved as plain data for weights_only loading)."""
+    version, internal, gauss = state
+    return (int(version), tuple(int(v) for v in internal), None if gauss is None else float(gauss))
+
+
+def _save(cfg, model, spec, history, train_job, optimiser, scheduler, rng, epoch, state_path) -> None:
+    record = {
+        "command": "cabinlens train", "config": {k: v for k, v in asdict(cfg).items()}, "epochs_done": epoch,
+        "history": history, "data": train_job.params | {"annotation_sha256": train_job.annotation_hash,
+                                                         "videos_hash": train_job.dataset_hash},
+        "torch": str(torch.__version__),
+    }
+    synth = Path(cfg.data) / "synth.json"
+    if synth.exists():
+        import json
+
+        record["synthetic_dataset"] = json.loads(synth.read_text())
+    model.cpu()
+    save_model(cfg.out, model, spec, training=record)
+    model.to(cfg.device)
+    version, internal, gauss = rng.getstate()
+    state = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "optimiser": optimiser.state_dict(),
+             "scheduler": scheduler.state_dict(), "rng": [version, list(internal), gauss],
+             "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch, "epochs": cfg.epochs}
+    with atomic_path(state_path) as tmp:
+        torch.save(state, tmp)
