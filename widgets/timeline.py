@@ -29,6 +29,10 @@ class Timeline(pg.PlotWidget):
         self.hideButtons()
         self.showGrid(x=True, y=False, alpha=0.2)
         self.getPlotItem().setLabel("bottom", "frame")
+        self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)  # frames, never "x0.001"
+        self.getPlotItem().getAxis("left").setTicks([[]])
+        self.setXRange(0, 100, padding=0)
+        self.setYRange(-0.5, 0.5, padding=0)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen("#ffd400", width=2),
                                         hoverPen=pg.mkPen("#ffffff", width=3))
         self.addItem(self.playhead)
