@@ -117,7 +117,10 @@ class MainWindow(QMainWindow):
         self.project_generation = self.worker.submit(lambda _abort: load_project(self.state.project))
 
     def open_dataset(self, root: str, models: list[str], project: str | None = None) -> None:
-        project = project or str(Path(root) / f"cabinlens{PROJECT_SUFFIX}")
+        self.last_dataset = root
+        project = project or (self.state.project if self.state.project and Path(self.state.project).exists()
+                              and getattr(self, "project_root", None) == root else str(Path(root) / f"cabinlens{PROJECT_SUFFIX}"))
+        self.project_root = root
         self.state.set_project(str(Path(project).resolve()))
         self._remember(self.state.project)
         self.project_generation = self.worker.submit(lambda abort: analyse_dataset(root, models, project, abort))
@@ -169,9 +172,14 @@ class MainWindow(QMainWindow):
         elif data and checkpoints:
             root = data[0] if Path(data[0]).is_dir() else str(Path(data[0]).parent)
             self.open_dataset(root, checkpoints)
-        elif checkpoints or data:
+        elif checkpoints:
+            # A checkpoint alone: analyse the dataset already open, or ask which one.
+            root = getattr(self, "last_dataset", None) or QFileDialog.getExistingDirectory(
+                self, f"Dataset to analyse with {Path(checkpoints[0]).name}")
+            if root:
+                self.open_dataset(root, checkpoints)
+        elif data:
             self._show(Message("drop a dataset folder (or CSV) together with one or more checkpoints"))
-            self.pending_drop = paths
         else:
             self._show(Message("nothing to open in " + ", ".join(Path(p).name for p in paths)))
 

@@ -7,6 +7,9 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.state import AppState
 from engine.analysis.session import SessionSummary
+from engine.data.videos import SENSOR_OF_VIEW
+
+VIEW_OF_SENSOR = {sensor: view for view, sensor in SENSOR_OF_VIEW.items()}
 
 FILE_ID = Qt.ItemDataRole.UserRole
 
@@ -15,7 +18,7 @@ class SessionBrowser(QTreeWidget):
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
-        self.setHeaderLabels(["session", "samples", "accuracy"])
+        self.setHeaderLabels(["session", "view", "samples", "accuracy"])
         self.setRootIsDecorated(True)
         self.setAlternatingRowColors(True)
         self.itemActivated.connect(self._chosen)
@@ -28,16 +31,17 @@ class SessionBrowser(QTreeWidget):
         for s in sessions:
             parent = parents.get(s.participant)
             if parent is None:
-                parent = parents[s.participant] = QTreeWidgetItem(self, [s.participant or "sessions", "", ""])
-                parent.setFirstColumnSpanned(False)
+                parent = parents[s.participant] = QTreeWidgetItem(self, [s.participant or "sessions", "", "", ""])
             name = s.file_id.split("/", 1)[-1]
+            run, _, sensor = name.rpartition(".")
+            view = VIEW_OF_SENSOR.get(sensor, sensor)
             samples = ", ".join(f"{n}" for n in s.samples.values())
             accuracy = ", ".join(f"{m.split(' ')[0]} {a:.0%}" for m, a in s.accuracy.items() if a is not None)
-            item = QTreeWidgetItem(parent, [name, samples, accuracy])
+            item = QTreeWidgetItem(parent, [run or name, view, samples, accuracy])
             item.setData(0, FILE_ID, s.file_id)
             item.setToolTip(0, s.video)
         self.expandAll()
-        for col in range(3):
+        for col in range(4):
             self.resizeColumnToContents(col)
 
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:

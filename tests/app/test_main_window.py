@@ -183,3 +183,20 @@ def test_open_a_dataset_with_a_model_analyses_it_and_opens_the_result(qtbot, win
     qtbot.waitUntil(lambda: window.sessions.topLevelItemCount() == 3, timeout=120000)  # test: participants 5, 11, 13
     assert project.exists()
     qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    # A checkpoint dropped alone adds its model to the open dataset's project.
+    from engine.models import build_model, default_spec
+    from engine.models.checkpoints import save_model
+    from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+
+    spec = default_spec("c3d_small", DRIVEACT_MIDLEVEL_CLASSES)
+    checkpoint = save_model(tmp_path / "other.pt", build_model(spec), spec)
+    window.open_paths([str(checkpoint)])
+    qtbot.waitUntil(lambda: len(_runs(project)) == 2 and all(r.done == r.total for r in _runs(project)), timeout=120000)
+
+
+def _runs(project):
+    from engine.analysis.store import Store
+
+    with Store(project, readonly=True) as store:
+        return store.runs()
+

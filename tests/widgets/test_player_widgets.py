@@ -64,7 +64,9 @@ def test_session_browser_and_state(qtbot):
     qtbot.addWidget(browser)
     browser.set_sessions([SessionSummary("vp1/a.ids_1", "/a.mp4", "vp1", {"m": 5}, {"m": 0.4}),
                           SessionSummary("vp2/b.ids_1", "/b.mp4", "vp2", {"m": 3}, {"m": None})])
-    assert browser.topLevelItemCount() == 2 and browser.topLevelItem(0).child(0).text(2) == "m 40%"
+    first = browser.topLevelItem(0).child(0)
+    assert browser.topLevelItemCount() == 2 and first.text(3) == "m 40%"
+    assert (first.text(0), first.text(1)) == ("a", "inner_mirror")
     item = browser.topLevelItem(1).child(0)
     browser.itemClicked.emit(item, 0)
     assert state.session == "vp2/b.ids_1"  # widget -> state
