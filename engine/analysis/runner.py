@@ -46,12 +46,18 @@ class Progress:
 
 
 class _Readers:
-    """Per-thread video readers (a few per thread, least recently used closed), all closed at the end."""
+    """Per-thread video readers (a few per thread, least recently used closed), all closed at the end.
 
-    def __init__(self, per_thread: int = 2) -> None:
+    Opening a reader indexes the whole file, so readers are kept across clips; one that falls out
+    of a thread's cache is closed and forgotten at once (keeping closed readers around would keep
+    their packet indexes alive: gigabytes over a training run that jumps between videos).
+    """
+
+    def __init__(self, per_thread: int = 8, cache_bytes: int = 16 * 2**20) -> None:
         self.local = threading.local()
         self.per_thread = per_thread
-        self.all: list[VideoReader] = []
+        self.cache_bytes = cache_bytes
+        self.all: set[VideoReader] = set()
         self.lock = threading.Lock()
 
     def get(self, path: str) -> VideoReader:
@@ -61,14 +67,20 @@ class _Readers:
         if path in cache:
             cache.move_to_end(path)
             return cache[path]
-        reader = VideoReader(path, cache_bytes=32 * 2**20)
+        reader = VideoReader(path, cache_bytes=self.cache_bytes)
         with self.lock:
-            self.all.append(reader)
+            self.all.add(reader)
         cache[path] = reader
         while len(cache) > self.per_thread:
             _, old = cache.popitem(last=False)
             old.close()
+            with self.lock:
+                self.all.discard(old)
         return reader
+
+    def open_count(self) -> int:
+        with self.lock:
+            return len(self.all)
 
     def close(self) -> None:
         with self.lock:

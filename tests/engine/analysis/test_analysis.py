@@ -214,3 +214,22 @@ def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth
     broken = [(0, job.samples[0].__class__("x", "/nonexistent/video.mp4", 0, 10, 0, "eating"))]
     with pytest.raises(InputError, match="nonexistent/video.mp4"):
         list(prefetch(broken + items[:3], spec, workers=2, ahead=2))
+
+
+def test_readers_are_kept_per_thread_and_forgotten_when_evicted(synth_small, c3d):
+    from engine.analysis.runner import _Readers, load_clip
+
+    _, spec = c3d
+    samples = split_job(synth_small, spec, split=0, subset="test").samples
+    by_video = {}
+    for s in samples:
+        by_video.setdefault(s.video, s)
+    readers = _Readers(per_thread=2)
+    for _ in range(3):  # jumping between three videos, as a shuffled training epoch does
+        for s in by_video.values():
+            load_clip(readers, s, spec)
+    assert len(by_video) == 3 and readers.open_count() == 2  # evicted readers are not kept alive
+    first = readers.get(next(iter(by_video)))
+    assert readers.get(next(iter(by_video))) is first
+    readers.close()
+    assert readers.open_count() == 0
