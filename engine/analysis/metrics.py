@@ -74,6 +74,14 @@ class Metrics:
         }
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64 (scores for tables and confidences for the player)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
 def _mean(values: list[float]) -> float | None:
     return float(np.mean(values)) if values else None
 

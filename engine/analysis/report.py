@@ -21,7 +21,7 @@ import numpy as np
 
 from engine.analysis import figures, tables
 from engine.analysis.embeddings import cached_tsne, cached_ward
-from engine.analysis.metrics import Metrics, evaluate
+from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.store import RunInfo, Store
 from engine.errors import InputError
 from engine.io import atomic_path
@@ -42,12 +42,6 @@ def _write(path: Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return path
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 def run_metrics(store: Store, info: RunInfo) -> Metrics | None:
@@ -122,7 +116,7 @@ def _predictions(store: Store, reports: list[RunReport]) -> str:
     for r in reports:
         samples = store.samples(r.info.id)
         results = store.results(r.info.id)
-        probs = _softmax(results.logits.astype(np.float64))
+        probs = softmax(results.logits)
         order = np.argsort(-probs, axis=1, kind="stable")[:, :5]
         for j, idx in enumerate(results.indices):
             s = samples[int(idx)]

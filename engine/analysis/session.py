@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.store import SampleRecord, Store
+from engine.analysis.metrics import softmax
+from engine.analysis.store import Store
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,6 @@ class SessionTracks:
         return np.array(sorted(edges), dtype=np.int64)
 
 
-def _softmax_top(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = logits.astype(np.float64) - logits.max(1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(1, keepdims=True)
-    return p.argmax(1), p.max(1)
-
-
 def sessions(store: Store) -> list[SessionSummary]:
     """Every video any run of the project has samples on, with per-model counts and accuracy."""
     videos: dict[str, str] = {}
@@ -126,7 +120,8 @@ def session_tracks(store: Store, file_id: str) -> SessionTracks:
         confidence = np.full(n, np.nan)
         position = {idx: k for k, (idx, _) in enumerate(mine)}
         if len(results.indices):
-            top, conf = _softmax_top(results.logits)
+            probs = softmax(results.logits)
+            top, conf = probs.argmax(1), probs.max(1)
             for j, idx in enumerate(results.indices):
                 k = position.get(int(idx))
                 if k is not None:
@@ -189,6 +184,3 @@ def frame_cam(store: Store, track: Track, frame: int, target: str = "pred") -> t
     peak = float(maps[slot].max())
     return int(targets[slot]), layer_slice(maps[slot], sampled, frame), peak if peak > 0 else 1.0
 
-
-def sample_record(store: Store, track: Track, k: int) -> SampleRecord:
-    return store.samples(track.run_id)[int(track.indices[k])]

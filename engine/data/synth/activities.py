@@ -156,11 +156,16 @@ def putting_on_sunglasses(p, prm, a, s):  # taking_off = reversed
                    evidence=("glasses", "hand_r", "head"))
 
 
+def _there_and_back(p: float, start: Point, target: Point, end: Point, arrive: float, leave: float) -> Point:
+    """The hand goes from ``start`` to ``target`` (reached at phase ``arrive``), then from phase
+    ``leave`` on to ``end``: the shape of fetching and placing."""
+    hand = lerp(start, target, ease(p / arrive))
+    return lerp(hand, end, ease((p - leave) / (1 - leave)))
+
+
 def fetching(obj: str) -> Callable:
     def script(p, prm, a, s):
-        out = ease(p / 0.45)
-        back = ease((p - 0.55) / 0.45)
-        hand = lerp(lerp(a.wheel_r, _j(SEAT_DROP, prm), out), a.chest_r, back)
+        hand = _there_and_back(p, a.wheel_r, _j(SEAT_DROP, prm), a.chest_r, 0.45, 0.55)
         return s.with_(hand_r=hand, objects={**s.objects, obj: SEAT_DROP if p < 0.45 else hand},
                        evidence=("hand_r", obj))
 
@@ -169,9 +174,7 @@ def fetching(obj: str) -> Callable:
 
 def placing(obj: str) -> Callable:
     def script(p, prm, a, s):
-        go = ease(p / 0.5)
-        back = ease((p - 0.6) / 0.4)
-        hand = lerp(lerp(a.chest_r, _j(SEAT_DROP, prm), go), a.wheel_r, back)
+        hand = _there_and_back(p, a.chest_r, _j(SEAT_DROP, prm), a.wheel_r, 0.5, 0.6)
         return s.with_(hand_r=hand, objects={**s.objects, obj: hand if p < 0.55 else SEAT_DROP},
                        evidence=("hand_r", obj))
 
