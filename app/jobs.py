@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.analysis.session import SessionTracks, session_tracks, sessions
 from engine.analysis.store import Store
+from engine.demo import SHIPPED as SHIPPED_NAMES
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,16 @@ def analyse_dataset(root: str, models: list[str], project: str, abort: threading
             for progress in analyse(store, run_id, model, spec, abort=abort):
                 yield Message(f"analysing {job.name} with {display}", progress.done, progress.total)
     yield from load_project(project)
+
+
+def demo(data_dir: str | None, abort: threading.Event) -> Iterator[object]:
+    """The demo's preparation (dataset, analyses, embeddings; cached), then its project's sessions."""
+    from engine.demo import DemoReady, prepare
+
+    for item in prepare(data_dir, abort=abort):
+        if isinstance(item, DemoReady):
+            yield from load_project(str(item.project))
+            yield Message(f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"
+                          + (" (cached)" if item.cached else f" (prepared in {item.seconds:.0f} s)"))
+        else:
+            yield Message(item.text, item.done, item.total)

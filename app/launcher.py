@@ -33,9 +33,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.main import run_gui
 
         return run_gui(args[1:] if args else [])
+    if args[0] == "demo" and not {"--headless", "-h", "--help"} & set(args):
+        if display_available():
+            return _gui_demo(args[1:])
+        print("cabinlens demo: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the headless demo, "
+              "which writes the report instead of opening the window", file=sys.stderr)
+        args = [*args, "--headless"]
     from engine.cli.main import main as cli_main
 
     return cli_main(args)
+
+
+def _gui_demo(argv: list[str]) -> int:
+    """``cabinlens demo [--data DIR]`` with a display: the window, preparing the demo on its worker."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="cabinlens demo")
+    parser.add_argument("--data", metavar="DIR")
+    parser.add_argument("--out", metavar="DIR", help="(headless only)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    from app.main import run_gui
+
+    return run_gui([], demo=True, demo_data=args.data)
 
 
 if __name__ == "__main__":

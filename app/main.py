@@ -6,7 +6,8 @@ import sys
 from collections.abc import Sequence
 
 
-def run_gui(argv: Sequence[str]) -> int:
+def run_gui(argv: Sequence[str], *, demo_data: str | None = None, demo: bool = False) -> int:
+    """The window; with ``demo`` it opens the demo project (preparing it on the worker first)."""
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
@@ -16,6 +17,8 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setOrganizationName("CabinLens")
     window = MainWindow()
     window.show()
-    if argv:
+    if demo:
+        window.start_demo(demo_data)
+    elif argv:
         window.open_paths([str(a) for a in argv])
     return app.exec()

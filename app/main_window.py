@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from app.jobs import Message, analyse_dataset, load_project, warm_up
+from app.jobs import Message, analyse_dataset, demo, load_project, warm_up
 from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
@@ -59,7 +59,8 @@ class MainWindow(QMainWindow):
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
-        self.worker.cancelled.connect(lambda _g: self._idle("cancelled"))
+        # Only the user's Cancel says so; a job superseded by the next one ends silently.
+        self.worker.cancelled.connect(lambda g: self._idle("cancelled") if g == self.worker.generation else None)
         self.player.message.connect(self._show)
         self.project_generation = -1
         # Load torch on the worker once the window is up: importing it later, while the user
@@ -124,6 +125,15 @@ class MainWindow(QMainWindow):
         self.state.set_project(str(Path(project).resolve()))
         self._remember(self.state.project)
         self.project_generation = self.worker.submit(lambda abort: analyse_dataset(root, models, project, abort))
+
+    def start_demo(self, data_dir: str | None = None) -> None:
+        """Open the demo project, preparing it first where needed (progress in the status bar)."""
+        from engine.demo import PROJECT, default_data_dir
+
+        folder = Path(data_dir) if data_dir else default_data_dir()
+        self.state.set_project(str((folder / PROJECT).resolve()))
+        self.last_dataset = str(folder)
+        self.project_generation = self.worker.submit(lambda abort: demo(str(folder), abort))
 
     def _ask_project(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"CabinLens projects (*{PROJECT_SUFFIX})")

@@ -82,7 +82,7 @@ class Player(QObject):
             self._set_tracks(item.tracks, item.frame_count)
             if first:
                 self.state.frame = -1  # force the first request
-                self.state.set_frame(self.sweep_centre)
+                self.state.set_frame(self.sweep_centre or _first_clip(item.tracks))
         elif isinstance(item, SessionTracks):
             # Redrawing hundreds of bars costs the GUI thread; fill the tracks in about once a second.
             now = time.monotonic()
@@ -205,3 +205,9 @@ class Player(QObject):
             shortcut.activated.connect(action)
             shortcuts.append(shortcut)
         return shortcuts
+
+
+def _first_clip(tracks: SessionTracks) -> int:
+    """Where a newly opened session starts: its first analysed clip (frame 0 is often unannotated)."""
+    starts = [int(t.starts[0]) for t in tracks.tracks if t.kind == "split" and len(t.starts)]
+    return min(starts, default=0)

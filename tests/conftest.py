@@ -51,6 +51,18 @@ def synth_small(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def demo_data(synth_small, tmp_path_factory) -> Path:
+    """A demo data folder over the session's synthetic dataset, prepared once (analyses, embeddings)."""
+    from engine.demo import DATASET, DemoReady, prepare
+
+    folder = tmp_path_factory.mktemp("demo")
+    (folder / DATASET).symlink_to(synth_small, target_is_directory=True)
+    items = list(prepare(folder))
+    assert isinstance(items[-1], DemoReady) and not items[-1].cached
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_threads():
     """Fail a test that leaves Python threads running (workers must be joined)."""

@@ -53,6 +53,7 @@ class Timeline(pg.PlotWidget):
         for item in self._items:
             self.removeItem(item)
         self._items = []
+        fresh = tracks is not None and (self.tracks is None or self.tracks.file_id != tracks.file_id)
         self.tracks = tracks
         self.rows = []
         if tracks is None:
@@ -92,7 +93,7 @@ class Timeline(pg.PlotWidget):
         end = frame_count or max([g[1] for g in tracks.ground_truth] + [int(t.ends.max()) for t in tracks.tracks if len(t.ends)] + [1])
         self.setLimits(xMin=0, xMax=end, yMin=-0.6, yMax=n - 0.4, minXRange=30)
         self.setYRange(-0.6, n - 0.4, padding=0)
-        if not self._items or self.getViewBox().viewRange()[0][1] <= 1:
+        if fresh:  # a new session: show all of it; later updates (a sweep filling in) keep the user's zoom
             self.setXRange(0, end, padding=0)
 
     def _bars(self, y: float, starts, ends, colours, thin: bool = False) -> None:

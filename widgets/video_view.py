@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from app.state import AppState
 
@@ -57,6 +57,8 @@ class VideoView(QWidget):
         self.labels = QLabel("")
         self.labels.setObjectName("frameLabels")
         self.labels.setTextFormat(Qt.TextFormat.RichText)
+        # A long line of predictions must not widen the window: it is clipped, and the tooltip has it all.
+        self.labels.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.overlay = QCheckBox("Grad-CAM")
         self.overlay.setChecked(state.overlay_on)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -107,3 +109,4 @@ class VideoView(QWidget):
         if cam_class:
             parts.append(f"Grad-CAM of <i>{cam_class}</i>")
         self.labels.setText(" &nbsp;|&nbsp; ".join(parts))
+        self.labels.setToolTip("<br>".join(parts))

@@ -77,5 +77,13 @@ def _text(r: dict) -> str:
             f"  layers      Grad-CAM {r['spec']['cam_layer']}, embedding = input of {r['spec']['feature_layer']}",
             f"  classes     {r['num_classes']}: {', '.join(r['classes'][:6])}{' ...' if r['num_classes'] > 6 else ''}",
         ]
+    training = r.get("training") or {}
+    if training.get("history"):
+        cfg, last = training.get("config", {}), training["history"][-1]
+        data = training.get("synthetic_dataset")
+        where = f"synthetic Drive&Act ({data['scale']}, seed {data['seed']})" if data else cfg.get("data", "?")
+        val = last.get("val_balanced_top1")
+        lines.append(f"  trained     {training.get('epochs_done')} epochs on {where}, split {cfg.get('split')}, seed "
+                     f"{cfg.get('seed')}; val balanced top-1 {'n/a' if val is None else f'{val:.1%}'}")
     lines += [f"  problem     {p}" for p in r["problems"]]
     return "\n".join(lines)

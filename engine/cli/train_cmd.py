@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--limit", type=int, help="only the first N training clips")
     p.add_argument("--val-limit", type=int, help="validate on only the first N val clips")
+    p.add_argument("--cache", action="store_true",
+                   help="decode every train/val segment once and keep it in memory (fast epochs; needs RAM)")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast on CUDA")
     p.add_argument("--resume", action="store_true")
     p.set_defaults(func=_train)
 
@@ -38,9 +41,9 @@ def _train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(data=args.data, model=args.model, out=args.out, split=args.split, view=args.view, level=args.level,
                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, balanced=args.balanced, seed=args.seed,
                       device=str(device), workers=args.workers, limit=args.limit,
-                      val_limit=args.val_limit)
+                      val_limit=args.val_limit, cache=args.cache, amp=args.amp)
     try:
-        for p in train(cfg, resume=args.resume):
+        for p in train(cfg, resume=args.resume, status=lambda line: print(line, flush=True)):
             if p.val_balanced_top1 is not None or p.step == p.steps:
                 val = "n/a" if p.val_balanced_top1 is None else f"{p.val_balanced_top1:.1%}"
                 print(f"epoch {p.epoch}/{p.epochs}: loss {p.loss:.3f}, val balanced top-1 {val}, {p.seconds:.0f} s "

@@ -142,6 +142,8 @@ def recognise(state: dict[str, torch.Tensor]) -> tuple[str, int, dict] | None:
         width = state["conv1.weight"].shape[0] / 64
         fc = state["fc6.weight"].shape[0]
         options = {} if (width == 1 and fc == 4096) else {"width": width, "fc_width": fc}
+        if "bn1.weight" in keys:
+            options["norm"] = True
         return "c3d", state["fc8.weight"].shape[0], options
     if "conv1_custom.weight" in keys and "fc.weight" in keys:
         layers = tuple(_blocks(state, f"layer{i}") for i in (1, 2, 3, 4))

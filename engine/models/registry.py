@@ -79,10 +79,10 @@ _add(Architecture("i3d_small", "i3d", "I3D at a quarter of the channels (demo), 
                   _spec("i3d_small", "i3d", _I3D_INPUT.with_(frames=16, size=(112, 112)), "Mixed_5c", "logits", width=0.25)))
 _add(Architecture("c3d", "c3d", "C3D, 16x112x112, raw 0-255 RGB (set the port's preprocessing in the spec)",
                   lambda n, **o: C3D(n, **o), _spec("c3d", "c3d", _C3D_INPUT, "conv5b", "fc8")))
-_add(Architecture("c3d_small", "c3d", "C3D at an eighth of the channels, 256-wide fc (demo)",
+_add(Architecture("c3d_small", "c3d", "C3D at an eighth of the channels with batch norm, 256-wide fc (demo)",
                   lambda n, **o: C3D(n, **o),
                   _spec("c3d_small", "c3d", _C3D_INPUT.with_(value_range=(0.0, 1.0), mean=(0.45,) * 3, std=(0.225,) * 3),
-                        "conv5b", "fc8", width=0.125, fc_width=256)))
+                        "bn5b", "fc8", width=0.125, fc_width=256, norm=True)))
 for _name, _layers in DEPTHS.items():
     _add(Architecture(_name, "p3d", f"Pseudo-3D ResNet, blocks {list(_layers)}, 16x160x160, ImageNet mean/std",
                       lambda n, **o: P3D(n, **o), _spec(_name, "p3d", _P3D_INPUT, "layer4", "fc", "folded", layers=_layers)))

@@ -6,7 +6,8 @@ checkpoint in CabinLens's format after every epoch (atomically), with a record o
 command arguments, seed, data identity, per-epoch history. Next to it, ``<out>.resume.pt`` holds
 the optimiser, scheduler and random states, so ``resume=True`` continues exactly where a stopped
 run ended. Clips are sampled with the model's own input spec; training adds temporal jitter (a
-random offset within the segment) and brightness jitter. ``balanced`` draws clips with
+random offset within the segment), placement jitter (a shift of up to 8 pixels) and brightness
+jitter. ``balanced`` draws clips with
 probability inversely proportional to their class's frequency.
 """
 
@@ -17,7 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from engine.io import atomic_path
 from engine.models.checkpoints import load_model, save_model
 from engine.models.registry import ARCHITECTURES, build_model, default_spec
 from engine.models.spec import ModelSpec, resize_frames
+from engine.training.segment_cache import SegmentCache
 from engine.video.sampling import sample_indices
 
 
@@ -56,6 +58,8 @@ class TrainConfig:
     workers: int = 2
     limit: int | None = None  # use only the first N training clips (quick runs, tests)
     val_limit: int | None = None  # validate on only the first N val clips
+    cache: bool = False  # decode every train/val segment once and keep it in memory (see segment_cache)
+    amp: bool = False  # bfloat16 autocast on CUDA (ignored on the CPU)
 
 
 @dataclass(frozen=True)
@@ -81,18 +85,42 @@ def _model(cfg: TrainConfig) -> tuple[nn.Module, ModelSpec]:
     return build_model(spec), spec
 
 
-def jittered_clip(readers: _Readers, sample: SampleRecord, spec: ModelSpec, rng: random.Random) -> np.ndarray:
-    """A training clip: the spec's sampling from a randomly shifted window of the segment."""
+def jittered_indices(sample: SampleRecord, spec: ModelSpec, rng: random.Random) -> np.ndarray:
+    """A training clip's frames: the spec's sampling from a randomly shifted window of the segment."""
     length = sample.frame_end - sample.frame_start
     shift = rng.randint(-length // 8, length // 8) if length >= 16 else 0
     start = max(sample.frame_start, sample.frame_start + shift)
     end = min(sample.frame_end, sample.frame_end + shift)
     if end - start < 1:
         start, end = sample.frame_start, sample.frame_end
-    indices = sample_indices(start, end, spec.input.frames, spec.input.sampling)
-    clip = resize_frames(readers.get(sample.video).frames(indices), spec.input).astype(np.float32)
-    clip *= rng.uniform(0.8, 1.2)
-    return np.clip(clip, 0, 255).astype(np.uint8)
+    return sample_indices(start, end, spec.input.frames, spec.input.sampling)
+
+
+class _Clips:
+    """Training clips from the videos (decoded per clip) or from a ``SegmentCache``."""
+
+    def __init__(self, samples: list[SampleRecord], spec: ModelSpec, cache: SegmentCache | None) -> None:
+        self.samples, self.spec, self.cache = samples, spec, cache
+        self.readers = _Readers()
+
+    def get(self, i: int, indices: np.ndarray) -> np.ndarray:
+        if self.cache is not None:
+            return self.cache.clip(i, indices)
+        return resize_frames(self.readers.get(self.samples[i].video).frames(indices), self.spec.input)
+
+    def close(self) -> None:
+        self.readers.close()
+
+
+SHIFT = 8  # pixels of random translation (edge pixels repeated), at the model's input size
+
+
+def _shift(x: torch.Tensor, offsets: list[tuple[int, int]]) -> torch.Tensor:
+    """Translate each clip of (B, C, T, H, W) by its (dy, dx), repeating the edge: placement jitter."""
+    h, w = x.shape[-2:]
+    padded = torch.nn.functional.pad(x.float(), (SHIFT, SHIFT, SHIFT, SHIFT, 0, 0), mode="replicate")
+    return torch.stack([padded[b, :, :, SHIFT + dy : SHIFT + dy + h, SHIFT + dx : SHIFT + dx + w]
+                        for b, (dy, dx) in enumerate(offsets)])
 
 
 def epoch_order(labels: list[int], balanced: bool, rng: random.Random) -> list[int]:
@@ -108,7 +136,7 @@ def epoch_order(labels: list[int], balanced: bool, rng: random.Random) -> list[i
 
 
 def _evaluate(model: nn.Module, spec: ModelSpec, samples: list[SampleRecord], device, workers: int,
-              train_counts: dict[str, int]) -> float | None:
+              train_counts: dict[str, int], cache: SegmentCache | None = None, amp: bool = False) -> float | None:
     if not samples:
         return None
     model.eval()
@@ -117,13 +145,18 @@ def _evaluate(model: nn.Module, spec: ModelSpec, samples: list[SampleRecord], de
 
     def flush():
         x = torch.from_numpy(np.stack([c for _, c in batch])).to(device).permute(0, 4, 1, 2, 3)
-        with torch.no_grad():
+        with torch.no_grad(), _autocast(device, amp):
             out = model(spec.input.normalise(x)).float().cpu().numpy()
         for (i, _), row in zip(batch, out, strict=True):
             logits[i] = row
         batch.clear()
 
-    for item in prefetch(list(enumerate(samples)), spec, workers, ahead=16):
+    if cache is not None:
+        clips = ((i, cache.clip(i, sample_indices(s.frame_start, s.frame_end, spec.input.frames, spec.input.sampling)))
+                 for i, s in enumerate(samples))
+    else:
+        clips = prefetch(list(enumerate(samples)), spec, workers, ahead=16)
+    for item in clips:
         batch.append(item)
         if len(batch) == 16:
             flush()
@@ -133,8 +166,17 @@ def _evaluate(model: nn.Module, spec: ModelSpec, samples: list[SampleRecord], de
     return evaluate(labels, logits, spec.classes, train_counts).top1["all"]
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | None = None) -> Iterator[TrainProgress]:
+def _autocast(device: torch.device, amp: bool):
+    """bfloat16 autocast where asked for and on CUDA; a no-op context otherwise."""
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
+
+
+def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | None = None,
+          status: Callable[[str], None] | None = None) -> Iterator[TrainProgress]:
+    """Train as ``cfg`` says; ``status`` hears one-line messages about slow preparation steps."""
     device = torch.device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     model, spec = _model(cfg)
     model.to(device)
     train_job = split_job(cfg.data, spec, view=cfg.view, level=cfg.level, split=cfg.split, subset="train")
@@ -143,6 +185,16 @@ def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | No
     if not samples:
         raise InputError(cfg.data, "has no training clips for this split")
     labels = [s.label for s in samples]
+    val_samples = list(val_job.samples[: cfg.val_limit] if cfg.val_limit else val_job.samples)
+    train_cache = val_cache = None
+    if cfg.cache:
+        t0 = time.perf_counter()
+        train_cache = SegmentCache(samples, spec.input, workers=cfg.workers)
+        val_cache = SegmentCache(val_samples, spec.input, workers=cfg.workers) if val_samples else None
+        if status is not None:
+            size = train_cache.nbytes + (val_cache.nbytes if val_cache else 0)
+            status(f"cached {len(samples)} train and {len(val_samples)} val segments ({size / 2**20:.0f} MiB) "
+                   f"in {time.perf_counter() - t0:.0f} s")
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = math.ceil(len(samples) / cfg.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=cfg.lr, total_steps=max(1, cfg.epochs * steps),
@@ -165,7 +217,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | No
         torch.set_rng_state(state["torch_rng"].cpu())
         history, first_epoch = list(state["history"]), int(state["epoch"])
     loss_fn = nn.CrossEntropyLoss()
-    readers = _Readers()
+    clips_of = _Clips(samples, spec, train_cache)
     try:
         for epoch in range(first_epoch, cfg.epochs):
             model.train()
@@ -176,10 +228,15 @@ def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | No
                 if abort is not None and abort.is_set():
                     return
                 chosen = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
-                clips = np.stack([jittered_clip(readers, samples[i], spec, rng) for i in chosen])
-                x = spec.input.normalise(torch.from_numpy(clips).to(device).permute(0, 4, 1, 2, 3))
+                clips = np.stack([clips_of.get(i, jittered_indices(samples[i], spec, rng)) for i in chosen])
+                gains = torch.tensor([rng.uniform(0.8, 1.2) for _ in chosen], device=device).view(-1, 1, 1, 1, 1)
+                x = torch.from_numpy(clips).to(device, non_blocking=True).permute(0, 4, 1, 2, 3)
+                x = _shift(x, [(rng.randint(-SHIFT, SHIFT), rng.randint(-SHIFT, SHIFT)) for _ in chosen])
+                x = spec.input.normalise((x.float() * gains).clamp_(0, 255))  # brightness jitter
                 y = torch.tensor([labels[i] for i in chosen], device=device)
-                loss = loss_fn(model(x), y)
+                with _autocast(device, cfg.amp):
+                    logits = model(x)
+                loss = loss_fn(logits.float(), y)
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
@@ -187,14 +244,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | No
                 losses.append(float(loss.detach()))
                 if step < steps - 1:
                     yield TrainProgress(epoch + 1, cfg.epochs, step + 1, steps, losses[-1], None, time.perf_counter() - t0)
-            val_samples = list(val_job.samples[: cfg.val_limit] if cfg.val_limit else val_job.samples)
-            val = _evaluate(model, spec, val_samples, device, cfg.workers, train_job.train_counts)
+            val = _evaluate(model, spec, val_samples, device, cfg.workers, train_job.train_counts, val_cache, cfg.amp)
             history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_balanced_top1": val,
                             "seconds": time.perf_counter() - t0})
             _save(cfg, model, spec, history, train_job, optimiser, scheduler, rng, epoch + 1, state_path)
             yield TrainProgress(epoch + 1, cfg.epochs, steps, steps, float(np.mean(losses)), val, time.perf_counter() - t0)
     finally:
-        readers.close()
+        clips_of.close()
 
 
 def _tuple_state(state) -> tuple:

@@ -101,7 +101,7 @@ def test_cam_command_writes_maps_logits_names_indices_input_and_overlays(video, 
     data = np.load(out, allow_pickle=False)
     assert data["target_names"].tolist() == ["eating"] and data["class_names"].tolist() == list(CLASSES)
     assert data["frames"].tolist() == list(range(20, 50)) and data["frame_maps"].shape == (30, 1, 112, 112)
-    assert str(data["mode"]) == "time" and str(data["normalisation"]) == "clip" and str(data["layer"]) == "conv5b"
+    assert str(data["mode"]) == "time" and str(data["normalisation"]) == "clip" and str(data["layer"]) == "bn5b"
     assert len(str(data["checkpoint_sha256"])) == 64 and data["input"].shape == (1, 3, 16, 112, 112)
     with VideoReader(video) as reader:
         again = explain_segment(model, spec, reader, 20, 50, targets=[1], mode="time", keep_input=True)

@@ -184,3 +184,12 @@ def test_models_cli(tmp_path, capsys):
     assert main(["models", "inspect", str(tmp_path / "none.pt")]) == 2
     assert "file not found" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "pwned.txt")
+
+
+def test_c3d_with_batch_norm_is_recognised_from_its_keys(tmp_path):
+    model, spec = small("c3d_small", DRIVEACT_MIDLEVEL_CLASSES)
+    assert spec.options["norm"] and hasattr(model, "bn5b") and spec.cam_layer == "bn5b"
+    torch.save(model.state_dict(), tmp_path / "raw.pt")
+    loaded = load_model(tmp_path / "raw.pt")
+    assert loaded.spec.options.get("norm") is True
+    same_outputs(model, loaded.model, spec)
