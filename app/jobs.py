@@ -41,10 +41,21 @@ def warm_up() -> Iterator[object]:
     yield Message("ready")
 
 
+@dataclass(frozen=True)
+class RunChoices:
+    """The project's analysed split runs, for the analysis panels' run selector."""
+
+    choices: list
+
+
 def load_project(path: str) -> Iterator[object]:
+    from app.analysis_data import run_choices
+
     yield Message(f"reading {Path(path).name} ...")
     with Store(path, readonly=True) as store:
         found = sessions(store)
+        choices = run_choices(store)
+    yield RunChoices(choices)  # before the sessions: opening one starts a job that supersedes this one
     yield found
     yield Message(f"{Path(path).name}: {len(found)} sessions")
 

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from app.jobs import Message, analyse_dataset, demo, load_project, warm_up
+from app.analysis_panels import AnalysisPanels
+from app.jobs import Message, RunChoices, analyse_dataset, demo, load_project, warm_up
 from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
@@ -39,7 +40,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"CabinLens {__version__}")
-        self.resize(1400, 900)
+        self.resize(1600, 950)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings()
         self.state = AppState()
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([sessions_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([timeline_dock], [260], Qt.Orientation.Vertical)
         self.player = Player(self.state, self.worker, self.video, self.timeline)
+        self.analysis = AnalysisPanels(self.state, self)
+        self._analysis_docks()
         self.shortcuts = self.player.install_shortcuts(self)
         self._status_bar()
         self._menus()
@@ -73,6 +76,24 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _analysis_docks(self) -> None:
+        """The linked analysis panels, tabbed on the right; the selection's clips under the sessions."""
+        a = self.analysis
+        docks = [self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea) for title, widget in (
+            ("Embedding", a.scatter), ("Confusion matrix", a.confusion), ("Classes", a.report),
+            ("Dendrogram", a.dendrogram), ("Failures", a.failures))]
+        for dock in docks[1:]:
+            self.tabifyDockWidget(docks[0], dock)
+        docks[0].raise_()
+        self.resizeDocks([docks[0]], [560], Qt.Orientation.Horizontal)
+        self.analysis_docks = docks
+        clips = self._dock("Clips", a.clips, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.resizeDocks([clips], [300], Qt.Orientation.Vertical)
+        toolbar = self.addToolBar("Analysis")
+        toolbar.setObjectName("analysisToolbar")
+        toolbar.addWidget(QLabel(" Analysis of "))
+        toolbar.addWidget(a.runs)
 
     def _status_bar(self) -> None:
         self.status = QLabel("Open a project (Ctrl+O), or a dataset folder with checkpoints, or drop one here.")
@@ -199,6 +220,8 @@ class MainWindow(QMainWindow):
             return  # a superseded job
         if isinstance(item, Message):
             self._show(item)
+        elif isinstance(item, RunChoices) and generation == self.project_generation:
+            self.analysis.set_runs(item.choices)
         elif isinstance(item, list) and generation == self.project_generation:
             self.sessions.set_sessions(item)
             if item and not self.state.session:
@@ -239,5 +262,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.state.set_playing(False)
         self.player.close()
+        self.analysis.close()
         self.worker.shutdown()
         super().closeEvent(event)

@@ -61,6 +61,8 @@ class Player(QObject):
     def _open_session(self, file_id: str, near: int = 0) -> None:
         if not file_id or not self.state.project:
             return
+        if self.state.pending_frame is not None:  # opened to show one clip (a panel's click)
+            near, self.state.pending_frame = self.state.pending_frame, None
         self.sweep_centre = near
         project = self.state.project
         sweep = self.sweep_sessions

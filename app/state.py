@@ -16,6 +16,9 @@ class AppState(QObject):
     trackChanged = Signal(int)  # run id whose CAMs the video view shows
     overlayChanged = Signal()  # on/off, opacity, normalisation
     playingChanged = Signal(bool)
+    analysisRunChanged = Signal(int)  # run whose metrics and embeddings the analysis panels show
+    selectionChanged = Signal(object)  # tuple of sample positions in that run's AnalysisData
+    classFilterChanged = Signal(object)  # frozenset of class names (empty: no filter)
 
     def __init__(self) -> None:
         super().__init__()
@@ -30,6 +33,10 @@ class AppState(QObject):
         self.colormap = "jet"
         self.playing = False
         self.speed = 1.0  # J/L shuttle: negative plays backwards
+        self.analysis_run = -1
+        self.selection: tuple[int, ...] = ()
+        self.class_filter: frozenset[str] = frozenset()
+        self.pending_frame: int | None = None  # where a session being opened should start
 
     def set_project(self, path: str) -> None:
         if path != self.project:
@@ -75,3 +82,29 @@ class AppState(QObject):
         if playing != self.playing:
             self.playing = playing
             self.playingChanged.emit(playing)
+
+    def set_analysis_run(self, run_id: int) -> None:
+        if run_id != self.analysis_run:
+            self.analysis_run = run_id
+            self.selection = ()
+            self.analysisRunChanged.emit(run_id)
+
+    def set_selection(self, positions) -> None:
+        positions = tuple(int(p) for p in positions)
+        if positions != self.selection:
+            self.selection = positions
+            self.selectionChanged.emit(positions)
+
+    def set_class_filter(self, classes) -> None:
+        classes = frozenset(classes)
+        if classes != self.class_filter:
+            self.class_filter = classes
+            self.classFilterChanged.emit(classes)
+
+    def go_to(self, file_id: str, frame: int) -> None:
+        """Show ``frame`` of session ``file_id`` in the player, opening the session if needed."""
+        if file_id == self.session:
+            self.set_frame(frame)
+        else:
+            self.pending_frame = int(frame)
+            self.set_session(file_id)

@@ -7,26 +7,30 @@ they saw (a run still being analysed gets a fresh one later) and the seed.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 from scipy.cluster.hierarchy import linkage
-from sklearn.decomposition import PCA
-from sklearn.manifold import TSNE
 
 from engine.analysis.store import Store
+from engine.compute import COMPUTE
 
 
 def tsne(features: np.ndarray, seed: int = 0) -> np.ndarray:
     """(N, D) -> (N, 2): PCA to 50 dimensions first (as is standard), then t-SNE with a fixed seed."""
+    from sklearn.decomposition import PCA  # here: the window's process never loads scikit-learn's OpenMP
+    from sklearn.manifold import TSNE
+
     x = np.asarray(features, dtype=np.float32)
     n = x.shape[0]
     if n < 4:
         raise ValueError(f"t-SNE needs at least 4 samples, got {n}")
     dims = min(50, x.shape[1], n)
-    if x.shape[1] > dims:
-        x = PCA(n_components=dims, random_state=seed).fit_transform(x)
     perplexity = float(min(30.0, (n - 1) / 3))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x).astype(np.float32)
+    with COMPUTE:  # scikit-learn's OpenMP never runs beside torch's (see engine.compute)
+        if x.shape[1] > dims:
+            x = PCA(n_components=dims, random_state=seed).fit_transform(x)
+        return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x).astype(np.float32)
 
 
 def class_centroids(features: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
@@ -41,7 +45,8 @@ def ward(features: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> 
     centroids, names = class_centroids(features, labels, classes)
     if len(names) < 2:
         raise ValueError("Ward clustering needs at least two classes with samples")
-    return linkage(centroids, method="ward"), names
+    with COMPUTE:
+        return linkage(centroids, method="ward"), names
 
 
 def _pack(**arrays) -> bytes:
@@ -55,13 +60,14 @@ def _unpack(blob: bytes) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
-def cached_tsne(store: Store, run_id: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(sample indices, (N, 2) points) of a run, computed once."""
+def cached_tsne(store: Store, run_id: int, seed: int = 0,
+                compute: Callable[[np.ndarray, int], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(sample indices, (N, 2) points) of a run, computed once (by ``compute``, default ``tsne``)."""
     results = store.results(run_id)
     name = f"tsne:{len(results.indices)}:{seed}"
     blob = store.cache_get(run_id, name)
     if blob is None:
-        points = tsne(results.features, seed)
+        points = (compute or tsne)(results.features, seed)
         store.cache_put(run_id, name, _pack(indices=results.indices, points=points))
         return results.indices, points
     data = _unpack(blob)

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from engine.analysis.store import SampleRecord, Store
+from engine.compute import COMPUTE
 from engine.errors import CabinLensError
 from engine.explain.gradcam import GradCam, Mode
 from engine.models.spec import ModelSpec, resize_frames
@@ -246,6 +247,11 @@ def analyse(
 
 
 def _run_batch(store, run_id, cam: GradCam, spec, samples, batch, captured, device, cam_mode) -> int:
+    with COMPUTE:  # never at the same time as scikit-learn's OpenMP (see engine.compute)
+        return _run_batch_locked(store, run_id, cam, spec, samples, batch, captured, device, cam_mode)
+
+
+def _run_batch_locked(store, run_id, cam: GradCam, spec, samples, batch, captured, device, cam_mode) -> int:
     t = time.perf_counter()
     indices = [i for i, _ in batch]
     clips = torch.from_numpy(np.stack([c for _, c in batch])).to(device, non_blocking=True)

@@ -1,0 +1,124 @@
+"""What the analysis panels show for one run, computed on the worker (metrics, t-SNE, Ward).
+
+The panels get plain arrays and never touch the store, so one object feeds them all and a model
+switch updates every panel from the same numbers. t-SNE and Ward are cached in the project, so a
+run's second opening is a read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.cluster.hierarchy import leaves_list
+
+from app.jobs import Message
+from engine.analysis.metrics import Metrics, evaluate, softmax
+from engine.analysis.store import RunInfo, SampleRecord, Store
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    """A run the panels can show: a split run with results."""
+
+    id: int
+    name: str
+    model: str
+    subset: str
+
+
+@dataclass(frozen=True)
+class AnalysisData:
+    run_id: int
+    name: str
+    model: str
+    classes: tuple[str, ...]
+    samples: list[SampleRecord]  # in result order; ``labels`` etc. index them
+    labels: np.ndarray  # (N,) class index
+    predicted: np.ndarray  # (N,)
+    confidence: np.ndarray  # (N,) softmax of the prediction
+    top5: np.ndarray  # (N, 5) class indices
+    points: np.ndarray  # (N, 2) t-SNE
+    metrics: Metrics
+    linkage: np.ndarray  # Ward linkage of the class centroids
+    linkage_names: list[str]  # the linkage's leaves, in centroid order
+    leaf_order: list[str]  # class names in the dendrogram's left-to-right order
+    train_counts: dict[str, int]
+    table1: list[tuple[str, Metrics]] = field(default_factory=list)  # every split run of the project (Table I)
+
+    def samples_of(self, true: str | None = None, predicted: str | None = None) -> list[int]:
+        """Positions of the samples with that ground truth and/or prediction (a confusion cell)."""
+        mask = np.ones(len(self.labels), dtype=bool)
+        if true is not None:
+            mask &= self.labels == self.classes.index(true)
+        if predicted is not None:
+            mask &= self.predicted == self.classes.index(predicted)
+        return [int(i) for i in np.nonzero(mask)[0]]
+
+    def describe(self, i: int) -> str:
+        s = self.samples[i]
+        return (f"{self.classes[self.labels[i]]} → {self.classes[self.predicted[i]]} ({self.confidence[i]:.0%}) · "
+                f"{s.file_id} · {_clock(s.frame_start)}–{_clock(s.frame_end)}")
+
+
+def _clock(frame: int, fps: float = 30.0) -> str:
+    seconds = frame / fps
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _subset(info: RunInfo) -> str:
+    return str(info.params.get("subset", info.name.rsplit(" ", 1)[-1]))
+
+
+def run_choices(store: Store) -> list[RunChoice]:
+    return [RunChoice(i.id, i.name, i.model, _subset(i)) for i in store.runs() if i.kind == "split" and i.done > 0]
+
+
+def _metrics(store: Store, info: RunInfo) -> tuple[Metrics, np.ndarray, np.ndarray]:
+    results = store.results(info.id)
+    labelled = results.labels >= 0
+    return (evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts),
+            results.indices[labelled], results.logits[labelled])
+
+
+def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
+    """t-SNE in a child process. Why: scikit-learn's OpenMP runtime, loaded into the window's
+    process beside torch's while a sweep runs, hung that process; a child keeps them apart."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from engine.analysis.embeddings import tsne
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(tsne, np.asarray(features), seed).result()
+
+
+def load_analysis(project: str, run_id: int) -> Iterator[object]:
+    """Yields progress messages, then the ``AnalysisData`` of ``run_id``."""
+    from engine.analysis.embeddings import cached_tsne, cached_ward
+
+    with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
+        info = store.run(run_id)
+        metrics, indices, logits = _metrics(store, info)
+        all_samples = store.samples(run_id)
+        results = store.results(run_id)
+        yield Message(f"embedding {info.model} (t-SNE of {len(results.indices)} clips) ...")
+        tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
+        linkage, names = cached_ward(store, run_id)
+        table1 = []
+        for other in store.runs():
+            if other.kind == "split" and other.done > 0:
+                m = metrics if other.id == run_id else _metrics(store, other)[0]
+                table1.append((other.name, m))
+    by_index = {int(k): n for n, k in enumerate(tsne_indices)}
+    order = [by_index[int(k)] for k in indices]
+    probs = softmax(logits)
+    top5 = np.argsort(-probs, axis=1, kind="stable")[:, :5]
+    yield AnalysisData(
+        run_id=run_id, name=info.name, model=info.model, classes=info.classes,
+        samples=[all_samples[int(k)] for k in indices], labels=np.array([all_samples[int(k)].label for k in indices]),
+        predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
+        metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
+        leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
+        table1=table1)

@@ -1,0 +1,146 @@
+"""Wires the analysis panels to the one selection model: every panel observes ``AppState`` and
+updates it; none calls another.
+
+- The run selector sets ``analysis_run``; its data (metrics, t-SNE, Ward) loads on a worker of its
+  own (a session sweep on the main worker keeps running), and every panel shows a placeholder
+  meanwhile, then the same numbers.
+- Confusion cells, scatter boxes, bubbles, bars and table links set ``selection``; the clip list
+  shows it and the scatter highlights it. A single clip also opens in the player.
+- The dendrogram sets ``class_filter``; the scatter and the matrix follow it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QComboBox
+
+from app.analysis_data import AnalysisData, RunChoice, load_analysis
+from app.jobs import Message
+from app.state import AppState
+from app.thumbnails import Thumbnails
+from app.worker import EngineWorker
+from widgets.class_report import ClassReport
+from widgets.clip_list import ClipList
+from widgets.confusion_matrix import ConfusionPanel
+from widgets.dendrogram import Dendrogram
+from widgets.embedding_scatter import EmbeddingScatter
+from widgets.failure_plots import FailurePlots
+
+
+class AnalysisPanels(QObject):
+    def __init__(self, state: AppState, parent: QObject) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.worker = EngineWorker(self)
+        self.thumbnails = Thumbnails()
+        self.runs = QComboBox()
+        self.runs.setMinimumWidth(320)
+        self.runs.setToolTip("the analysed run the panels show (model and subset)")
+        self.scatter = EmbeddingScatter(self.thumbnails)
+        self.confusion = ConfusionPanel()
+        self.report = ClassReport()
+        self.dendrogram = Dendrogram()
+        self.failures = FailurePlots()
+        self.clips = ClipList(self.thumbnails)
+        self.data: AnalysisData | None = None
+        self.generation = -1
+        self.selection_what = ""
+        self.runs.currentIndexChanged.connect(self._run_chosen)
+        state.analysisRunChanged.connect(self._load)
+        state.selectionChanged.connect(self._selection)
+        state.classFilterChanged.connect(self._filter)
+        self.confusion.view.cellClicked.connect(lambda t, p: self.select(self.data.samples_of(t, p), f"{t} → {p}"))
+        self.report.confusionClicked.connect(lambda t, p: self.select(self.data.samples_of(t, p), f"{t} → {p}"))
+        self.report.classClicked.connect(lambda c: self.select(self.data.samples_of(c), f"ground truth {c}"))
+        self.failures.classClicked.connect(lambda c: self.select(self.data.samples_of(c), f"ground truth {c}"))
+        self.failures.confusionClicked.connect(lambda t, p: self.select(self.data.samples_of(t, p), f"{t} → {p}"))
+        self.scatter.clipClicked.connect(lambda i: self.select([i], "clicked in the scatter", open_it=True))
+        self.scatter.boxSelected.connect(lambda ids: self.select(ids, "box in the scatter"))
+        self.dendrogram.filterChosen.connect(state.set_class_filter)
+        self.clips.clipActivated.connect(self.open_clip)
+        self.worker.progress.connect(self._progress)
+        self.worker.failed.connect(self._failed)
+
+    def panels(self) -> list:
+        return [self.scatter, self.confusion, self.report, self.dendrogram, self.failures]
+
+    def close(self) -> None:
+        self.worker.shutdown()
+        self.thumbnails.close()
+
+    # ------------------------------------------------------------------ runs
+    def set_runs(self, choices: list[RunChoice]) -> None:
+        """The project's analysed runs; shows the first model's test run (else its first run)."""
+        self.runs.blockSignals(True)
+        self.runs.clear()
+        for c in choices:
+            self.runs.addItem(c.name, c.id)
+        self.runs.blockSignals(False)
+        if not choices:
+            self.state.set_analysis_run(-1)
+            self._placeholder("no analysed runs in this project")
+            return
+        first_model = choices[0].model
+        pick = next((k for k, c in enumerate(choices) if c.model == first_model and c.subset == "test"), 0)
+        self.runs.setCurrentIndex(pick)
+        self._run_chosen(pick)
+
+    def _run_chosen(self, index: int) -> None:
+        if index >= 0:
+            self.state.set_analysis_run(int(self.runs.itemData(index)))
+
+    def _load(self, run_id: int) -> None:
+        self.data = None
+        if run_id < 0 or not self.state.project:
+            return
+        self._placeholder("computing the embedding and the clustering ...")
+        project = self.state.project
+        self.generation = self.worker.submit(lambda _abort: load_analysis(project, run_id))
+
+    def _failed(self, generation: int, text: str) -> None:
+        if generation == self.generation:
+            self._placeholder(text)
+
+    def _placeholder(self, text: str) -> None:
+        for panel in self.panels():
+            panel.set_data(None, text)
+        self.clips.show_clips(None, [])
+
+    def _progress(self, generation: int, item: object) -> None:
+        if generation != self.generation:
+            return
+        if isinstance(item, Message):  # the panels say what they wait for; the status bar stays the player's
+            if self.data is None:
+                self._placeholder(item.text)
+        elif isinstance(item, AnalysisData) and item.run_id == self.state.analysis_run:
+            self.data = item
+            for panel in self.panels():
+                panel.set_data(item)
+            self._filter(self.state.class_filter)
+
+    # ------------------------------------------------------------------ selection and filter
+    def select(self, positions, what: str, open_it: bool = False) -> None:
+        if self.data is None:
+            return
+        self.selection_what = what
+        self.state.set_selection(positions)
+        if open_it and len(positions) == 1:
+            self.open_clip(positions[0])
+
+    def _selection(self, positions) -> None:
+        self.clips.show_clips(self.data, positions, self.selection_what)
+        self.scatter.set_selected(positions)
+
+    def _filter(self, classes) -> None:
+        self.scatter.set_filter(classes)
+        self.confusion.set_highlight(classes)
+        if classes and self.data is not None:
+            self.dendrogram.title.setText(f"<b>filter</b>: {', '.join(sorted(classes))} (click empty space to clear)")
+
+    def open_clip(self, position: int) -> None:
+        """The clip in the player: its session, at its middle frame, with its run's Grad-CAM."""
+        if self.data is None:
+            return
+        s = self.data.samples[position]
+        self.state.set_track(self.data.run_id)
+        self.state.go_to(s.file_id, (s.frame_start + s.frame_end) // 2)

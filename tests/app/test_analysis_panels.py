@@ -1,0 +1,177 @@
+"""The linked analysis panels on the demo project: clicks select clips, the player follows, filters,
+sorting, model switching and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QImage
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+@pytest.fixture
+def panels(qtbot, window, demo_data):
+    window.player.sweep_sessions = False
+    window.start_demo(str(demo_data))
+    qtbot.waitUntil(lambda: window.analysis.data is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    return window.analysis
+
+
+def test_the_first_models_test_run_is_shown_with_every_panel_filled(panels):
+    d = panels.data
+    assert d.model == "i3d_small" and d.name.endswith("test") and len(d.labels) == 241
+    assert panels.confusion.view.order and panels.report.table.proxy.rowCount() == 34
+    assert panels.report.models.proxy.rowCount() == 6  # Table I: every run of the project
+    assert len(panels.dendrogram.leaves) == len(d.linkage_names) and panels.dendrogram.clusters
+    assert len(panels.scatter.scatter.data) == 241 and panels.failures.pairs
+
+
+def test_a_confusion_cell_click_lists_its_clips_and_one_opens_in_the_player(qtbot, window, panels):
+    d = panels.data
+    true, pred, count, _ = d.metrics.top_confusions(1)[0]
+    view = panels.confusion.view
+    centre = view.cell_centre(true, pred)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()), int(centre.y())))
+    want = [i for i in range(len(d.labels)) if d.classes[d.labels[i]] == true and d.classes[d.predicted[i]] == pred]
+    assert list(window.state.selection) == want and len(want) == count
+    assert panels.clips.list.count() == count and f"{count} clip(s)" in panels.clips.title.text()
+    item = panels.clips.list.item(0)
+    panels.clips.list.itemActivated.emit(item)
+    s = d.samples[want[0]]
+    qtbot.waitUntil(lambda: window.state.session == s.file_id and window.state.frame == (s.frame_start + s.frame_end) // 2,
+                    timeout=30000)
+    qtbot.waitUntil(lambda: window.video.labels.text().startswith(f"<b>frame {window.state.frame}</b>"), timeout=30000)
+    assert window.state.track == d.run_id
+
+
+def test_hover_shows_the_numbers_of_a_cell(panels):
+    view = panels.confusion.view
+    true, pred, count, share = panels.data.metrics.top_confusions(1)[0]
+    cell = view.cell_at(view.cell_centre(true, pred))
+    text = view.describe(*cell)
+    assert f"true {true} → predicted {pred}: {count} clip(s)" in text and f"{share:.0%}" in text
+
+
+def test_a_scatter_click_moves_the_player(qtbot, window, panels):
+    d = panels.data
+    i = int(np.argmax(d.points[:, 0]))  # the rightmost point: nothing overlaps it from the right
+    window.analysis_docks[0].raise_()
+    qtbot.waitUntil(lambda: window.video.canvas.pixmap is not None, timeout=30000)  # layout settled
+    plot, scatter = panels.scatter.plot, panels.scatter.scatter
+    plot.autoRange()
+    qtbot.wait(300)
+    scene_pos = panels.scatter.view.mapViewToScene(QPointF(*d.points[i]))
+    under = [int(p.data()) for p in scatter.pointsAt(QPointF(*d.points[i]))]
+    assert i in under
+    i = under[0]  # where points overlap (a small dock), the click takes the first under the cursor
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene_pos))
+    qtbot.waitUntil(lambda: window.state.selection == (i,), timeout=5000)
+    s = d.samples[i]
+    qtbot.waitUntil(lambda: window.state.session == s.file_id and window.state.frame == (s.frame_start + s.frame_end) // 2,
+                    timeout=30000)
+
+
+def test_a_scatter_box_selects_exactly_the_points_inside(panels, window):
+    d = panels.data
+    x0, x1 = np.percentile(d.points[:, 0], [20, 60])
+    y0, y1 = np.percentile(d.points[:, 1], [20, 60])
+    panels.scatter.view.boxSelected.emit(QRectF(QPointF(x0, y0), QPointF(x1, y1)))
+    inside = np.nonzero((d.points[:, 0] >= x0) & (d.points[:, 0] <= x1) & (d.points[:, 1] >= y0) & (d.points[:, 1] <= y1))[0]
+    assert list(window.state.selection) == inside.tolist() and len(inside) > 0
+    assert panels.clips.list.count() == len(inside)
+
+
+def test_hovering_a_point_shows_its_clip_and_thumbnail(qtbot, panels):
+    panels.scatter.show_preview(0)
+    d = panels.data
+    assert d.classes[d.labels[0]] in panels.scatter.preview_text.text()
+    qtbot.waitUntil(lambda: not panels.scatter.preview.pixmap().isNull(), timeout=10000)
+
+
+def test_the_dendrogram_filters_scatter_and_matrix(qtbot, window, panels):
+    dendro = panels.dendrogram
+    leaf = dendro.leaves[0]
+    assert dendro.link_at(0.0, 5.0) == frozenset([leaf])
+    d, ys, classes = max(dendro.links, key=lambda link: len(link[2]) if len(link[2]) < 10 else 0)
+    assert dendro.link_at(float(d[1]), float((ys[1] + ys[2]) / 2)) == classes
+    dendro.filterChosen.emit(classes)
+    assert window.state.class_filter == classes
+    assert panels.scatter.filter == classes and panels.confusion.view.highlight == classes
+    brushes = panels.scatter.brushes()
+    dimmed = [b.color().alpha() < 100 for b in brushes]
+    keep = [panels.data.classes[t] in classes or panels.data.classes[p] in classes
+            for t, p in zip(panels.data.labels, panels.data.predicted, strict=True)]
+    assert dimmed == [not k for k in keep]
+    dendro.filterChosen.emit(frozenset())
+    assert not window.state.class_filter
+
+
+def test_class_table_sorts_by_number(qtbot, panels):
+    table = panels.report.table
+    col = 3  # recall
+    table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    n = table.proxy.rowCount()
+    values = [table.value(r, col) for r in range(n)]
+    numbers = [v for v in values if v != float("-inf")]
+    assert values == sorted(values) and numbers[0] < 1.0
+    assert [float(table.text(r, col)) / 100 for r in range(n) if table.text(r, col) != "n/a"] == pytest.approx(numbers, abs=1e-3)
+    rare = [table.text(r, 0) for r in range(n) if table.text(r, 1) == "rare"]
+    assert set(rare) == set(panels.data.metrics.rare)
+
+
+def test_clicking_a_most_common_confusion_selects_that_cell(window, panels):
+    table = panels.report.table
+    row = next(r for r in range(table.proxy.rowCount()) if table.text(r, 7) != "–")
+    true, pred = table.text(row, 0), table.text(row, 7)
+    table.clicked.emit(table.proxy.index(row, 7))
+    assert list(window.state.selection) == panels.data.samples_of(true, pred)
+
+
+def test_switching_the_model_updates_every_panel(qtbot, window, panels):
+    combo = panels.runs
+    k = next(i for i in range(combo.count()) if combo.itemText(i).startswith("c3d_small") and combo.itemText(i).endswith("test"))
+    combo.setCurrentIndex(k)
+    assert panels.data is None and "computing" in panels.report.title.text()  # placeholder, no frozen window
+    qtbot.waitUntil(lambda: panels.data is not None, timeout=60000)
+    d = panels.data
+    assert d.model == "c3d_small"
+    for title in (panels.scatter.title, panels.confusion.title, panels.report.title, panels.dendrogram.title,
+                  panels.failures.title):
+        assert d.name in title.text()
+    assert np.array_equal(panels.confusion.view.counts, d.metrics.confusion)
+    assert panels.failures.pairs == d.metrics.top_confusions(12)
+
+
+def test_every_panel_exports_what_it_shows(tmp_path, panels):
+    for name, panel in (("scatter", panels.scatter), ("confusion", panels.confusion), ("dendrogram", panels.dendrogram),
+                        ("failures", panels.failures)):
+        panel.export(str(tmp_path / f"{name}.png"))
+        panel.export(str(tmp_path / f"{name}.svg"))
+        image = QImage(str(tmp_path / f"{name}.png"))
+        assert not image.isNull() and image.width() > 100
+        assert ET.parse(tmp_path / f"{name}.svg").getroot().tag.endswith("svg")
+    for suffix in ("csv", "md", "tex"):
+        panels.report.export(str(tmp_path / f"table2.{suffix}"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "table2.csv").read_text())))
+    assert rows[0][:3] == ["class", "group", "precision"] and len(rows) == 35
+    assert (tmp_path / "table2.md").read_text().startswith("| class")
+    assert "\\toprule" in (tmp_path / "table2.tex").read_text()
+    panels.report.which.setCurrentIndex(1)
+    panels.report.export(str(tmp_path / "table1.csv"))
+    assert len(list(csv.reader(io.StringIO((tmp_path / "table1.csv").read_text())))) == 7
+
+
+def test_screenshots_of_the_panels(qtbot, window, panels):
+    SHOTS.mkdir(exist_ok=True)
+    for k, dock in enumerate(window.analysis_docks):
+        dock.raise_()
+        qtbot.wait(100)
+        assert window.grab().save(str(SHOTS / f"analysis_panel_{k}_{dock.objectName().replace(' ', '_').lower()}.png"))
