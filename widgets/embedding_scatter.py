@@ -2,8 +2,8 @@
 
 Colour by ground truth, prediction, correct/wrong or class group. Hover shows the classes, the
 confidence and the clip's middle frame; a click selects the clip (the player jumps to it);
-Shift+drag draws a box whose clips become the selection. One ScatterPlotItem with per-point
-brushes keeps 10,000 points smooth.
+Shift+drag draws a box whose clips become the selection. One ScatterPlotItem whose points share a
+few brushes, and the selection as a second item, keep 10,000 points smooth.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel,
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
 from widgets.palette import CORRECT, class_colour
+from widgets.plots import without_menus
 
 WRONG = QColor(215, 50, 50)
 COLOURINGS = ("ground truth", "prediction", "correct / wrong", "class group")
@@ -60,12 +61,15 @@ class EmbeddingScatter(QWidget):
         self.colouring.addItems(list(COLOURINGS))
         self.title = QLabel("")
         self.view = _BoxViewBox()
-        self.plot = pg.PlotWidget(viewBox=self.view, background="w")
+        self.plot = without_menus(pg.PlotWidget(viewBox=self.view, background="w"))
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.scatter = pg.ScatterPlotItem(size=7, pen=None, hoverable=True, hoverSize=11,
                                           hoverPen=pg.mkPen((0, 0, 0), width=1.5), tip=None)
         self.plot.addItem(self.scatter)
+        # The selection as rings on top: a second item, so selecting never restyles 10,000 points.
+        self.highlight = pg.ScatterPlotItem(size=12, pen=pg.mkPen((0, 0, 0), width=1.5), brush=None)
+        self.plot.addItem(self.highlight)
         self.preview = QLabel()
         self.preview.setMinimumHeight(110)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -111,39 +115,41 @@ class EmbeddingScatter(QWidget):
 
     def set_selected(self, positions) -> None:
         self.selected = tuple(positions)
-        self._redraw()
+        if self.data is not None:
+            chosen = np.asarray(self.selected, dtype=int)
+            self.highlight.setData(x=self.data.points[chosen, 0], y=self.data.points[chosen, 1])
 
-    def brushes(self) -> list:
+    def brushes(self) -> np.ndarray:
+        """One brush per point, drawn from a few shared brushes (pyqtgraph then reuses its symbols)."""
         d = self.data
         how = self.colouring.currentText()
         if how == "prediction":
-            colours = [class_colour(int(p), 210) for p in d.predicted]
+            palette, index = [pg.mkBrush(class_colour(k, 210)) for k in range(len(d.classes))], np.asarray(d.predicted)
         elif how == "correct / wrong":
-            colours = [QColor(CORRECT) if t == p else QColor(WRONG) for t, p in zip(d.labels, d.predicted, strict=True)]
+            palette, index = [pg.mkBrush(WRONG), pg.mkBrush(CORRECT)], (np.asarray(d.labels) == np.asarray(d.predicted)).astype(int)
         elif how == "class group":
             group = {c.name: c.group for c in d.metrics.per_class}
-            colours = [QColor(70, 110, 200) if group.get(d.classes[t]) == "common" else QColor(230, 140, 30)
-                       for t in d.labels]
+            palette = [pg.mkBrush(230, 140, 30), pg.mkBrush(70, 110, 200)]
+            index = np.array([group.get(c) == "common" for c in d.classes], dtype=int)[np.asarray(d.labels)]
         else:
-            colours = [class_colour(int(t), 210) for t in d.labels]
+            palette, index = [pg.mkBrush(class_colour(k, 210)) for k in range(len(d.classes))], np.asarray(d.labels)
+        table = np.empty(len(palette) + 1, dtype=object)
+        table[:-1] = palette
+        table[-1] = pg.mkBrush(215, 215, 215, 90)  # filtered out
         if self.filter:
-            for k, (t, p) in enumerate(zip(d.labels, d.predicted, strict=True)):
-                if d.classes[t] not in self.filter and d.classes[p] not in self.filter:
-                    colours[k] = QColor(215, 215, 215, 90)
-        return [pg.mkBrush(c) for c in colours]
+            keep = np.array([c in self.filter for c in d.classes])
+            index = np.where(keep[np.asarray(d.labels)] | keep[np.asarray(d.predicted)], index, len(palette))
+        return table[index]
 
     def _redraw(self) -> None:
         if self.data is None:
             self.scatter.clear()
+            self.highlight.clear()
             return
         pts = self.data.points
-        sizes = np.full(len(pts), 7.0)
-        pens = [None] * len(pts)
-        for i in self.selected:
-            sizes[i] = 11.0
-            pens[i] = pg.mkPen((0, 0, 0), width=1.5)
-        self.scatter.setData(x=pts[:, 0], y=pts[:, 1], data=np.arange(len(pts)), brush=self.brushes(), size=sizes,
-                             pen=pens)
+        self.scatter.setData(x=pts[:, 0], y=pts[:, 1], data=np.arange(len(pts)), brush=self.brushes())
+        chosen = np.asarray(self.selected, dtype=int)
+        self.highlight.setData(x=pts[chosen, 0], y=pts[chosen, 1])
 
     # ------------------------------------------------------------------ interaction
     def _clicked(self, _item, points, _ev) -> None:

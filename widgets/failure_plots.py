@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
+from widgets.plots import without_menus
 
 TOP_CONFUSIONS = 12
 
@@ -22,13 +23,13 @@ class FailurePlots(QWidget):
         super().__init__()
         self.setObjectName("failurePlots")
         self.title = QLabel("")
-        self.recall = pg.PlotWidget(background="w")
+        self.recall = without_menus(pg.PlotWidget(background="w"))
         self.recall.setLabel("bottom", "training clips (log)")
         self.recall.setLabel("left", "recall")
         self.recall.setLogMode(x=True, y=False)
         self.bubbles = pg.ScatterPlotItem(pen=pg.mkPen((40, 40, 40)), hoverable=True, tip=self._tip)
         self.recall.addItem(self.bubbles)
-        self.confusions = pg.PlotWidget(background="w")
+        self.confusions = without_menus(pg.PlotWidget(background="w"))
         self.confusions.setLabel("bottom", "clips")
         self.bars: pg.BarGraphItem | None = None
         self.pairs: list[tuple[str, str, int, float]] = []

@@ -16,11 +16,13 @@ from PySide6.QtGui import QColor
 from app.state import AppState
 from engine.analysis.session import SessionTracks
 from widgets.palette import CORRECT, WRONG, class_colour
+from widgets.plots import without_menus
 
 
 class Timeline(pg.PlotWidget):
     def __init__(self, state: AppState) -> None:
         super().__init__(background="#1e1e1e")
+        without_menus(self)
         self.state = state
         self.tracks: SessionTracks | None = None
         self.rows: list[tuple[str, object]] = []  # (label, what) from top to bottom

@@ -107,6 +107,7 @@ def test_the_dendrogram_filters_scatter_and_matrix(qtbot, window, panels):
     assert panels.scatter.filter == classes and panels.confusion.view.highlight == classes
     brushes = panels.scatter.brushes()
     dimmed = [b.color().alpha() < 100 for b in brushes]
+    assert len(brushes) == len(panels.data.labels)
     keep = [panels.data.classes[t] in classes or panels.data.classes[p] in classes
             for t, p in zip(panels.data.labels, panels.data.predicted, strict=True)]
     assert dimmed == [not k for k in keep]
