@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.cluster.hierarchy import leaves_list
 
-from app.jobs import Message
+from engine.progress import Message
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.store import RunInfo, SampleRecord, Store
 
@@ -102,8 +102,7 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         info = store.run(run_id)
         metrics, indices, logits = _metrics(store, info)
         all_samples = store.samples(run_id)
-        results = store.results(run_id)
-        yield Message(f"embedding {info.model} (t-SNE of {len(results.indices)} clips) ...")
+        yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
         tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
         linkage, names = cached_ward(store, run_id)
         table1 = []

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QComboBox
 
 from app.analysis_data import AnalysisData, RunChoice, load_analysis
-from app.jobs import Message
+from engine.progress import Message
 from app.state import AppState
 from app.thumbnails import Thumbnails
 from app.worker import EngineWorker

@@ -14,15 +14,7 @@ from pathlib import Path
 from engine.analysis.session import SessionTracks, session_tracks, sessions
 from engine.analysis.store import Store
 from engine.demo import SHIPPED as SHIPPED_NAMES
-
-
-@dataclass(frozen=True)
-class Message:
-    """A status-bar line, with progress when there is a count."""
-
-    text: str
-    done: int = 0
-    total: int = 0
+from engine.progress import Message
 
 
 @dataclass(frozen=True)
@@ -122,4 +114,4 @@ def demo(data_dir: str | None, abort: threading.Event) -> Iterator[object]:
             yield Message(f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"
                           + (" (cached)" if item.cached else f" (prepared in {item.seconds:.0f} s)"))
         else:
-            yield Message(item.text, item.done, item.total)
+            yield item

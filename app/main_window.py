@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.analysis_panels import AnalysisPanels
-from app.jobs import Message, RunChoices, analyse_dataset, demo, load_project, warm_up
+from app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
 from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
 from engine import __version__
+from engine.progress import Message
 from widgets.session_browser import SessionBrowser
 from widgets.timeline import Timeline
 from widgets.video_view import VideoView

@@ -15,10 +15,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from app.frame_source import FrameInfo, FrameRequest, FrameSource
-from app.jobs import Message, SessionLoaded, open_session
+from app.jobs import SessionLoaded, open_session
 from app.state import AppState
 from app.worker import EngineWorker
 from engine.analysis.session import SessionTracks
+from engine.progress import Message
 from widgets.timeline import Timeline
 from widgets.video_view import VideoView
 

@@ -32,8 +32,7 @@ class Thumbnails(QObject):
         self._todo: list[tuple[str, int]] = []
         self._cond = threading.Condition()
         self._stop = False
-        self._thread = threading.Thread(target=self._loop, name="cabinlens-thumbnails", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None  # started by the first request, not with the window
 
     def get(self, video: str, frame: int) -> QImage | None:
         """The preview if it is ready; otherwise None, and ``ready`` follows when it is."""
@@ -45,6 +44,9 @@ class Thumbnails(QObject):
             if key in self._todo:
                 self._todo.remove(key)
             self._todo.append(key)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="cabinlens-thumbnails", daemon=True)
+                self._thread.start()
             self._cond.notify()
         return None
 
@@ -52,7 +54,9 @@ class Thumbnails(QObject):
         with self._cond:
             self._stop = True
             self._cond.notify()
-        self._thread.join()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
 
     def _loop(self) -> None:
         import cv2

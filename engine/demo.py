@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.progress import Message
 from resources import RESOURCES
 
 MODELS_DIR = RESOURCES / "models"
@@ -24,15 +25,6 @@ SHIPPED = ("i3d_small", "c3d_small", "p3d_small")  # I3D first: the paper's best
 SUBSETS = ("val", "test")
 DATASET = "synthetic-small"
 PROJECT = "demo.cabinlens"
-
-
-@dataclass(frozen=True)
-class Step:
-    """A line of progress: what is happening, with a count when there is one."""
-
-    text: str
-    done: int = 0
-    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ def recorded_metrics() -> dict:
 
 
 def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None = None,
-            device: str = "cpu") -> Iterator[Step | DemoReady]:
+            device: str = "cpu") -> Iterator[Message | DemoReady]:
     """Dataset, analyses and embeddings of the demo under ``data_dir``; yields progress, then ``DemoReady``."""
     from engine.analysis.embeddings import cached_tsne, cached_ward
     from engine.analysis.jobs import open_run, split_job
@@ -76,7 +68,7 @@ def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None
     computed = False
     if not is_complete(root, 0, "small"):
         computed = True
-        yield Step(f"generating the synthetic Drive&Act in {root} ...")
+        yield Message(f"generating the synthetic Drive&Act in {root} ...")
         steps: list[tuple[int, int]] = []
         thread_error: list[BaseException] = []
 
@@ -94,7 +86,7 @@ def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None
             while seen < len(steps):
                 d, t = steps[seen]
                 seen += 1
-                yield Step("generating the synthetic Drive&Act (runs rendered)", d, t)
+                yield Message("generating the synthetic Drive&Act (runs rendered)", d, t)
         if thread_error:
             raise thread_error[0]
     for path in shipped_models():
@@ -108,12 +100,12 @@ def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None
                 if len(store.done(run_id)) < len(job.samples):
                     computed = True
                     for p in analyse(store, run_id, model, spec, device=device, abort=abort):
-                        yield Step(f"analysing split 0 {subset} with {display}", p.done, p.total)
+                        yield Message(f"analysing split 0 {subset} with {display}", p.done, p.total)
                     if abort is not None and abort.is_set():
                         return
                 if store.cache_get(run_id, f"tsne:{len(job.samples)}:0") is None:
                     computed = True
-                    yield Step(f"embedding {display} on {subset} (t-SNE, Ward) ...")
+                    yield Message(f"embedding {display} on {subset} (t-SNE, Ward) ...")
                 cached_tsne(store, run_id)
                 cached_ward(store, run_id)
     yield DemoReady(root, project, time.perf_counter() - t0, cached=not computed)

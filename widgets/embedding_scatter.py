@@ -116,8 +116,7 @@ class EmbeddingScatter(QWidget):
     def set_selected(self, positions) -> None:
         self.selected = tuple(positions)
         if self.data is not None:
-            chosen = np.asarray(self.selected, dtype=int)
-            self.highlight.setData(x=self.data.points[chosen, 0], y=self.data.points[chosen, 1])
+            self._rings()
 
     def brushes(self) -> np.ndarray:
         """One brush per point, drawn from a few shared brushes (pyqtgraph then reuses its symbols)."""
@@ -148,8 +147,11 @@ class EmbeddingScatter(QWidget):
             return
         pts = self.data.points
         self.scatter.setData(x=pts[:, 0], y=pts[:, 1], data=np.arange(len(pts)), brush=self.brushes())
+        self._rings()
+
+    def _rings(self) -> None:
         chosen = np.asarray(self.selected, dtype=int)
-        self.highlight.setData(x=pts[chosen, 0], y=pts[chosen, 1])
+        self.highlight.setData(x=self.data.points[chosen, 0], y=self.data.points[chosen, 1])
 
     # ------------------------------------------------------------------ interaction
     def _clicked(self, _item, points, _ev) -> None:

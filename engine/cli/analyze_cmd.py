@@ -9,9 +9,9 @@ import time
 
 from engine.analysis.jobs import open_run, split_job, sweep_job
 from engine.analysis.report import write_report
-from engine.analysis.runner import Progress, analyse
+from engine.analysis.runner import analyse
 from engine.analysis.store import Store
-from engine.cli.common import device_from_arg, model_from_arg
+from engine.cli.common import device_from_arg, model_from_arg, progress_bar
 from engine.errors import InputError
 
 
@@ -50,19 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_report)
 
 
-def _bar(label: str, p: Progress) -> None:
-    """A redrawn bar on a terminal; in a log, a line at every quarter."""
-    if not sys.stderr.isatty():
-        if p.total and (p.done == p.total or p.done * 4 // p.total != (p.done - 1) * 4 // p.total):
-            print(f"  {label}: {p.done}/{p.total}", file=sys.stderr, flush=True)
-        return
-    width = 30
-    filled = int(width * p.done / max(p.total, 1))
-    eta = "" if p.eta is None else f" ETA {int(p.eta // 60)}:{int(p.eta % 60):02d}"
-    print(f"\r  {label[:40]:<40} [{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}{eta}   ",
-          end="", file=sys.stderr, flush=True)
-
-
 def _analyze(args: argparse.Namespace) -> int:
     if args.batch_size < 1 or args.workers < 1:
         raise InputError(args.project, "--batch-size and --workers must be at least 1")
@@ -81,14 +68,12 @@ def _analyze(args: argparse.Namespace) -> int:
             try:
                 for progress in analyse(store, run_id, model, spec, batch_size=args.batch_size, device=device,
                                         workers=args.workers, cam_mode=args.mode):
-                    _bar(display, progress)
+                    progress_bar(display, progress)
                     last = progress
             except KeyboardInterrupt:
                 print(f"\ncabinlens: interrupted; {store.run(run_id).done} samples are stored, "
                       "the same command resumes", file=sys.stderr)
                 return 130
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
             took = time.perf_counter() - t0
             resumed = f", {last.done - last.session_done} from before" if last and last.session_done < last.done else ""
             print(f"{display}: {job.name}: {last.done if last else 0} samples{resumed} in {took:.1f} s on {device} "

@@ -47,3 +47,20 @@ def device_from_arg(choice: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise InputError(choice, "no CUDA device is available here; use --device cpu")
     return device
+
+
+def progress_bar(label: str, p) -> None:
+    """A redrawn bar on a terminal; in a log, a line at every quarter. ``p`` has ``done``, ``total``
+    and optionally ``eta`` (the analysis runner's ``Progress``, a ``progress.Message``)."""
+    if not p.total:
+        return
+    if not sys.stderr.isatty():
+        if p.done == p.total or p.done * 4 // p.total != (p.done - 1) * 4 // p.total:
+            print(f"  {label}: {p.done}/{p.total}", file=sys.stderr, flush=True)
+        return
+    width = 30
+    filled = int(width * p.done / p.total)
+    eta = getattr(p, "eta", None)
+    eta = "" if eta is None else f" ETA {int(eta // 60)}:{int(eta % 60):02d}"
+    print(f"\r  {label[:40]:<40} [{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}{eta}   ",
+          end="\n" if p.done >= p.total else "", file=sys.stderr, flush=True)

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from engine.analysis.report import write_report
-    from engine.cli.common import device_from_arg
+    from engine.cli.common import device_from_arg, progress_bar
     from engine.demo import DemoReady, default_data_dir, prepare
 
     data = Path(args.data) if args.data else default_data_dir()
@@ -40,11 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
             ready = item
             continue
         if item.total:
-            line = f"  {item.text}: {item.done}/{item.total}"
-            if sys.stderr.isatty():
-                print(f"\r{line}   ", end="" if item.done < item.total else "\n", file=sys.stderr, flush=True)
-            elif item.done == item.total or item.done * 4 // item.total != (item.done - 1) * 4 // item.total:
-                print(line, file=sys.stderr, flush=True)
+            progress_bar(item.text, item)
         elif item.text != last:
             print(item.text, file=sys.stderr, flush=True)
         last = item.text

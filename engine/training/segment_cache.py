@@ -10,7 +10,7 @@ Gray videos (three equal channels, as Drive&Act's NIR views) are kept with one c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -37,7 +37,7 @@ class SegmentCache:
     """Decoded, resized frames of ``samples[i]``'s segment; ``clip(i, indices)`` cuts a clip."""
 
     def __init__(self, samples: Sequence[SampleRecord], spec: InputSpec, *, workers: int = 2,
-                 progress: Callable[[int, int], None] | None = None, memory_fraction: float = 0.6) -> None:
+                 memory_fraction: float = 0.6) -> None:
         self.spec = spec
         self.starts = [s.frame_start for s in samples]
         h, w = spec.size
@@ -52,17 +52,9 @@ class SegmentCache:
         by_video: dict[str, list[int]] = defaultdict(list)
         for i, s in enumerate(samples):
             by_video[s.video].append(i)
-        done = [0]
-        total = len(by_video)
-
-        def decode(video: str) -> None:
-            self._decode_video(video, [(i, samples[i]) for i in by_video[video]])
-            done[0] += 1
-            if progress is not None:
-                progress(done[0], total)
-
-        with ThreadPoolExecutor(max(1, min(workers, total or 1)), thread_name_prefix="cabinlens-cache") as pool:
-            for future in [pool.submit(decode, v) for v in by_video]:
+        with ThreadPoolExecutor(max(1, min(workers, len(by_video) or 1)), thread_name_prefix="cabinlens-cache") as pool:
+            for future in [pool.submit(self._decode_video, v, [(i, samples[i]) for i in items])
+                           for v, items in by_video.items()]:
                 future.result()  # re-raises a decoding error, naming the video
 
     def _decode_video(self, video: str, items: list[tuple[int, SampleRecord]]) -> None:

@@ -11,7 +11,8 @@ import pytest
 from engine.analysis.report import run_metrics
 from engine.analysis.store import Store
 from engine.data.synth.activities import REVERSED
-from engine.demo import PROJECT, SHIPPED, DemoReady, Step, prepare, recorded_metrics, shipped_models
+from engine.demo import PROJECT, SHIPPED, DemoReady, prepare, recorded_metrics, shipped_models
+from engine.progress import Message
 from engine.models.checkpoints import load_model
 
 # The confusions the synthetic data is built to provoke (see engine.data.synth.activities), and
@@ -66,7 +67,7 @@ def test_shipped_weights_reach_their_recorded_accuracy_on_regenerated_data(demo_
 def test_second_preparation_finds_everything_cached(demo_data):
     items = list(prepare(demo_data))
     assert isinstance(items[-1], DemoReady) and items[-1].cached
-    assert not [i for i in items if isinstance(i, Step) and ("analysing" in i.text or "generating" in i.text)]
+    assert not [i for i in items if isinstance(i, Message) and ("analysing" in i.text or "generating" in i.text)]
 
 
 def test_headless_demo_writes_the_report(demo_data, tmp_path, capsys):
