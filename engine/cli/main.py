@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from engine import __version__
-from engine.cli import analyze_cmd, cam_cmd, data_cmd, demo_cmd, models_cmd, train_cmd, video_cmd
+from engine.cli import analyze_cmd, cam_cmd, data_cmd, demo_cmd, export_cmd, models_cmd, train_cmd, video_cmd
 from engine.errors import CabinLensError
 
-GROUPS = (demo_cmd, data_cmd, video_cmd, models_cmd, cam_cmd, analyze_cmd, train_cmd)
+GROUPS = (demo_cmd, data_cmd, video_cmd, models_cmd, cam_cmd, analyze_cmd, export_cmd, train_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

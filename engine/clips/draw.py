@@ -1,0 +1,174 @@
+"""Drawing an annotated frame: the overlay, a banner with ground truth and prediction above the
+video, a timeline strip with the playhead below it, and panes side by side. OpenCV on uint8
+arrays only, because this runs once per exported frame and must cost little next to encoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine.clips.panes import FrameNotes
+from engine.explain.overlay import overlay
+from engine.palette import CORRECT, UNKNOWN, WRONG, class_rgb
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+BACKGROUND = (24, 24, 28)
+TEXT = (235, 235, 235)
+DIM_TEXT = (170, 170, 175)
+GUTTER = 6  # pixels between panes
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """The overlay as the window shows it: on/off, opacity, colour map."""
+
+    on: bool = True
+    opacity: float = 0.45
+    colormap: str = "jet"
+    dim_outside: float = 0.6
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sizes of one pane's parts for a video ``width`` pixels wide (text scales with it)."""
+
+    width: int
+    height: int  # the video part
+    line: int  # one text line's height
+
+    @classmethod
+    def for_video(cls, width: int, height: int) -> Layout:
+        return cls(width, height, max(16, round(width / 36)))
+
+    @property
+    def banner(self) -> int:
+        return 2 * self.line + self.line // 2
+
+    @property
+    def strip(self) -> int:
+        return self.line + self.line // 3
+
+    @property
+    def total(self) -> int:
+        return self.banner + self.height + self.strip
+
+    @property
+    def font_scale(self) -> float:
+        return cv2.getFontScaleFromHeight(FONT, max(8, int(self.line * 0.55)), 1)
+
+    @property
+    def thickness(self) -> int:
+        return 1 if self.line < 30 else 2
+
+
+def clock(frame: int, fps: float) -> str:
+    seconds = frame / fps if fps > 0 else 0.0
+    return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
+
+
+def _text(img: np.ndarray, text: str, x: int, baseline: int, layout: Layout, colour=TEXT, max_width: int | None = None) -> int:
+    """Draw ``text`` (shortened with '...' to fit ``max_width``); returns the x after it."""
+    scale, thick = layout.font_scale, layout.thickness
+    (w, _), _ = cv2.getTextSize(text, FONT, scale, thick)
+    if max_width is not None and w > max_width:
+        while len(text) > 1 and cv2.getTextSize(text + "...", FONT, scale, thick)[0][0] > max_width:
+            text = text[:-1]
+        text += "..."
+        w = cv2.getTextSize(text, FONT, scale, thick)[0][0]
+    cv2.putText(img, text, (x, baseline), FONT, scale, colour, thick, cv2.LINE_AA)
+    return x + w
+
+
+def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "") -> np.ndarray:
+    """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome."""
+    img = np.empty((layout.banner, layout.width, 3), dtype=np.uint8)
+    img[:] = BACKGROUND
+    pad = max(4, layout.line // 4)
+    y1 = pad + int(layout.line * 0.8)
+    y2 = y1 + layout.line + layout.line // 6
+    stamp = f"#{notes.frame}  {clock(notes.frame, fps)}"
+    stamp_w = cv2.getTextSize(stamp, FONT, layout.font_scale, layout.thickness)[0][0]
+    _text(img, stamp, layout.width - pad - stamp_w, y1, layout, DIM_TEXT)
+    gt = notes.ground_truth or "(no label)"
+    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=layout.width - stamp_w - 3 * pad)
+    if notes.predicted is None:
+        _text(img, f"{notes.model}: not analysed here", pad, y2, layout, DIM_TEXT, max_width=layout.width - 2 * pad)
+        return img
+    mark, colour = ("right", CORRECT) if notes.right else ("WRONG", WRONG) if notes.right is False else ("", UNKNOWN)
+    line = f"{notes.model}: {notes.predicted} ({notes.confidence:.0%})"
+    cam = f"  CAM: {notes.cam_class}" if notes.cam_class and notes.cam_class != notes.predicted else ""
+    mark_w = cv2.getTextSize(mark, FONT, layout.font_scale, layout.thickness)[0][0] if mark else 0
+    x = _text(img, line + cam, pad, y2, layout, TEXT, max_width=layout.width - mark_w - 3 * pad)
+    if mark:
+        cv2.rectangle(img, (x + pad // 2, y2 - int(layout.line * 0.75)), (x + pad + mark_w + pad // 2, y2 + layout.line // 6),
+                      colour, -1)
+        _text(img, mark, x + pad, y2, layout, (255, 255, 255))
+    return img
+
+
+def strip_background(layout: Layout, gt: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """The strip without its playhead: ground-truth classes on top, right/wrong below."""
+    img = np.empty((layout.strip, layout.width, 3), dtype=np.uint8)
+    img[:] = BACKGROUND
+    half = layout.strip // 2
+    colours = np.array([class_rgb(int(c)) if c >= 0 else BACKGROUND for c in gt], dtype=np.uint8)
+    img[1:half] = colours[None]
+    lut = {1: CORRECT, 0: WRONG, -1: UNKNOWN, -2: BACKGROUND}
+    img[half + 1: layout.strip - 1] = np.array([lut[int(o)] for o in outcome], dtype=np.uint8)[None]
+    return img
+
+
+def paint_pane(view: np.ndarray, layout: Layout, frame: np.ndarray, cam: tuple[str, np.ndarray, dict] | None,
+               style: OverlayStyle, head: np.ndarray, strip: np.ndarray, played: float) -> None:
+    """Paint one pane into ``view`` (``layout.total`` x ``layout.width`` of the output canvas):
+    banner, the frame with the CAM laid where the model looked, and the strip with its playhead.
+    Written in place, because whole-frame copies are what an export pays for most."""
+    from engine.video.geometry import input_region
+
+    h, w = layout.height, layout.width
+    view[: layout.banner] = head
+    video = view[layout.banner: layout.banner + h]
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    if frame.shape[:2] != (h, w):
+        frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+    if style.on and cam is not None:
+        _, layer_map, inp = cam
+        region = input_region((h, w), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
+        overlay(frame, layer_map, region, alpha=style.opacity, dim_outside=style.dim_outside,
+                colormap=style.colormap, out=video)
+    else:
+        video[:] = frame
+    bottom = view[layout.banner + h: layout.total]
+    bottom[:] = strip
+    x = int(round(min(max(played, 0.0), 1.0) * (w - 1)))
+    bottom[:, max(0, x - 1): x + 2] = (255, 255, 255)
+
+
+def canvas_shape(layouts: list[Layout]) -> tuple[int, int]:
+    """(height, width) of panes side by side with gutters, rounded up to even sizes for yuv420p."""
+    height = max(lay.total for lay in layouts)
+    width = sum(lay.width for lay in layouts) + GUTTER * (len(layouts) - 1)
+    return height + height % 2, width + width % 2
+
+
+def pane_offsets(layouts: list[Layout]) -> list[int]:
+    xs, x = [], 0
+    for lay in layouts:
+        xs.append(x)
+        x += lay.width + GUTTER
+    return xs
+
+
+def new_canvas(layouts: list[Layout]) -> np.ndarray:
+    """An output frame: background where no pane paints (gutters, padding), the rest left to the panes."""
+    height, width = canvas_shape(layouts)
+    canvas = np.empty((height, width, 3), dtype=np.uint8)
+    for x, lay in zip(pane_offsets(layouts), layouts, strict=True):
+        canvas[lay.total:, x: x + lay.width] = BACKGROUND
+        canvas[:, x + lay.width: x + lay.width + GUTTER] = BACKGROUND
+    canvas[:, sum(lay.width for lay in layouts) + GUTTER * (len(layouts) - 1):] = BACKGROUND
+    return canvas

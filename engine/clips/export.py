@@ -1,0 +1,305 @@
+"""Export annotated clips: one pane (a segment or a session range) or several side by side.
+
+Pipeline: each pane decodes sequentially on a thread of its own (frame-exact: the frames are the
+ones sequential decoding yields), this generator draws, and an encoder thread compresses, so the
+three overlap. The file appears only when complete (``engine.io.atomic_path``); closing the
+generator (Cancel) stops the threads and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.analysis.store import Store
+from engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
+from engine.clips.encode import Mp4Writer
+from engine.clips.panes import Pane, PaneSpec, resolve_panes
+from engine.errors import InputError
+from engine.io import atomic_path
+from engine.progress import Message
+
+QUEUE = 12  # frames in flight per stage
+PAINTERS = 2  # threads drawing frames (OpenCV releases the interpreter lock)
+
+
+@dataclass(frozen=True)
+class ExportDone:
+    path: Path
+    frames: int
+    size: tuple[int, int]  # (height, width)
+    fps: float
+    seconds: float
+
+
+def _even(x: float) -> int:
+    return max(2, int(round(x / 2)) * 2)
+
+
+class ClipRenderer:
+    """Lays out the panes (the first pane's height, scaled) and draws output frame ``t``.
+
+    Pane ``k`` shows its frame ``start_k + t``: the panes run aligned to their own starts. A pane
+    shorter than the clip holds its last frame.
+    """
+
+    def __init__(self, panes: list[Pane], infos: list, style: OverlayStyle = OverlayStyle(), scale: float = 1.0) -> None:
+        if not panes:
+            raise ValueError("nothing to render: no panes")
+        if not 0.05 <= scale <= 4:
+            raise ValueError(f"scale {scale} is outside 0.05-4")
+        self.panes, self.style = panes, style
+        self.fps = float(infos[0].fps) or 30.0
+        height = _even(infos[0].height * scale)
+        self.layouts = [Layout.for_video(_even(info.width * height / info.height), height) for info in infos]
+        self.strips = [strip_background(lay, *p.strip_rows(lay.width)) for p, lay in zip(panes, self.layouts, strict=True)]
+        self.length = max(p.spec.length for p in panes)
+        self._banners: dict[tuple, np.ndarray] = {}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of every output frame."""
+        return canvas_shape(self.layouts)
+
+    def frame_of(self, k: int, t: int) -> int:
+        spec = self.panes[k].spec
+        return spec.start + min(t, spec.length - 1)
+
+    def prepare(self, t: int) -> list[tuple]:
+        """What output frame ``t`` needs from the project (banner, CAM): on the thread that owns the store."""
+        plan = []
+        many = len(self.panes) > 1
+        for k, (pane, layout) in enumerate(zip(self.panes, self.layouts, strict=True)):
+            index = self.frame_of(k, t)
+            notes = pane.notes(index)
+            key = (k, notes)
+            head = self._banners.get(key)
+            if head is None:
+                if len(self._banners) > 256:
+                    self._banners.clear()
+                head = self._banners[key] = banner(layout, notes, self.fps, f"{k + 1}. " if many else "")
+            cam = pane.cam(index) if self.style.on else None
+            plan.append((head, cam, (index - pane.spec.start + 0.5) / pane.spec.length))
+        return plan
+
+    def paint(self, plan: list[tuple], frames: list[np.ndarray]) -> np.ndarray:
+        """The pixels of a prepared frame; thread-safe (OpenCV releases the interpreter lock)."""
+        canvas = new_canvas(self.layouts)
+        for x, layout, strip, frame, (head, cam, played) in zip(
+                pane_offsets(self.layouts), self.layouts, self.strips, frames, plan, strict=True):
+            paint_pane(canvas[: layout.total, x: x + layout.width], layout, frame, cam, self.style, head, strip, played)
+        return canvas
+
+    def render(self, t: int, frames: list[np.ndarray]) -> np.ndarray:
+        return self.paint(self.prepare(t), frames)
+
+
+def _open_readers(panes: list[Pane]):
+    from engine.video.reader import VideoReader
+
+    readers = []
+    try:
+        for pane in panes:
+            reader = VideoReader(pane.video, cache_bytes=0)
+            readers.append(reader)
+            if pane.spec.end > reader.frame_count:
+                raise InputError(pane.video, f"has {reader.frame_count} frames; the range "
+                                 f"[{pane.spec.start}, {pane.spec.end}) of {pane.spec.file_id} ends past them")
+    except BaseException:
+        for r in readers:
+            r.close()
+        raise
+    return readers
+
+
+class _Stage(threading.Thread):
+    """A pipeline thread: runs ``work(put, stopped)``; an error travels to the consumer."""
+
+    def __init__(self, name: str, work: Callable) -> None:
+        super().__init__(name=name)
+        self.queue: queue.Queue = queue.Queue(QUEUE)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self._work = work
+
+    def put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        try:
+            self._work(self)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            self.error = exc
+        finally:
+            self.put(_END)
+
+    def get(self):
+        item = self.queue.get()
+        if item is _END and self.error is not None:
+            raise self.error
+        return item
+
+    def halt(self) -> None:
+        self.stop.set()
+        while self.is_alive():
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.join()
+
+
+_END = object()
+
+
+def _decoder(reader, pane: Pane) -> Callable:
+    def work(stage: _Stage) -> None:
+        for _, frame in reader.iter_frames(pane.spec.start, pane.spec.end):
+            if not stage.put(frame):
+                return
+    return work
+
+
+def export_clip(
+    project: str | Path,
+    specs: list[PaneSpec],
+    out: str | Path,
+    *,
+    style: OverlayStyle = OverlayStyle(),
+    scale: float = 1.0,
+    encoder_options: dict | None = None,
+) -> Iterator[Message | ExportDone]:
+    """Yields progress, then ``ExportDone``. Close the generator to cancel (no file is left)."""
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise InputError(out, "an exported clip must be an .mp4 file")
+    t0 = time.perf_counter()
+    with Store(project, readonly=True) as store:
+        panes = resolve_panes(store, specs)
+        readers = _open_readers(panes)
+        stages: list[_Stage] = []
+        painters = ThreadPoolExecutor(PAINTERS, thread_name_prefix="cabinlens-export-paint")
+        try:
+            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)
+            decoders = [_Stage(f"cabinlens-export-decode-{k}", _decoder(r, p)) for k, (r, p) in enumerate(zip(readers, panes))]
+            stages += decoders
+            height, width = renderer.shape
+            with atomic_path(out) as tmp:
+                writer = Mp4Writer(tmp, width, height, renderer.fps, encoder_options)
+                encoded: queue.Queue = queue.Queue(QUEUE)
+
+                def encode(stage: _Stage) -> None:
+                    while True:
+                        item = encoded.get()
+                        if item is _END or stage.stop.is_set():
+                            return
+                        writer.write(item)
+
+                encoder = _Stage("cabinlens-export-encode", encode)
+                stages.append(encoder)
+                for d in decoders:
+                    d.start()
+                encoder.start()
+
+                def hand_over(image: np.ndarray) -> None:
+                    while True:
+                        if encoder.error is not None:
+                            raise encoder.error
+                        try:
+                            encoded.put(image, timeout=0.1)
+                            return
+                        except queue.Full:
+                            continue
+
+                last: list[np.ndarray | None] = [None] * len(panes)
+                painting: deque[Future] = deque()
+                try:
+                    for t in range(renderer.length):
+                        for k, d in enumerate(decoders):
+                            if t < panes[k].spec.length:
+                                item = d.get()
+                                if item is _END:
+                                    raise InputError(panes[k].video, f"ended before frame {panes[k].spec.start + t}")
+                                last[k] = item
+                        painting.append(painters.submit(renderer.paint, renderer.prepare(t), list(last)))
+                        if len(painting) >= 2 * PAINTERS:
+                            hand_over(painting.popleft().result())
+                        if t % 10 == 0 or t == renderer.length - 1:
+                            yield Message(f"exporting {out.name}: frame {t + 1} of {renderer.length}", t + 1, renderer.length)
+                    while painting:
+                        hand_over(painting.popleft().result())
+                    encoded.put(_END)
+                    encoder.join()
+                    if encoder.error is not None:
+                        raise encoder.error
+                    writer.close()
+                except BaseException:
+                    for f in painting:
+                        f.cancel()
+                    encoder.stop.set()
+                    _drain_put(encoded, _END)
+                    encoder.join()
+                    writer.abandon()
+                    raise
+        finally:
+            painters.shutdown(wait=True, cancel_futures=True)
+            for stage in stages:
+                if stage.is_alive():
+                    stage.halt()
+            for r in readers:
+                r.close()
+    yield ExportDone(out, renderer.length, (height, width), renderer.fps, time.perf_counter() - t0)
+
+
+def _drain_put(q: queue.Queue, item) -> None:
+    while True:
+        try:
+            q.put_nowait(item)
+            return
+        except queue.Full:
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+
+
+def render_frame(project: str | Path, specs: list[PaneSpec], t: int, *, style: OverlayStyle = OverlayStyle(),
+                 scale: float = 1.0) -> np.ndarray:
+    """Output frame ``t`` of the clip ``specs`` would export, as RGB (for a PNG of the current frame)."""
+    with Store(project, readonly=True) as store:
+        panes = resolve_panes(store, specs)
+        readers = _open_readers(panes)
+        try:
+            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)
+            frames = [r.frame(renderer.frame_of(k, t)) for k, r in enumerate(readers)]
+            return renderer.render(t, frames)
+        finally:
+            for r in readers:
+                r.close()
+
+
+def write_png(path: str | Path, rgb: np.ndarray) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(path, "a frame is saved as a .png file")
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise InputError(path, "could not be encoded as PNG")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(encoded.tobytes())
+    return path

@@ -1,0 +1,161 @@
+"""What one pane of an annotated clip shows, resolved from a project: numpy only, no Qt.
+
+A pane is a frame range of one session under one model and one Grad-CAM target. At every frame
+it knows the ground truth, the model's prediction there (the analysed clip covering the frame,
+nearest centre, split runs before sweeps), the CAM of that clip interpolated to the frame exactly
+as the player shows it, and the segments its timeline strip draws.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.analysis.session import SessionTracks, Track, layer_slice, session_tracks
+from engine.analysis.store import Store
+from engine.errors import InputError
+
+TARGETS = ("pred", "gt", "top2", "top3", "top4", "top5")
+
+
+@dataclass(frozen=True)
+class PaneSpec:
+    """A session's frames ``[start, end)`` under ``model`` (None: the first model on the session)."""
+
+    file_id: str
+    start: int
+    end: int
+    model: str | None = None
+    target: str = "pred"  # Grad-CAM of: pred (top-1), gt, top2 ... top5
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start or self.start < 0:
+            raise ValueError(f"frame range [{self.start}, {self.end}) of {self.file_id} is empty or negative")
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown Grad-CAM target {self.target!r}; choose from {', '.join(TARGETS)}")
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class FrameNotes:
+    """What a pane says about one frame."""
+
+    frame: int
+    ground_truth: str | None
+    model: str
+    predicted: str | None
+    confidence: float
+    right: bool | None  # None: unlabelled or not analysed
+    cam_class: str | None  # the class whose Grad-CAM is drawn
+
+
+@dataclass
+class Pane:
+    spec: PaneSpec
+    video: str
+    tracks: SessionTracks
+    model_tracks: list[Track]  # the model's runs on this session, split runs first
+    store: Store = field(repr=False)
+    _cams: OrderedDict = field(default_factory=OrderedDict, repr=False)
+
+    @property
+    def model(self) -> str:
+        return self.model_tracks[0].model
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.model_tracks[0].classes
+
+    def _sample_at(self, frame: int) -> tuple[Track, int] | None:
+        for track in self.model_tracks:
+            k = track.at(frame)
+            if k is not None:
+                return track, k
+        return None
+
+    def ground_truth(self, frame: int) -> str | None:
+        hit = [g for g in self.tracks.ground_truth if g[0] <= frame < g[1]]
+        return hit[0][2] if hit else None
+
+    def notes(self, frame: int) -> FrameNotes:
+        found = self._sample_at(frame)
+        cam = self.cam(frame)
+        if found is None:
+            return FrameNotes(frame, self.ground_truth(frame), self.model, None, float("nan"), None,
+                              cam[0] if cam else None)
+        track, k = found
+        right = None if track.labels[k] < 0 else bool(track.predicted[k] == track.labels[k])
+        return FrameNotes(frame, self.ground_truth(frame), self.model, track.classes[track.predicted[k]],
+                          float(track.confidence[k]), right, cam[0] if cam else None)
+
+    def cam(self, frame: int) -> tuple[str, np.ndarray, dict] | None:
+        """(class name, (H', W') map normalised per clip to 0..1, the run's input spec) or None."""
+        found = self._sample_at(frame)
+        if found is None:
+            return None
+        track, k = found
+        key = (track.run_id, int(track.indices[k]))
+        if key not in self._cams:
+            from engine.video.sampling import sample_indices
+
+            targets, maps = self.store.cams(track.run_id, int(track.indices[k]))
+            inp = track.spec["input"]
+            sampled = sample_indices(int(track.starts[k]), int(track.ends[k]), inp["frames"], inp["sampling"])
+            self._cams[key] = (targets, maps, sampled, int(track.labels[k]))
+            if len(self._cams) > 64:
+                self._cams.popitem(last=False)
+        targets, maps, sampled, label = self._cams[key]
+        target = self.spec.target
+        if target == "gt":
+            if label < 0 or len(targets) <= 5:
+                return None
+            slot = 5
+        else:
+            slot = 0 if target == "pred" else int(target.removeprefix("top")) - 1
+        peak = float(maps[slot].max())
+        cam = layer_slice(maps[slot], sampled, frame) / (peak if peak > 0 else 1.0)
+        cls = int(targets[slot])
+        return (track.classes[cls] if cls < len(track.classes) else str(cls)), cam, track.spec["input"]
+
+    def strip_rows(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per column of a ``width``-pixel strip over the pane's range: (ground-truth class index or
+        -1, prediction outcome: 1 right, 0 wrong, -1 unknown, -2 not analysed)."""
+        frames = self.spec.start + (np.arange(width) + 0.5) * self.spec.length / width
+        frames = frames.astype(np.int64)
+        gt = np.full(width, -1, dtype=np.int64)
+        for a, b, name in self.tracks.ground_truth:
+            if name in self.classes:
+                gt[(frames >= a) & (frames < b)] = self.classes.index(name)
+        outcome = np.full(width, -2, dtype=np.int64)
+        for col, f in enumerate(frames):
+            found = self._sample_at(int(f))
+            if found is not None:
+                track, k = found
+                outcome[col] = -1 if track.labels[k] < 0 else int(track.predicted[k] == track.labels[k])
+        return gt, outcome
+
+
+def resolve_panes(store: Store, specs: list[PaneSpec]) -> list[Pane]:
+    """Panes for ``specs``, with a message naming what is missing (session, model, frames)."""
+    cache: dict[str, SessionTracks] = {}
+    panes = []
+    for spec in specs:
+        if spec.file_id not in cache:
+            cache[spec.file_id] = session_tracks(store, spec.file_id)
+        tracks = cache[spec.file_id]
+        if not tracks.tracks:
+            raise InputError(store.path, f"has no analysed session {spec.file_id!r}")
+        models = list(dict.fromkeys(t.model for t in tracks.tracks))
+        model = spec.model or models[0]
+        mine = [t for t in tracks.tracks if t.model == model]
+        if not mine:
+            raise InputError(store.path, f"has no run of model {model!r} on {spec.file_id} "
+                             f"(models there: {', '.join(models)})")
+        mine.sort(key=lambda t: (t.kind != "split", t.run_id))
+        panes.append(Pane(spec, tracks.video, tracks, mine, store))
+    return panes
