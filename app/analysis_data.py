@@ -15,6 +15,7 @@ from scipy.cluster.hierarchy import leaves_list
 
 from engine.progress import Message
 from engine.analysis.metrics import Metrics, evaluate, softmax
+from engine.analysis.near_miss import NearMiss, find_near_misses
 from engine.analysis.store import RunInfo, SampleRecord, Store
 
 
@@ -46,6 +47,7 @@ class AnalysisData:
     leaf_order: list[str]  # class names in the dendrogram's left-to-right order
     train_counts: dict[str, int]
     table1: list[tuple[str, Metrics]] = field(default_factory=list)  # every split run of the project (Table I)
+    near_misses: list[NearMiss] = field(default_factory=list)  # positions index ``samples``
 
     def samples_of(self, true: str | None = None, predicted: str | None = None) -> list[int]:
         """Positions of the samples with that ground truth and/or prediction (a confusion cell)."""
@@ -59,10 +61,10 @@ class AnalysisData:
     def describe(self, i: int) -> str:
         s = self.samples[i]
         return (f"{self.classes[self.labels[i]]} → {self.classes[self.predicted[i]]} ({self.confidence[i]:.0%}) · "
-                f"{s.file_id} · {_clock(s.frame_start)}–{_clock(s.frame_end)}")
+                f"{s.file_id} · {clock(s.frame_start)}–{clock(s.frame_end)}")
 
 
-def _clock(frame: int, fps: float = 30.0) -> str:
+def clock(frame: int, fps: float = 30.0) -> str:
     seconds = frame / fps
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
@@ -75,11 +77,12 @@ def run_choices(store: Store) -> list[RunChoice]:
     return [RunChoice(i.id, i.name, i.model, _subset(i)) for i in store.runs() if i.kind == "split" and i.done > 0]
 
 
-def _metrics(store: Store, info: RunInfo) -> tuple[Metrics, np.ndarray, np.ndarray]:
+def _metrics(store: Store, info: RunInfo) -> tuple[Metrics, np.ndarray, np.ndarray, np.ndarray]:
+    """Metrics of the labelled results, with their sample indices, logits and features."""
     results = store.results(info.id)
     labelled = results.labels >= 0
     return (evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts),
-            results.indices[labelled], results.logits[labelled])
+            results.indices[labelled], results.logits[labelled], results.features[labelled])
 
 
 def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
@@ -100,7 +103,7 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
 
     with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
         info = store.run(run_id)
-        metrics, indices, logits = _metrics(store, info)
+        metrics, indices, logits, features = _metrics(store, info)
         all_samples = store.samples(run_id)
         yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
         tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
@@ -114,10 +117,14 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
     order = [by_index[int(k)] for k in indices]
     probs = softmax(logits)
     top5 = np.argsort(-probs, axis=1, kind="stable")[:, :5]
+    samples = [all_samples[int(k)] for k in indices]
+    labels = np.array([s.label for s in samples], dtype=np.int64)
+    near = find_near_misses([s.file_id for s in samples], [s.frame_start for s in samples],
+                            [s.frame_end for s in samples], labels, probs.argmax(1), features)
     yield AnalysisData(
         run_id=run_id, name=info.name, model=info.model, classes=info.classes,
-        samples=[all_samples[int(k)] for k in indices], labels=np.array([all_samples[int(k)].label for k in indices]),
+        samples=samples, labels=labels,
         predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
-        table1=table1)
+        table1=table1, near_misses=near)

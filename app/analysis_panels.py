@@ -7,14 +7,16 @@ updates it; none calls another.
 - Confusion cells, scatter boxes, bubbles, bars and table links set ``selection``; the clip list
   shows it and the scatter highlights it. A single clip also opens in the player.
 - The dendrogram sets ``class_filter``; the scatter and the matrix follow it.
+- Near misses list the run's pairs, or those involving the selection; a click on one, or Compare in
+  the clip list, asks the window to show clips side by side (``compareRequested``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox
 
-from app.analysis_data import AnalysisData, RunChoice, load_analysis
+from app.analysis_data import AnalysisData, RunChoice, clock, load_analysis
 from engine.progress import Message
 from app.state import AppState
 from app.thumbnails import Thumbnails
@@ -25,9 +27,14 @@ from widgets.confusion_matrix import ConfusionPanel
 from widgets.dendrogram import Dendrogram
 from widgets.embedding_scatter import EmbeddingScatter
 from widgets.failure_plots import FailurePlots
+from widgets.near_miss_list import NearMissList
+
+MAX_PAIRS = 300  # listed near misses (the best ones)
 
 
 class AnalysisPanels(QObject):
+    compareRequested = Signal(object, object, str)  # PaneSpecs, pane titles, what is compared
+
     def __init__(self, state: AppState, parent: QObject) -> None:
         super().__init__(parent)
         self.state = state
@@ -42,6 +49,8 @@ class AnalysisPanels(QObject):
         self.dendrogram = Dendrogram()
         self.failures = FailurePlots()
         self.clips = ClipList(self.thumbnails)
+        self.near = NearMissList()
+        self.shown_pairs: list = []
         self.data: AnalysisData | None = None
         self.generation = -1
         self.selection_what = ""
@@ -58,6 +67,9 @@ class AnalysisPanels(QObject):
         self.scatter.boxSelected.connect(lambda ids: self.select(ids, "box in the scatter"))
         self.dendrogram.filterChosen.connect(state.set_class_filter)
         self.clips.clipActivated.connect(self.open_clip)
+        self.clips.compareRequested.connect(self.compare_clips)
+        self.near.pairClicked.connect(self.compare_pair)
+        self.near.showAllRequested.connect(self._all_pairs)
         self.worker.progress.connect(self._progress)
         self.worker.failed.connect(self._failed)
 
@@ -105,6 +117,8 @@ class AnalysisPanels(QObject):
         for panel in self.panels():
             panel.set_data(None, text)
         self.clips.show_clips(None, [])
+        self.shown_pairs = []
+        self.near.show_pairs([], text, False)
 
     def _progress(self, generation: int, item: object) -> None:
         if generation != self.generation:
@@ -117,6 +131,7 @@ class AnalysisPanels(QObject):
             for panel in self.panels():
                 panel.set_data(item)
             self._filter(self.state.class_filter)
+            self._pairs()
 
     # ------------------------------------------------------------------ selection and filter
     def select(self, positions, what: str, open_it: bool = False) -> None:
@@ -130,6 +145,54 @@ class AnalysisPanels(QObject):
     def _selection(self, positions) -> None:
         self.clips.show_clips(self.data, positions, self.selection_what)
         self.scatter.set_selected(positions)
+        self._pairs()
+
+    # ------------------------------------------------------------------ near misses and compare
+    def _all_pairs(self) -> None:
+        self.select([], "")
+
+    def _pairs(self) -> None:
+        """The run's near misses; with a selection, those with a clip in it (a confusion cell, a box)."""
+        d = self.data
+        if d is None:
+            return
+        chosen = set(self.state.selection)
+        pairs = [m for m in d.near_misses if not chosen or m.correct in chosen or m.wrong in chosen]
+        self.shown_pairs = pairs[:MAX_PAIRS]
+        rows = []
+        for m in self.shown_pairs:
+            c, w = d.samples[m.correct], d.samples[m.wrong]
+            rows.append((d.classes[m.label], f"{d.classes[m.predicted]} ({d.confidence[m.wrong]:.0%})", m.how(),
+                         f"{c.file_id} {clock(c.frame_start)}", f"{w.file_id} {clock(w.frame_start)}"))
+        scope = f"involving the selection ({self.selection_what})" if chosen else f"of {d.name}"
+        title = (f"<b>{len(pairs)} near misses</b> {scope}: same ground truth, one right and one wrong, close in "
+                 f"time (first) or in the embedding. Click one to compare."
+                 + (f" Best {MAX_PAIRS} listed." if len(pairs) > MAX_PAIRS else ""))
+        self.near.show_pairs(rows, title, bool(chosen))
+
+    def _spec(self, position: int):
+        from engine.clips.panes import PaneSpec
+
+        s = self.data.samples[position]
+        return PaneSpec(s.file_id, s.frame_start, s.frame_end, self.data.model, "pred")
+
+    def compare_pair(self, row: int) -> None:
+        if self.data is None or not 0 <= row < len(self.shown_pairs):
+            return
+        m, d = self.shown_pairs[row], self.data
+        self.compareRequested.emit(
+            [self._spec(m.correct), self._spec(m.wrong)],
+            ["right", f"wrong: {d.classes[m.predicted]}"],
+            f"Near miss in {d.name}: <b>{d.classes[m.label]}</b> right and taken for "
+            f"<b>{d.classes[m.predicted]}</b>; {m.how()}, feature distance {m.distance:.3f}")
+
+    def compare_clips(self, positions) -> None:
+        if self.data is None or not positions:
+            return
+        d = self.data
+        titles = ["right" if d.labels[i] == d.predicted[i] else f"wrong: {d.classes[d.predicted[i]]}" for i in positions]
+        self.compareRequested.emit([self._spec(i) for i in positions], titles,
+                                   f"{len(positions)} clips of {d.name}" + (f" · {self.selection_what}" if self.selection_what else ""))
 
     def _filter(self, classes) -> None:
         self.scatter.set_filter(classes)

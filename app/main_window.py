@@ -1,5 +1,6 @@
-"""The main window: docks (sessions, video, timeline), menus, recent projects, drag and drop,
-and the status bar with the engine's progress and a Cancel button.
+"""The main window: the player and the compare view as tabs, docks (sessions, timeline, analysis
+panels, near misses), menus, recent projects, drag and drop, and the status bar with the engine's
+progress and a Cancel button (and an export's, with its own Cancel).
 
 torch is not imported here: it loads on the worker thread when a job needs it.
 """
@@ -19,15 +20,19 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabWidget,
 )
 
 from app.analysis_panels import AnalysisPanels
+from app.compare import CompareController
+from app.exports import Exports
 from app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
 from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
 from engine import __version__
 from engine.progress import Message
+from widgets.compare_view import CompareView
 from widgets.session_browser import SessionBrowser
 from widgets.timeline import Timeline
 from widgets.video_view import VideoView
@@ -47,7 +52,12 @@ class MainWindow(QMainWindow):
         self.state = AppState()
         self.worker = EngineWorker(self)
         self.video = VideoView(self.state)
-        self.setCentralWidget(self.video)
+        self.compare_view = CompareView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("centralTabs")
+        self.tabs.addTab(self.video, "Player")
+        self.tabs.addTab(self.compare_view, "Compare")
+        self.setCentralWidget(self.tabs)
         self.sessions = SessionBrowser(self.state)
         self.timeline = Timeline(self.state)
         sessions_dock = self._dock("Sessions", self.sessions, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -55,9 +65,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([sessions_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([timeline_dock], [260], Qt.Orientation.Vertical)
         self.player = Player(self.state, self.worker, self.video, self.timeline)
+        self.compare = CompareController(self.state, self.compare_view)
+        self.exports = Exports(self)
         self.analysis = AnalysisPanels(self.state, self)
         self._analysis_docks()
-        self.shortcuts = self.player.install_shortcuts(self)
+        self.shortcuts = self.player.install_shortcuts(self, route=self._keys)
         self._status_bar()
         self._menus()
         self.worker.progress.connect(self._progress)
@@ -66,6 +78,14 @@ class MainWindow(QMainWindow):
         # Only the user's Cancel says so; a job superseded by the next one ends silently.
         self.worker.cancelled.connect(lambda g: self._idle("cancelled") if g == self.worker.generation else None)
         self.player.message.connect(self._show)
+        self.compare.message.connect(self._show)
+        self.compare.exportAsked.connect(self.export_layout)
+        self.compare.pngAsked.connect(self.save_layout_png)
+        self.analysis.compareRequested.connect(self.show_compare)
+        self.exports.progress.connect(self._export_progress)
+        self.exports.done.connect(self._export_done)
+        self.exports.failed.connect(self._export_failed)
+        self.exports.cancelled.connect(lambda: self._export_idle("export cancelled; no file written"))
         self.project_generation = -1
         # Load torch on the worker once the window is up: importing it later, while the user
         # scrubs during a sweep, would hold the interpreter lock for hundreds of milliseconds.
@@ -83,7 +103,7 @@ class MainWindow(QMainWindow):
         a = self.analysis
         docks = [self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea) for title, widget in (
             ("Embedding", a.scatter), ("Confusion matrix", a.confusion), ("Classes", a.report),
-            ("Dendrogram", a.dendrogram), ("Failures", a.failures))]
+            ("Dendrogram", a.dendrogram), ("Failures", a.failures), ("Near misses", a.near))]
         for dock in docks[1:]:
             self.tabifyDockWidget(docks[0], dock)
         docks[0].raise_()
@@ -107,6 +127,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel)
         self.bar.hide()
         self.cancel.hide()
+        self.export_status = QLabel("")
+        self.export_bar = QProgressBar()
+        self.export_bar.setMaximumWidth(160)
+        self.export_cancel = QPushButton("Cancel export")
+        self.export_cancel.clicked.connect(self.exports.cancel)
+        for w in (self.export_status, self.export_bar, self.export_cancel):
+            self.statusBar().addPermanentWidget(w)
+            w.hide()
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -121,6 +149,18 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        export_menu = self.menuBar().addMenu("&Export")
+        for text, slot, key in (
+                ("Current &segment as MP4 ...", self.export_segment, "Ctrl+E"),
+                ("Time &range of the session as MP4 ...", self.export_range, None),
+                ("Current &frame as PNG ...", self.save_frame_png, "Ctrl+Shift+S"),
+                ("&Compare all models on the current segment", self.compare_models_here, None),
+                ("Compare &layout as MP4 ...", self.compare.request_export, None)):
+            action = QAction(text, self)
+            if key:
+                action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            export_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
@@ -260,9 +300,164 @@ class MainWindow(QMainWindow):
         box.show()
         self.last_error = text
 
+    # ------------------------------------------------------------------ compare and export
+    def _keys(self):
+        """Where the editor keys go: the compare view when its tab is shown, else the player."""
+        return self.compare if self.tabs.currentWidget() is self.compare_view else self.player
+
+    def show_compare(self, specs, titles=None, what: str = "") -> None:
+        self.state.set_playing(False)
+        self.compare.open(list(specs), list(titles) if titles else None, what)
+        self.tabs.setCurrentWidget(self.compare_view)
+
+    def _style(self):
+        from engine.clips.draw import OverlayStyle
+
+        return OverlayStyle(on=self.state.overlay_on, opacity=self.state.opacity, colormap=self.state.colormap)
+
+    def _segment_here(self) -> tuple[int, int] | None:
+        """The ground-truth segment under the playhead, else the analysed clip under it."""
+        tracks, f = self.player.tracks, self.state.frame
+        if tracks is None:
+            return None
+        for a, b, _ in tracks.ground_truth:
+            if a <= f < b:
+                return a, b
+        for t in tracks.tracks:
+            k = t.at(f)
+            if k is not None:
+                return int(t.starts[k]), int(t.ends[k])
+        return None
+
+    def _player_model(self) -> str | None:
+        tracks = self.player.tracks
+        track = next((t for t in tracks.tracks if t.run_id == self.state.track), None) if tracks else None
+        return track.model if track else None
+
+    def _player_spec(self, start: int, end: int):
+        from engine.clips.panes import PaneSpec
+
+        return PaneSpec(self.state.session, start, end, self._player_model(), self.state.target)
+
+    def _ask_path(self, title: str, suggestion: str, pattern: str) -> str | None:
+        if self.exports.busy:
+            self._show(Message("an export is running; wait for it or cancel it first"))
+            return None
+        folder = self.settings.value("exportFolder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(folder) / suggestion), pattern)
+        if path:
+            self.settings.setValue("exportFolder", str(Path(path).parent))
+        return path or None
+
+    def _clip_name(self, spec, suffix: str) -> str:
+        return f"{spec.file_id.replace('/', '_')}_{spec.start}-{spec.end}_{spec.model or 'model'}{suffix}"
+
+    def export_segment(self, path: str | None = None) -> None:
+        segment = self._segment_here()
+        if not self.state.project or segment is None:
+            self._show(Message("no analysed segment under the playhead to export"))
+            return
+        spec = self._player_spec(*segment)
+        path = path or self._ask_path("Export segment", self._clip_name(spec, ".mp4"), "MP4 video (*.mp4)")
+        if path:
+            self.exports.mp4(self.state.project, [spec], path, self._style(), self.compare_view.export_scale)
+
+    def export_range(self, path: str | None = None, start: int | None = None, end: int | None = None) -> None:
+        if not self.state.project or self.player.tracks is None:
+            self._show(Message("open a session first"))
+            return
+        if start is None or end is None:
+            a, b = self._segment_here() or (self.state.frame, self.state.frame + 90)
+            text, ok = QInputDialog.getText(self, "Export a time range", f"Frames START-END (end exclusive; the session has "
+                                            f"{self.state.frame_count}):", text=f"{a}-{b}")
+            if not ok:
+                return
+            try:
+                start, end = (int(x) for x in text.replace(" ", "").split("-"))
+            except ValueError:
+                self._error(f"{text!r} is not a frame range like 120-480")
+                return
+        if not 0 <= start < end or (self.state.frame_count and end > self.state.frame_count):
+            self._error(f"frames {start}-{end} are not a range inside the session's {self.state.frame_count} frames")
+            return
+        spec = self._player_spec(start, end)
+        path = path or self._ask_path("Export time range", self._clip_name(spec, ".mp4"), "MP4 video (*.mp4)")
+        if path:
+            self.exports.mp4(self.state.project, [spec], path, self._style(), self.compare_view.export_scale)
+
+    def save_frame_png(self, path: str | None = None) -> None:
+        """The player's frame (in the compare tab: the layout's), annotated like an exported clip."""
+        if self.tabs.currentWidget() is self.compare_view:
+            self.compare.request_png()
+            return
+        segment = self._segment_here() or (self.state.frame, self.state.frame + 1)
+        if not self.state.project or self.player.tracks is None:
+            self._show(Message("open a session first"))
+            return
+        spec = self._player_spec(*segment)
+        path = path or self._ask_path("Save frame", f"{spec.file_id.replace('/', '_')}_{self.state.frame}.png", "PNG image (*.png)")
+        if path:
+            self.exports.png(self.state.project, [spec], [self.state.frame - spec.start], path, self._style(),
+                             self.compare_view.export_scale)
+
+    def compare_models_here(self) -> None:
+        """The segment under the playhead under every model of the session, side by side."""
+        segment, tracks = self._segment_here(), self.player.tracks
+        if segment is None or tracks is None:
+            self._show(Message("no analysed segment under the playhead"))
+            return
+        from engine.clips.panes import PaneSpec
+
+        models = list(dict.fromkeys(t.model for t in tracks.tracks))
+        self.show_compare([PaneSpec(self.state.session, *segment, m, self.state.target) for m in models], models,
+                          f"Segment {segment[0]}-{segment[1]} of {self.state.session} under {len(models)} models")
+        self.compare.offset = 0
+        self.compare.set_offset(self.state.frame - segment[0])
+
+    def export_layout(self, specs, scale: float, path: str | None = None) -> None:
+        if not self.state.project:
+            return
+        path = path or self._ask_path("Export compare layout", self._clip_name(specs[0], f"_compare{len(specs)}.mp4"),
+                                      "MP4 video (*.mp4)")
+        if path:
+            self.exports.mp4(self.state.project, list(specs), path, self._style(), scale)
+
+    def save_layout_png(self, specs, offsets, scale: float, path: str | None = None) -> None:
+        if not self.state.project:
+            return
+        path = path or self._ask_path("Save compare frame", self._clip_name(specs[0], "_compare.png"), "PNG image (*.png)")
+        if path:
+            self.exports.png(self.state.project, list(specs), list(offsets), path, self._style(), scale)
+
+    def _export_progress(self, message: Message) -> None:
+        self.export_status.setText(message.text)
+        self.export_status.show()
+        self.export_cancel.show()
+        self.export_bar.setVisible(message.total > 0)
+        if message.total:
+            self.export_bar.setRange(0, message.total)
+            self.export_bar.setValue(message.done)
+
+    def _export_idle(self, text: str) -> None:
+        for w in (self.export_bar, self.export_cancel):
+            w.hide()
+        self.export_status.setText(text)
+        self.export_status.show()
+        self.last_export_status = text
+
+    def _export_done(self, path: str) -> None:
+        self._export_idle(f"exported {Path(path).name}")
+        self.export_status.setToolTip(path)
+
+    def _export_failed(self, text: str) -> None:
+        self._export_idle("export failed")
+        self._error(text)
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.state.set_playing(False)
         self.player.close()
+        self.compare.close()
+        self.exports.close()
         self.analysis.close()
         self.worker.shutdown()
         super().closeEvent(event)

@@ -8,6 +8,7 @@ segment, J/K/L shuttle (J backwards, K stop, L forwards; again for faster), Home
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -193,21 +194,34 @@ class Player(QObject):
         self.state.set_playing(False)
         self.state.set_playing(True, speed * direction)
 
-    def install_shortcuts(self, window: QWidget) -> list[QShortcut]:
+    def toggle_play(self) -> None:
+        self.state.set_playing(not self.state.playing, 1.0 if not self.state.playing else None)
+
+    def home(self) -> None:
+        self.state.set_frame(0)
+
+    def end(self) -> None:
+        self.state.set_frame(self.state.frame_count - 1)
+
+    def install_shortcuts(self, window: QWidget, route=None) -> list[QShortcut]:
+        """Editor keys on ``window``; ``route()`` says which controller gets them (default: this player)."""
+        target = route or (lambda: self)
         keys = {
-            "Space": lambda: self.state.set_playing(not self.state.playing, 1.0 if not self.state.playing else None),
-            "Right": lambda: self.step(1), "Left": lambda: self.step(-1),
-            "Shift+Right": lambda: self.jump_segment(1), "Shift+Left": lambda: self.jump_segment(-1),
-            "J": lambda: self.shuttle(-1), "K": lambda: self.shuttle(0), "L": lambda: self.shuttle(1),
-            "Home": lambda: self.state.set_frame(0), "End": lambda: self.state.set_frame(self.state.frame_count - 1),
+            "Space": ("toggle_play",), "Right": ("step", 1), "Left": ("step", -1),
+            "Shift+Right": ("jump_segment", 1), "Shift+Left": ("jump_segment", -1),
+            "J": ("shuttle", -1), "K": ("shuttle", 0), "L": ("shuttle", 1), "Home": ("home",), "End": ("end",),
         }
         shortcuts = []
-        for key, action in keys.items():
+        for key, (name, *args) in keys.items():
             shortcut = QShortcut(QKeySequence(key), window)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(action)
+            shortcut.activated.connect(partial(_dispatch, target, name, *args))
             shortcuts.append(shortcut)
         return shortcuts
+
+
+def _dispatch(target, name: str, *args) -> None:
+    getattr(target(), name)(*args)
 
 
 def _first_clip(tracks: SessionTracks) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QTableView, QVBoxLayout, QWidget
 
 from engine.analysis import tables
 from widgets.export import TABLE_FILTER, export_button, export_table
+from widgets.plots import title_label
 
 RARE = QColor(255, 244, 214)
 COLUMNS = ["class", "group", "precision", "recall", "F1", "support", "train count", "most common confusion", "share"]
@@ -83,7 +84,7 @@ class ClassReport(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("classReport")
-        self.title = QLabel("")
+        self.title = title_label()
         self.table = SortableTable(COLUMNS)
         self.table.clicked.connect(lambda index: self._clicked(index.row(), index.column()))
         self.models = SortableTable(["model", "samples", "top-1 all", "top-1 common", "top-1 rare",

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
+from widgets.plots import title_label
 
 ORDERS = ("alphabetical", "training frequency", "dendrogram")
 
@@ -140,7 +141,7 @@ class ConfusionPanel(QWidget):
         self.mode.addItems(["counts", "row-normalised"])
         self.ordering = QComboBox()
         self.ordering.addItems(list(ORDERS))
-        self.title = QLabel("")
+        self.title = title_label()
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.mode)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from scipy.cluster.hierarchy import dendrogram
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.plots import without_menus
+from widgets.plots import without_menus, title_label
 
 CLUSTER_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                    (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207)]
@@ -34,7 +34,7 @@ class Dendrogram(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("dendrogram")
-        self.title = QLabel("")
+        self.title = title_label()
         self.plot = without_menus(pg.PlotWidget(background="w"))
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.getPlotItem().hideButtons()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel,
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
 from widgets.palette import CORRECT, class_colour
-from widgets.plots import without_menus
+from widgets.plots import without_menus, title_label
 
 WRONG = QColor(215, 50, 50)
 COLOURINGS = ("ground truth", "prediction", "correct / wrong", "class group")
@@ -59,7 +59,7 @@ class EmbeddingScatter(QWidget):
         self.thumbnails = thumbnails
         self.colouring = QComboBox()
         self.colouring.addItems(list(COLOURINGS))
-        self.title = QLabel("")
+        self.title = title_label()
         self.view = _BoxViewBox()
         self.plot = without_menus(pg.PlotWidget(viewBox=self.view, background="w"))
         self.plot.hideAxis("left")

@@ -15,9 +15,29 @@ FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TABLE_FILTER = "CSV (*.csv);;Markdown (*.md);;LaTeX (*.tex)"
 
 
+HIDDEN_EXPORT_SIZE = QSize(900, 700)
+
+
 def export_figure(widget: QWidget, path: str | Path) -> Path:
-    """The widget as it is drawn, to ``.png`` (pixels) or ``.svg`` (vector where Qt draws vectors)."""
+    """The widget as it is drawn, to ``.png`` (pixels) or ``.svg`` (vector where Qt draws vectors).
+
+    A panel in a tab that is not shown may have been squeezed to a sliver; it is laid out at a
+    readable size for the export and given its size back afterwards.
+    """
     path = Path(path)
+    before = widget.size()
+    off_screen = not widget.isVisible() or widget.visibleRegion().isEmpty()  # e.g. a tab not in front
+    squeezed = off_screen and (before.width() < 480 or before.height() < 360)
+    if squeezed:
+        widget.resize(before.expandedTo(HIDDEN_EXPORT_SIZE))
+    try:
+        return _export_figure(widget, path)
+    finally:
+        if squeezed:
+            widget.resize(before)
+
+
+def _export_figure(widget: QWidget, path: Path) -> Path:
     if path.suffix.lower() == ".svg":
         from PySide6.QtSvg import QSvgGenerator
 

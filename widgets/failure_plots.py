@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.plots import without_menus
+from widgets.plots import without_menus, title_label
 
 TOP_CONFUSIONS = 12
 
@@ -22,7 +22,7 @@ class FailurePlots(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("failurePlots")
-        self.title = QLabel("")
+        self.title = title_label()
         self.recall = without_menus(pg.PlotWidget(background="w"))
         self.recall.setLabel("bottom", "training clips (log)")
         self.recall.setLabel("left", "recall")

@@ -64,6 +64,7 @@ class VideoView(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(int(state.opacity * 100))
+        self.opacity.setMinimumWidth(80)
         self.opacity.setMaximumWidth(140)
         self.colormap = QComboBox()
         self.colormap.addItems(["jet", "turbo", "inferno", "viridis"])
@@ -71,10 +72,11 @@ class VideoView(QWidget):
         for text, value in TARGETS:
             self.target.addItem(text, value)
         self.mode_note = QLabel("weights: Eq. 1 (clip), normalised per clip")
+        self.mode_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, never squeezing the slider
         controls = QHBoxLayout()
         for w in (self.overlay, QLabel("opacity"), self.opacity, self.colormap, QLabel("class"), self.target, self.mode_note):
             controls.addWidget(w)
-        controls.addStretch(1)
+        controls.setStretchFactor(self.mode_note, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.labels)
@@ -98,6 +100,7 @@ class VideoView(QWidget):
 
     def set_mode_note(self, text: str) -> None:
         self.mode_note.setText(text)
+        self.mode_note.setToolTip(text)
 
     def set_labels(self, frame: int, ground_truth: str | None, predictions: list[tuple[str, str, float, bool | None]],
                    cam_class: str | None) -> None:

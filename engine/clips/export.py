@@ -63,7 +63,6 @@ class ClipRenderer:
         self.layouts = [Layout.for_video(_even(info.width * height / info.height), height) for info in infos]
         self.strips = [strip_background(lay, *p.strip_rows(lay.width)) for p, lay in zip(panes, self.layouts, strict=True)]
         self.length = max(p.spec.length for p in panes)
-        self._banners: dict[tuple, np.ndarray] = {}
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -80,13 +79,7 @@ class ClipRenderer:
         many = len(self.panes) > 1
         for k, (pane, layout) in enumerate(zip(self.panes, self.layouts, strict=True)):
             index = self.frame_of(k, t)
-            notes = pane.notes(index)
-            key = (k, notes)
-            head = self._banners.get(key)
-            if head is None:
-                if len(self._banners) > 256:
-                    self._banners.clear()
-                head = self._banners[key] = banner(layout, notes, self.fps, f"{k + 1}. " if many else "")
+            head = banner(layout, pane.notes(index), self.fps, f"{k + 1}. " if many else "")  # its clock changes per frame
             cam = pane.cam(index) if self.style.on else None
             plan.append((head, cam, (index - pane.spec.start + 0.5) / pane.spec.length))
         return plan
@@ -278,16 +271,23 @@ def _drain_put(q: queue.Queue, item) -> None:
                 pass
 
 
-def render_frame(project: str | Path, specs: list[PaneSpec], t: int, *, style: OverlayStyle = OverlayStyle(),
-                 scale: float = 1.0) -> np.ndarray:
-    """Output frame ``t`` of the clip ``specs`` would export, as RGB (for a PNG of the current frame)."""
+def render_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int], *,
+                 style: OverlayStyle = OverlayStyle(), scale: float = 1.0) -> np.ndarray:
+    """Output frame ``t`` of the clip ``specs`` would export, as RGB (a PNG of the current frame).
+
+    ``t`` may be one offset per pane (panes scrubbed independently); each shows its frame ``start + t``.
+    """
     with Store(project, readonly=True) as store:
         panes = resolve_panes(store, specs)
         readers = _open_readers(panes)
         try:
             renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)
-            frames = [r.frame(renderer.frame_of(k, t)) for k, r in enumerate(readers)]
-            return renderer.render(t, frames)
+            offsets = list(t) if isinstance(t, list | tuple) else [t] * len(panes)
+            if len(offsets) != len(panes):
+                raise ValueError(f"{len(offsets)} offsets for {len(panes)} panes")
+            frames = [r.frame(renderer.frame_of(k, offsets[k])) for k, r in enumerate(readers)]
+            plan = [renderer.prepare(offsets[k])[k] for k in range(len(panes))]
+            return renderer.paint(plan, frames)
         finally:
             for r in readers:
                 r.close()

@@ -1,0 +1,383 @@
+"""The compare view's controller: panes (a segment under a model and a Grad-CAM class each),
+synchronised or free scrubbing and playback, and exports of the layout.
+
+Each pane has a frame source of its own (decoding and overlay off the GUI thread); session tracks
+and video rates load on a worker. In synchronised mode one offset drives every pane, each aligned to
+its own segment start; in free mode each pane keeps its own offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.frame_source import FrameInfo, FrameRequest, FrameSource
+from app.state import AppState
+from app.worker import EngineWorker
+from engine.analysis.session import SessionTracks
+from engine.clips.panes import PaneSpec
+from engine.progress import Message
+from widgets.compare_view import CompareView
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    file_id: str
+    tracks: SessionTracks
+    fps: float
+
+
+def load_sessions(project: str, file_ids: list[str]) -> Iterator[object]:
+    """Each session's tracks (every model) and its video's frame rate."""
+    from engine.analysis.session import session_tracks
+    from engine.analysis.store import Store
+    from engine.video.reader import probe
+
+    with Store(project, readonly=True) as store:
+        for file_id in file_ids:
+            tracks = session_tracks(store, file_id)
+            fps = probe(tracks.video).fps if tracks.video else 30.0
+            yield SessionInfo(file_id, tracks, fps or 30.0)
+
+
+@dataclass(eq=False)
+class PaneState:
+    spec: PaneSpec
+    title: str
+    source: FrameSource
+    offset: int = 0  # free mode
+    shown: int = -1  # the frame on screen
+    info: FrameInfo | None = field(default=None, repr=False)
+
+
+def _model_tracks(tracks: SessionTracks, model: str | None) -> SessionTracks:
+    """The session with only ``model``'s runs (split first), so an overlay never comes from another model."""
+    mine = [t for t in tracks.tracks if t.model == model] if model else list(tracks.tracks)
+    mine.sort(key=lambda t: (t.kind != "split", t.run_id))
+    return SessionTracks(tracks.file_id, tracks.video, tracks.ground_truth, mine)
+
+
+class CompareController(QObject):
+    message = Signal(object)  # Message for the status bar
+    exportAsked = Signal(object, float)  # (specs, scale) of the layout
+    pngAsked = Signal(object, object, float)  # (specs, offsets, scale)
+
+    def __init__(self, state: AppState, view: CompareView) -> None:
+        super().__init__()
+        self.state, self.view = state, view
+        self.worker = EngineWorker(self)
+        self.sessions: dict[str, SessionInfo] = {}
+        self.panes: list[PaneState] = []
+        self.sync = True
+        self.offset = 0
+        self.playing = False
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.worker.progress.connect(self._loaded)
+        self.worker.failed.connect(self._failed)
+        view.playToggled.connect(self.toggle_play)
+        view.offsetMoved.connect(self.set_offset)
+        view.syncToggled.connect(self.set_sync)
+        view.addModelRequested.connect(self.add_model)
+        view.exportRequested.connect(self.request_export)
+        view.pngRequested.connect(self.request_png)
+        view.paneModelChosen.connect(self.set_pane_model)
+        view.paneTargetChosen.connect(self.set_pane_target)
+        view.paneOffsetMoved.connect(self.set_pane_offset)
+        view.paneCloseRequested.connect(self.remove_pane)
+        state.overlayChanged.connect(self.request_all)
+        state.projectChanged.connect(self._project_changed)
+
+    def close(self) -> None:
+        self.timer.stop()
+        for pane in self.panes:
+            pane.source.close()
+        self.panes = []
+        self.worker.shutdown()
+
+    # ------------------------------------------------------------------ opening
+    def open(self, specs: list[PaneSpec], titles: list[str] | None = None, what: str = "") -> None:
+        """Show ``specs`` side by side from their starts, synchronised."""
+        self.set_playing(False)
+        for pane in self.panes:
+            pane.source.close()
+        titles = titles or [""] * len(specs)
+        self.panes = []
+        for spec, title in zip(specs, titles, strict=True):
+            self.panes.append(self._new_pane(spec, title))
+        self.offset = 0
+        self.sync = True
+        self.view.set_sync(True)
+        self.view.set_pane_count(len(self.panes))
+        self.view.title.setText(what or f"{len(specs)} segments side by side")
+        self._layout_changed()
+
+    def _new_pane(self, spec: PaneSpec, title: str) -> PaneState:
+        source = FrameSource()
+        pane = PaneState(spec, title, source)
+        source.frameReady.connect(partial(self._frame_ready, pane))
+        return pane
+
+    def _layout_changed(self) -> None:
+        missing = sorted({p.spec.file_id for p in self.panes} - set(self.sessions))
+        if missing and self.state.project:
+            project = self.state.project
+            self.worker.submit(lambda _abort: load_sessions(project, missing))
+        self.view.set_length(self.length)
+        for k in range(len(self.panes)):
+            self._refresh_pane(k)
+        self._show_offset()
+        self.request_all()
+
+    def _project_changed(self, _path: str) -> None:
+        self.sessions.clear()
+        self.open([])
+
+    def _loaded(self, _generation: int, item: object) -> None:
+        if isinstance(item, SessionInfo):
+            self.sessions[item.file_id] = item
+            for k, pane in enumerate(self.panes):
+                if pane.spec.file_id == item.file_id:
+                    self._refresh_pane(k)
+                    self.request(k)
+            if self.playing:
+                self._restart_timer()
+
+    def _failed(self, _generation: int, text: str) -> None:
+        self.message.emit(Message(text))
+        for pane in self.view.panes:
+            pane.canvas.show_frame(None, text)
+
+    # ------------------------------------------------------------------ geometry of time
+    @property
+    def length(self) -> int:
+        return max((p.spec.length for p in self.panes), default=0)
+
+    @property
+    def fps(self) -> float:
+        first = self.sessions.get(self.panes[0].spec.file_id) if self.panes else None
+        return first.fps if first else 30.0
+
+    def offset_of(self, k: int) -> int:
+        return self.offset if self.sync else self.panes[k].offset
+
+    def frame_of(self, k: int) -> int:
+        spec = self.panes[k].spec
+        return spec.start + min(self.offset_of(k), spec.length - 1)
+
+    def specs(self) -> list[PaneSpec]:
+        return [p.spec for p in self.panes]
+
+    # ------------------------------------------------------------------ user actions
+    def set_offset(self, offset: int) -> None:
+        offset = max(0, min(int(offset), max(0, self.length - 1)))
+        if not self.sync:  # the shared scrubber moves every pane in free mode too, keeping their spacing
+            delta = offset - self.offset
+            for p in self.panes:
+                p.offset = max(0, min(p.offset + delta, p.spec.length - 1))
+        self.offset = offset
+        self._show_offset()
+        self.request_all()
+
+    def set_pane_offset(self, k: int, offset: int) -> None:
+        if self.sync or not 0 <= k < len(self.panes):
+            return
+        pane = self.panes[k]
+        pane.offset = max(0, min(int(offset), pane.spec.length - 1))
+        self._show_offset()
+        self.request(k)
+
+    def set_sync(self, on: bool) -> None:
+        if on == self.sync:
+            return
+        if on:  # every pane back to the shared offset
+            self.offset = self.panes[0].offset if self.panes else 0
+        else:
+            for p in self.panes:
+                p.offset = min(self.offset, p.spec.length - 1)
+        self.sync = on
+        self.view.set_sync(on)
+        self._show_offset()
+        self.request_all()
+
+    def set_pane_model(self, k: int, model: str) -> None:
+        if 0 <= k < len(self.panes) and model != self.panes[k].spec.model:
+            self.panes[k].spec = replace(self.panes[k].spec, model=model)
+            self._refresh_pane(k)
+            self.request(k)
+
+    def set_pane_target(self, k: int, target: str) -> None:
+        if 0 <= k < len(self.panes) and target != self.panes[k].spec.target:
+            self.panes[k].spec = replace(self.panes[k].spec, target=target)
+            self.request(k)
+
+    def remove_pane(self, k: int) -> None:
+        if not 0 <= k < len(self.panes):
+            return
+        keep = [(p.spec, p.title, p.offset) for j, p in enumerate(self.panes) if j != k]
+        offset, sync, what = self.offset, self.sync, self.view.title.text()
+        self.open([s for s, _, _ in keep], [t for _, t, _ in keep], what)
+        for p, (_, _, o) in zip(self.panes, keep, strict=True):
+            p.offset = o
+        self.offset = min(offset, max(0, self.length - 1))
+        self.set_sync(sync)
+        self._show_offset()
+        self.request_all()
+
+    def add_model(self) -> None:
+        """The first pane's segment again, under a model no pane shows for it yet."""
+        if not self.panes:
+            return
+        first = self.panes[0].spec
+        info = self.sessions.get(first.file_id)
+        models = list(dict.fromkeys(t.model for t in info.tracks.tracks)) if info else []
+        shown = {p.spec.model for p in self.panes if p.spec.file_id == first.file_id and p.spec.start == first.start}
+        left = [m for m in models if m not in shown]
+        if not left:
+            self.message.emit(Message("every model of this session is already shown for that segment"))
+            return
+        self.panes.append(self._new_pane(replace(first, model=left[0]), "the same segment"))
+        self.panes[-1].offset = self.panes[0].offset
+        self.view.set_pane_count(len(self.panes))
+        self.view.set_sync(self.sync)
+        self._layout_changed()
+
+    # ------------------------------------------------------------------ playback and keys
+    def toggle_play(self) -> None:
+        self.set_playing(not self.playing)
+
+    def set_playing(self, playing: bool) -> None:
+        playing = playing and bool(self.panes)
+        if playing and self._at_end():
+            self.set_offset(0)
+            for p in self.panes:
+                p.offset = 0
+        self.playing = playing
+        self.view.set_playing(playing)
+        if playing:
+            self._restart_timer()
+        else:
+            self.timer.stop()
+
+    def _restart_timer(self) -> None:
+        self.timer.start(max(1, int(round(1000 / self.fps))))
+
+    def _at_end(self) -> bool:
+        if self.sync:
+            return self.offset >= self.length - 1
+        return all(p.offset >= p.spec.length - 1 for p in self.panes)
+
+    def _tick(self) -> None:
+        if self._at_end():
+            self.set_playing(False)
+            return
+        self.step(1, keep_playing=True)
+
+    def step(self, frames: int, keep_playing: bool = False) -> None:
+        if not keep_playing:
+            self.set_playing(False)
+        if self.sync:
+            self.set_offset(self.offset + frames)
+        else:
+            for p in self.panes:
+                p.offset = max(0, min(p.offset + frames, p.spec.length - 1))
+            self._show_offset()
+            self.request_all()
+
+    def home(self) -> None:
+        self.step(-10**9)
+
+    def end(self) -> None:
+        self.step(10**9)
+
+    def jump_segment(self, direction: int) -> None:
+        self.home() if direction < 0 else self.end()
+
+    def shuttle(self, direction: int) -> None:
+        self.set_playing(direction > 0)
+
+    # ------------------------------------------------------------------ frames
+    def request_all(self, *_args) -> None:
+        for k in range(len(self.panes)):
+            self.request(k)
+
+    def request(self, k: int) -> None:
+        pane = self.panes[k]
+        info = self.sessions.get(pane.spec.file_id)
+        if info is None:
+            return
+        tracks = _model_tracks(info.tracks, pane.spec.model)
+        run = tracks.tracks[0].run_id if tracks.tracks else -1
+        pane.source.request(FrameRequest(self.state.project, info.tracks.video, self.frame_of(k), run, pane.spec.target,
+                                         self.state.overlay_on, self.state.opacity, tracks, self.state.colormap))
+
+    def _frame_ready(self, pane: PaneState, frame: int, image, info: FrameInfo) -> None:
+        if not any(p is pane for p in self.panes):
+            return  # a pane removed meanwhile
+        k = next(j for j, p in enumerate(self.panes) if p is pane)
+        widget = self.view.panes[k] if k < len(self.view.panes) else None
+        if widget is None:
+            return
+        if info.problem:
+            widget.canvas.show_frame(None, info.problem)
+            return
+        pane.shown, pane.info = frame, info
+        widget.canvas.show_frame(image)
+        widget.labels.setText(self._labels(k, frame, info.cam_class))
+
+    def _labels(self, k: int, frame: int, cam_class: str | None) -> str:
+        pane = self.panes[k]
+        info = self.sessions.get(pane.spec.file_id)
+        if info is None:
+            return ""
+        gt = next((g[2] for g in info.tracks.ground_truth if g[0] <= frame < g[1]), None)
+        parts = [f"#{frame}", f"GT <b>{gt or '–'}</b>"]
+        for t in _model_tracks(info.tracks, pane.spec.model).tracks:
+            j = t.at(frame)
+            if j is None:
+                continue
+            right = None if t.labels[j] < 0 else bool(t.predicted[j] == t.labels[j])
+            colour = "#3a3" if right else ("#d33" if right is False else "#888")
+            mark = " ✓" if right else (" ✗" if right is False else "")
+            parts.append(f"<span style='color:{colour}'><b>{t.classes[t.predicted[j]]}</b> "
+                         f"{t.confidence[j]:.0%}{mark}</span>")
+            break
+        else:
+            parts.append("<span style='color:#888'>not analysed here</span>")
+        if cam_class:
+            parts.append(f"CAM <i>{cam_class}</i>")
+        return " · ".join(parts)
+
+    def _refresh_pane(self, k: int) -> None:
+        if k >= len(self.view.panes):
+            return
+        pane, widget = self.panes[k], self.view.panes[k]
+        info = self.sessions.get(pane.spec.file_id)
+        models = list(dict.fromkeys(t.model for t in info.tracks.tracks)) if info else []
+        if info and pane.spec.model is None and models:
+            pane.spec = replace(pane.spec, model=models[0])
+        widget.set_choices(models or [pane.spec.model or ""], pane.spec.model or "", pane.spec.target)
+        widget.set_length(pane.spec.length)
+        s = pane.spec
+        widget.title.setText(f"<b>{k + 1}.</b> {pane.title + ' · ' if pane.title else ''}{s.file_id} "
+                             f"[{s.start}, {s.end})")
+        widget.setToolTip(f"{s.file_id}, frames {s.start}-{s.end - 1} ({s.length} frames)")
+
+    def _show_offset(self) -> None:
+        self.view.set_length(self.length)
+        self.view.set_offset(self.offset, self.length, self.fps)
+        for k, pane in enumerate(self.panes):
+            if k < len(self.view.panes):
+                self.view.panes[k].set_offset(self.offset_of(k), self.frame_of(k))
+
+    # ------------------------------------------------------------------ export
+    def request_export(self, *_args) -> None:
+        if self.panes:
+            self.exportAsked.emit(self.specs(), self.view.export_scale)
+
+    def request_png(self, *_args) -> None:
+        if self.panes:
+            self.pngAsked.emit(self.specs(), [self.offset_of(k) for k in range(len(self.panes))], self.view.export_scale)
