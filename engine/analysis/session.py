@@ -139,7 +139,17 @@ def session_tracks(store: Store, file_id: str) -> SessionTracks:
     return SessionTracks(file_id, video, ground_truth, tracks)
 
 
-def layer_slice(maps: np.ndarray, sampled: np.ndarray, frame: int) -> np.ndarray:
+def layer_positions(sampled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct sampled frames, their positions in the clip) for ``layer_slice``; a frame
+    sampled twice sits between its copies. Computed once per clip when slicing many frames."""
+    sampled = np.asarray(sampled)
+    unique, first = np.unique(sampled, return_index=True)
+    last = len(sampled) - 1 - np.unique(sampled[::-1], return_index=True)[1]
+    return unique, (first + last) / 2.0
+
+
+def layer_slice(maps: np.ndarray, sampled: np.ndarray, frame: int,
+                positions: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(T', H', W') layer map of a clip -> the (H', W') map at original ``frame``.
 
     The frame's position among the sampled frames (linear between neighbours, clamped) is mapped
@@ -148,9 +158,7 @@ def layer_slice(maps: np.ndarray, sampled: np.ndarray, frame: int) -> np.ndarray
     """
     t_layer = maps.shape[0]
     t_in = len(sampled)
-    unique, first = np.unique(sampled, return_index=True)
-    last = len(sampled) - 1 - np.unique(sampled[::-1], return_index=True)[1]
-    centre = (first + last) / 2.0  # a frame sampled twice sits between its copies
+    unique, centre = positions if positions is not None else layer_positions(sampled)
     position = float(np.interp(frame, unique, centre))
     t = (position + 0.5) * t_layer / t_in - 0.5
     t = min(max(t, 0.0), t_layer - 1.0)

@@ -5,7 +5,8 @@ arrays only, because this runs once per exported frame and must cost little next
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -55,13 +56,27 @@ class Layout:
     def total(self) -> int:
         return self.banner + self.height + self.strip
 
-    @property
+    @cached_property
     def font_scale(self) -> float:
         return cv2.getFontScaleFromHeight(FONT, max(8, int(self.line * 0.55)), 1)
 
     @property
     def thickness(self) -> int:
         return 1 if self.line < 30 else 2
+
+    @cached_property
+    def pad(self) -> int:
+        return max(4, self.line // 4)
+
+    @cached_property
+    def stamp_width(self) -> int:
+        """Room kept for the frame stamp (wide enough for frame 999999 at 99 minutes)."""
+        return cv2.getTextSize("#999999  99:59.99", FONT, self.font_scale, self.thickness)[0][0]
+
+    @cached_property
+    def baselines(self) -> tuple[int, int]:
+        y1 = self.pad + int(self.line * 0.8)
+        return y1, y1 + self.line + self.line // 6
 
 
 def clock(frame: int, fps: float) -> str:
@@ -82,18 +97,34 @@ def _text(img: np.ndarray, text: str, x: int, baseline: int, layout: Layout, col
     return x + w
 
 
-def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "") -> np.ndarray:
-    """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome."""
+def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
+           cache: dict | None = None) -> np.ndarray:
+    """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome.
+
+    Everything but the frame stamp changes only from clip to clip, so with a ``cache`` that part is
+    drawn once per clip and each frame only adds its stamp.
+    """
+    key = (layout, replace(notes, frame=-1), title)
+    static = cache.get(key) if cache is not None else None
+    if static is None:
+        static = _banner_static(layout, notes, title)
+        if cache is not None:
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = static
+    img = static.copy()
+    cv2.putText(img, f"#{notes.frame}  {clock(notes.frame, fps)}", (layout.width - layout.pad - layout.stamp_width,
+                layout.baselines[0]), FONT, layout.font_scale, DIM_TEXT, layout.thickness, cv2.LINE_AA)
+    return img
+
+
+def _banner_static(layout: Layout, notes: FrameNotes, title: str) -> np.ndarray:
     img = np.empty((layout.banner, layout.width, 3), dtype=np.uint8)
     img[:] = BACKGROUND
-    pad = max(4, layout.line // 4)
-    y1 = pad + int(layout.line * 0.8)
-    y2 = y1 + layout.line + layout.line // 6
-    stamp = f"#{notes.frame}  {clock(notes.frame, fps)}"
-    stamp_w = cv2.getTextSize(stamp, FONT, layout.font_scale, layout.thickness)[0][0]
-    _text(img, stamp, layout.width - pad - stamp_w, y1, layout, DIM_TEXT)
+    pad = layout.pad
+    y1, y2 = layout.baselines
     gt = notes.ground_truth or "(no label)"
-    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=layout.width - stamp_w - 3 * pad)
+    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=layout.width - layout.stamp_width - 3 * pad)
     if notes.predicted is None:
         _text(img, f"{notes.model}: not analysed here", pad, y2, layout, DIM_TEXT, max_width=layout.width - 2 * pad)
         return img

@@ -29,7 +29,8 @@ from engine.io import atomic_path
 from engine.progress import Message
 
 QUEUE = 12  # frames in flight per stage
-PAINTERS = 2  # threads drawing frames (OpenCV releases the interpreter lock)
+PAINTERS = 2  # threads drawing large frames (OpenCV releases the interpreter lock)
+POOL_PIXELS = 640 * 480  # smaller frames are drawn in line: handing them over costs more than drawing
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ClipRenderer:
         self.layouts = [Layout.for_video(_even(info.width * height / info.height), height) for info in infos]
         self.strips = [strip_background(lay, *p.strip_rows(lay.width)) for p, lay in zip(panes, self.layouts, strict=True)]
         self.length = max(p.spec.length for p in panes)
+        self._banners: dict = {}
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -79,7 +81,7 @@ class ClipRenderer:
         many = len(self.panes) > 1
         for k, (pane, layout) in enumerate(zip(self.panes, self.layouts, strict=True)):
             index = self.frame_of(k, t)
-            head = banner(layout, pane.notes(index), self.fps, f"{k + 1}. " if many else "")  # its clock changes per frame
+            head = banner(layout, pane.notes(index), self.fps, f"{k + 1}. " if many else "", self._banners)
             cam = pane.cam(index) if self.style.on else None
             plan.append((head, cam, (index - pane.spec.start + 0.5) / pane.spec.length))
         return plan
@@ -192,6 +194,7 @@ def export_clip(
             decoders = [_Stage(f"cabinlens-export-decode-{k}", _decoder(r, p)) for k, (r, p) in enumerate(zip(readers, panes))]
             stages += decoders
             height, width = renderer.shape
+            pooled = height * width >= POOL_PIXELS
             with atomic_path(out) as tmp:
                 writer = Mp4Writer(tmp, width, height, renderer.fps, encoder_options)
                 encoded: queue.Queue = queue.Queue(QUEUE)
@@ -229,9 +232,12 @@ def export_clip(
                                 if item is _END:
                                     raise InputError(panes[k].video, f"ended before frame {panes[k].spec.start + t}")
                                 last[k] = item
-                        painting.append(painters.submit(renderer.paint, renderer.prepare(t), list(last)))
-                        if len(painting) >= 2 * PAINTERS:
-                            hand_over(painting.popleft().result())
+                        if pooled:
+                            painting.append(painters.submit(renderer.paint, renderer.prepare(t), list(last)))
+                            if len(painting) >= 2 * PAINTERS:
+                                hand_over(painting.popleft().result())
+                        else:
+                            hand_over(renderer.paint(renderer.prepare(t), last))
                         if t % 10 == 0 or t == renderer.length - 1:
                             yield Message(f"exporting {out.name}: frame {t + 1} of {renderer.length}", t + 1, renderer.length)
                     while painting:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.session import SessionTracks, Track, layer_slice, session_tracks
+from engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
 from engine.analysis.store import Store
 from engine.errors import InputError
 
@@ -62,6 +62,8 @@ class Pane:
     model_tracks: list[Track]  # the model's runs on this session, split runs first
     store: Store = field(repr=False)
     _cams: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _last: tuple = field(default=(None, None), repr=False)  # (frame, sample found there): asked twice per frame
+    _gt: tuple = field(default=(), repr=False)  # ground truth as sorted (starts, ends, names)
 
     @property
     def model(self) -> str:
@@ -72,15 +74,25 @@ class Pane:
         return self.model_tracks[0].classes
 
     def _sample_at(self, frame: int) -> tuple[Track, int] | None:
+        if self._last[0] == frame:
+            return self._last[1]
+        found = None
         for track in self.model_tracks:
             k = track.at(frame)
             if k is not None:
-                return track, k
-        return None
+                found = track, k
+                break
+        self._last = (frame, found)
+        return found
 
     def ground_truth(self, frame: int) -> str | None:
-        hit = [g for g in self.tracks.ground_truth if g[0] <= frame < g[1]]
-        return hit[0][2] if hit else None
+        if not self._gt:
+            gt = sorted(self.tracks.ground_truth)
+            self._gt = (np.array([g[0] for g in gt], dtype=np.int64), np.array([g[1] for g in gt], dtype=np.int64),
+                        [g[2] for g in gt])
+        starts, ends, names = self._gt
+        k = int(np.searchsorted(starts, frame, side="right")) - 1  # the last segment starting at or before
+        return names[k] if k >= 0 and frame < ends[k] else None
 
     def notes(self, frame: int) -> FrameNotes:
         found = self._sample_at(frame)
@@ -106,10 +118,10 @@ class Pane:
             targets, maps = self.store.cams(track.run_id, int(track.indices[k]))
             inp = track.spec["input"]
             sampled = sample_indices(int(track.starts[k]), int(track.ends[k]), inp["frames"], inp["sampling"])
-            self._cams[key] = (targets, maps, sampled, int(track.labels[k]))
+            self._cams[key] = (targets, maps, sampled, layer_positions(sampled), int(track.labels[k]))
             if len(self._cams) > 64:
                 self._cams.popitem(last=False)
-        targets, maps, sampled, label = self._cams[key]
+        targets, maps, sampled, positions, label = self._cams[key]
         target = self.spec.target
         if target == "gt":
             if label < 0 or len(targets) <= 5:
@@ -118,7 +130,7 @@ class Pane:
         else:
             slot = 0 if target == "pred" else int(target.removeprefix("top")) - 1
         peak = float(maps[slot].max())
-        cam = layer_slice(maps[slot], sampled, frame) / (peak if peak > 0 else 1.0)
+        cam = layer_slice(maps[slot], sampled, frame, positions) / (peak if peak > 0 else 1.0)
         cls = int(targets[slot])
         return (track.classes[cls] if cls < len(track.classes) else str(cls)), cam, track.spec["input"]
 

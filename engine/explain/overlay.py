@@ -20,7 +20,9 @@ def heat_colours(cam: np.ndarray, colormap: str = "jet") -> np.ndarray:
 
 
 def _clean(cam: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(np.asarray(cam, dtype=np.float32), nan=0.0).clip(0, None)
+    """The map without NaN, negatives or infinities (large values saturate later)."""
+    cam = np.asarray(cam, dtype=np.float32)
+    return np.where(cam > 0, np.minimum(cam, np.float32(1e6)), np.float32(0))  # NaN > 0 is False
 
 
 _RGB_LUTS: dict[str, np.ndarray] = {}
