@@ -204,3 +204,27 @@ def test_every_model_on_the_segment_under_the_playhead(qtbot, ready):
     assert [p.spec.model for p in window.compare.panes] == ["i3d_small", "c3d_small", "p3d_small"]
     assert {(p.spec.start, p.spec.end) for p in window.compare.panes} == {(a, b)}
     qtbot.waitUntil(lambda: _shown(window) == [a + 7] * 3, timeout=10000)
+
+
+def test_the_export_menu_asks_for_a_file_and_writes_it(qtbot, ready, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = ready
+    asked = []
+    out = tmp_path / "exports"
+    out.mkdir()
+
+    def save_as(_parent, _title, suggestion, _filter):
+        asked.append(suggestion)
+        return str(out / Path(suggestion).name), _filter
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Export")
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Current &segment as MP4 ..."].trigger()
+    qtbot.waitUntil(lambda: not window.exports.busy and window.last_export_status.startswith("exported"), timeout=60000)
+    actions["Current &frame as PNG ..."].trigger()
+    qtbot.waitUntil(lambda: not window.exports.busy and window.last_export_status.endswith(".png"), timeout=30000)
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and names[0].endswith(".mp4") and names[1].endswith(".png")
+    assert window.state.session.replace("/", "_") in asked[0]
