@@ -20,7 +20,7 @@ from app.worker import EngineWorker
 from engine.analysis.session import SessionTracks
 from engine.clips.panes import PaneSpec
 from engine.progress import Message
-from widgets.compare_view import CompareView
+from widgets.compare_view import EMPTY, CompareView
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class CompareController(QObject):
         self.sync = True
         self.view.set_sync(True)
         self.view.set_pane_count(len(self.panes))
-        self.view.title.setText(what or f"{len(specs)} segments side by side")
+        self.view.title.setText(what or (f"{len(specs)} segments side by side" if specs else EMPTY))
         self._layout_changed()
 
     def _new_pane(self, spec: PaneSpec, title: str) -> PaneState:

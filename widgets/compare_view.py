@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from widgets.video_view import TARGETS, FrameCanvas
 
 PER_ROW = 3
+EMPTY = "Open a near miss (Near misses tab), or select clips and press Compare in the clip list."
 SCALES = [("original size", 1.0), ("half size", 0.5), ("double size", 2.0)]
 
 
@@ -153,9 +154,10 @@ class CompareView(QWidget):
         self.export.clicked.connect(self.exportRequested)
         self.png = QPushButton("Frame as PNG ...")
         self.png.clicked.connect(self.pngRequested)
-        self.title = QLabel("Open a near miss (Near misses tab), or select clips and press Compare in the clip list.")
+        self.title = QLabel(EMPTY)
         self.title.setObjectName("compareTitle")
         self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         bar = QHBoxLayout()
         bar.addWidget(self.play)
         bar.addWidget(self.slider, 1)
@@ -165,12 +167,14 @@ class CompareView(QWidget):
         actions.addStretch(1)
         for w in (self.add_model, self.scale, self.export, self.png):
             actions.addWidget(w)
-        self.grid = QGridLayout()
+        self.grid_host = QWidget()  # a layout with no panes would be skipped, floating the toolbar up
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
-        layout.addLayout(self.grid, 1)
+        layout.addWidget(self.grid_host, 1)
         layout.addLayout(bar)
         layout.addLayout(actions)
         self.panes: list[ComparePane] = []
