@@ -83,6 +83,10 @@ def _export(args: argparse.Namespace) -> int:
     from engine.clips.export import ExportDone, export_clip, render_frame, write_png
 
     specs = _pane_specs(args)
+    if not 0.05 <= args.scale <= 4:
+        raise InputError("--scale", f"{args.scale} is outside 0.05-4")
+    if not 0 <= args.opacity <= 1:
+        raise InputError("--opacity", f"{args.opacity} is outside 0-1")
     style = OverlayStyle(on=not args.no_overlay, opacity=args.opacity, colormap=args.colormap)
     out = Path(args.out)
     if out.suffix.lower() == ".png":

@@ -1,8 +1,8 @@
 """Export annotated clips: one pane (a segment or a session range) or several side by side.
 
 Pipeline: each pane decodes sequentially on a thread of its own (frame-exact: the frames are the
-ones sequential decoding yields), this generator draws, and an encoder thread compresses, so the
-three overlap. The file appears only when complete (``engine.io.atomic_path``); closing the
+ones sequential decoding yields); this generator reads the project (labels, CAMs) and draws, large
+frames on two painter threads; an encoder thread compresses. The stages overlap. The file appears only when complete (``engine.io.atomic_path``); closing the
 generator (Cancel) stops the threads and leaves nothing behind.
 """
 

@@ -55,6 +55,8 @@ def test_export_clip_png_compare_and_errors(project, tmp_path, capsys):
     assert main([*base, "--model", "nope", "--out", str(tmp_path / "x.mp4")]) == 2
     assert "no run of model 'nope'" in capsys.readouterr().err
     assert main([*base, "--out", str(png), "--frame", "100000"]) == 2
+    assert main([*base, "--out", str(png), "--scale", "10"]) == 2
+    assert "--scale: 10.0 is outside" in capsys.readouterr().err
     assert main(["export-clip", project, "--session", c["session"], "--start", "50", "--end", "40",
                  "--out", str(tmp_path / "x.mp4")]) == 2
     assert "empty" in capsys.readouterr().err
