@@ -18,7 +18,7 @@ from app.frame_source import FrameInfo, FrameRequest, FrameSource
 from app.state import AppState
 from app.worker import EngineWorker
 from engine.analysis.session import SessionTracks
-from engine.clips.panes import PaneSpec
+from engine.clips.panes import PaneSpec, frame_notes
 from engine.progress import Message
 from widgets.compare_view import EMPTY, CompareView
 
@@ -34,12 +34,12 @@ def load_sessions(project: str, file_ids: list[str]) -> Iterator[object]:
     """Each session's tracks (every model) and its video's frame rate."""
     from engine.analysis.session import session_tracks
     from engine.analysis.store import Store
-    from engine.video.reader import probe
+    from engine.video.reader import frame_rate_of
 
     with Store(project, readonly=True) as store:
         for file_id in file_ids:
             tracks = session_tracks(store, file_id)
-            fps = probe(tracks.video).fps if tracks.video else 30.0
+            fps = frame_rate_of(tracks.video) if tracks.video else 30.0
             yield SessionInfo(file_id, tracks, fps or 30.0)
 
 
@@ -51,13 +51,6 @@ class PaneState:
     offset: int = 0  # free mode
     shown: int = -1  # the frame on screen
     info: FrameInfo | None = field(default=None, repr=False)
-
-
-def _model_tracks(tracks: SessionTracks, model: str | None) -> SessionTracks:
-    """The session with only ``model``'s runs (split first), so an overlay never comes from another model."""
-    mine = [t for t in tracks.tracks if t.model == model] if model else list(tracks.tracks)
-    mine.sort(key=lambda t: (t.kind != "split", t.run_id))
-    return SessionTracks(tracks.file_id, tracks.video, tracks.ground_truth, mine)
 
 
 class CompareController(QObject):
@@ -309,7 +302,7 @@ class CompareController(QObject):
         info = self.sessions.get(pane.spec.file_id)
         if info is None:
             return
-        tracks = _model_tracks(info.tracks, pane.spec.model)
+        tracks = info.tracks.of_model(pane.spec.model)
         run = tracks.tracks[0].run_id if tracks.tracks else -1
         pane.source.request(FrameRequest(self.state.project, info.tracks.video, self.frame_of(k), run, pane.spec.target,
                                          self.state.overlay_on, self.state.opacity, tracks, self.state.colormap))
@@ -333,20 +326,15 @@ class CompareController(QObject):
         info = self.sessions.get(pane.spec.file_id)
         if info is None:
             return ""
-        gt = next((g[2] for g in info.tracks.ground_truth if g[0] <= frame < g[1]), None)
-        parts = [f"#{frame}", f"GT <b>{gt or '–'}</b>"]
-        for t in _model_tracks(info.tracks, pane.spec.model).tracks:
-            j = t.at(frame)
-            if j is None:
-                continue
-            right = None if t.labels[j] < 0 else bool(t.predicted[j] == t.labels[j])
+        notes = frame_notes(info.tracks.of_model(pane.spec.model), frame, cam_class)
+        parts = [f"#{frame}", f"GT <b>{notes.ground_truth or '–'}</b>"]
+        if notes.predicted is None:
+            parts.append("<span style='color:#888'>not analysed here</span>")
+        else:
+            right = notes.right
             colour = "#3a3" if right else ("#d33" if right is False else "#888")
             mark = " ✓" if right else (" ✗" if right is False else "")
-            parts.append(f"<span style='color:{colour}'><b>{t.classes[t.predicted[j]]}</b> "
-                         f"{t.confidence[j]:.0%}{mark}</span>")
-            break
-        else:
-            parts.append("<span style='color:#888'>not analysed here</span>")
+            parts.append(f"<span style='color:{colour}'><b>{notes.predicted}</b> {notes.confidence:.0%}{mark}</span>")
         if cam_class:
             parts.append(f"CAM <i>{cam_class}</i>")
         return " · ".join(parts)

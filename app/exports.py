@@ -28,7 +28,6 @@ def _mp4_job(project: str, specs: list, out: str, style, scale: float) -> Iterat
         if isinstance(item, ExportDone):
             return str(item.path)
         yield item
-    return out
 
 
 class Exports(QObject):

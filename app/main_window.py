@@ -320,14 +320,11 @@ class MainWindow(QMainWindow):
         tracks, f = self.player.tracks, self.state.frame
         if tracks is None:
             return None
-        for a, b, _ in tracks.ground_truth:
-            if a <= f < b:
-                return a, b
-        for t in tracks.tracks:
-            k = t.at(f)
-            if k is not None:
-                return int(t.starts[k]), int(t.ends[k])
-        return None
+        segment = tracks.segment_at(f)
+        if segment is not None:
+            return segment[0], segment[1]
+        found = tracks.sample_at(f)
+        return (int(found[0].starts[found[1]]), int(found[0].ends[found[1]])) if found else None
 
     def _player_model(self) -> str | None:
         tracks = self.player.tracks

@@ -143,8 +143,7 @@ class Player(QObject):
     def _ground_truth(self, frame: int) -> str | None:
         if self.tracks is None:
             return None
-        hit = [g for g in self.tracks.ground_truth if g[0] <= frame < g[1]]
-        return hit[0][2] if hit else None
+        return self.tracks.ground_truth_at(frame)
 
     def _predictions(self, frame: int) -> list[tuple[str, str, float, bool | None]]:
         out = []

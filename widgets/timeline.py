@@ -153,8 +153,8 @@ class Timeline(pg.PlotWidget):
         label, what = self.rows[k]
         frame = int(np.floor(x))
         if what == "gt":
-            hit = [g for g in self.tracks.ground_truth if g[0] <= frame < g[1]]
-            return f"frame {frame}: {hit[0][2]} [{hit[0][0]}, {hit[0][1]})" if hit else ""
+            hit = self.tracks.segment_at(frame)
+            return f"frame {frame}: {hit[2]} [{hit[0]}, {hit[1]})" if hit else ""
         t = what[1] if isinstance(what, tuple) else what
         j = t.at(frame)
         if j is None:

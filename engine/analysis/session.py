@@ -63,6 +63,29 @@ class SessionTracks:
     ground_truth: list[tuple[int, int, str]]  # (start, end exclusive, class), merged over chunks
     tracks: list[Track] = field(default_factory=list)
 
+    def segment_at(self, frame: int) -> tuple[int, int, str] | None:
+        """The ground-truth segment covering ``frame`` (the first in time order), or None."""
+        return next((g for g in self.ground_truth if g[0] <= frame < g[1]), None)
+
+    def ground_truth_at(self, frame: int) -> str | None:
+        hit = self.segment_at(frame)
+        return hit[2] if hit else None
+
+    def of_model(self, model: str | None) -> SessionTracks:
+        """This session with only ``model``'s runs (all runs for None), split runs before sweeps, so
+        an overlay or a label never comes from another model."""
+        mine = [t for t in self.tracks if model is None or t.model == model]
+        mine.sort(key=lambda t: (t.kind != "split", t.run_id))
+        return SessionTracks(self.file_id, self.video, self.ground_truth, mine)
+
+    def sample_at(self, frame: int) -> tuple[Track, int] | None:
+        """The first track (in order) with an analysed sample covering ``frame``, and its position."""
+        for track in self.tracks:
+            k = track.at(frame)
+            if k is not None:
+                return track, k
+        return None
+
     def boundaries(self) -> np.ndarray:
         """Every ground-truth segment start and end, sorted (for Shift+arrow jumps)."""
         edges = {s for s, _, _ in self.ground_truth} | {e for _, e, _ in self.ground_truth}

@@ -23,7 +23,7 @@ import numpy as np
 from engine.analysis.store import Store
 from engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
 from engine.clips.encode import Mp4Writer
-from engine.clips.panes import Pane, PaneSpec, resolve_panes
+from engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
 from engine.errors import InputError
 from engine.io import atomic_path
 from engine.progress import Message
@@ -81,9 +81,10 @@ class ClipRenderer:
         many = len(self.panes) > 1
         for k, (pane, layout) in enumerate(zip(self.panes, self.layouts, strict=True)):
             index = self.frame_of(k, t)
-            head = banner(layout, pane.notes(index), self.fps, f"{k + 1}. " if many else "", self._banners)
-            cam = pane.cam(index) if self.style.on else None
-            plan.append((head, cam, (index - pane.spec.start + 0.5) / pane.spec.length))
+            cam = pane.cam(index)  # once per frame: its class goes in the banner, its map on the frame
+            notes = frame_notes(pane.tracks, index, cam[0] if cam else None)
+            head = banner(layout, notes, self.fps, f"{k + 1}. " if many else "", self._banners)
+            plan.append((head, cam if self.style.on else None, (index - pane.spec.start + 0.5) / pane.spec.length))
         return plan
 
     def paint(self, plan: list[tuple], frames: list[np.ndarray]) -> np.ndarray:

@@ -54,56 +54,41 @@ class FrameNotes:
     cam_class: str | None  # the class whose Grad-CAM is drawn
 
 
+def frame_notes(tracks: SessionTracks, frame: int, cam_class: str | None = None) -> FrameNotes:
+    """What one model's tracks (``SessionTracks.of_model``) say about ``frame``."""
+    model = tracks.tracks[0].model if tracks.tracks else ""
+    found = tracks.sample_at(frame)
+    if found is None:
+        return FrameNotes(frame, tracks.ground_truth_at(frame), model, None, float("nan"), None, cam_class)
+    track, k = found
+    right = None if track.labels[k] < 0 else bool(track.predicted[k] == track.labels[k])
+    return FrameNotes(frame, tracks.ground_truth_at(frame), model, track.classes[track.predicted[k]],
+                      float(track.confidence[k]), right, cam_class)
+
+
 @dataclass
 class Pane:
     spec: PaneSpec
     video: str
-    tracks: SessionTracks
-    model_tracks: list[Track]  # the model's runs on this session, split runs first
+    tracks: SessionTracks  # the model's runs only (``SessionTracks.of_model``)
     store: Store = field(repr=False)
     _cams: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _last: tuple = field(default=(None, None), repr=False)  # (frame, sample found there): asked twice per frame
-    _gt: tuple = field(default=(), repr=False)  # ground truth as sorted (starts, ends, names)
 
     @property
     def model(self) -> str:
-        return self.model_tracks[0].model
+        return self.tracks.tracks[0].model
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return self.model_tracks[0].classes
+        return self.tracks.tracks[0].classes
 
     def _sample_at(self, frame: int) -> tuple[Track, int] | None:
         if self._last[0] == frame:
             return self._last[1]
-        found = None
-        for track in self.model_tracks:
-            k = track.at(frame)
-            if k is not None:
-                found = track, k
-                break
+        found = self.tracks.sample_at(frame)
         self._last = (frame, found)
         return found
-
-    def ground_truth(self, frame: int) -> str | None:
-        if not self._gt:
-            gt = sorted(self.tracks.ground_truth)
-            self._gt = (np.array([g[0] for g in gt], dtype=np.int64), np.array([g[1] for g in gt], dtype=np.int64),
-                        [g[2] for g in gt])
-        starts, ends, names = self._gt
-        k = int(np.searchsorted(starts, frame, side="right")) - 1  # the last segment starting at or before
-        return names[k] if k >= 0 and frame < ends[k] else None
-
-    def notes(self, frame: int) -> FrameNotes:
-        found = self._sample_at(frame)
-        cam = self.cam(frame)
-        if found is None:
-            return FrameNotes(frame, self.ground_truth(frame), self.model, None, float("nan"), None,
-                              cam[0] if cam else None)
-        track, k = found
-        right = None if track.labels[k] < 0 else bool(track.predicted[k] == track.labels[k])
-        return FrameNotes(frame, self.ground_truth(frame), self.model, track.classes[track.predicted[k]],
-                          float(track.confidence[k]), right, cam[0] if cam else None)
 
     def cam(self, frame: int) -> tuple[str, np.ndarray, dict] | None:
         """(class name, (H', W') map normalised per clip to 0..1, the run's input spec) or None."""
@@ -164,10 +149,9 @@ def resolve_panes(store: Store, specs: list[PaneSpec]) -> list[Pane]:
             raise InputError(store.path, f"has no analysed session {spec.file_id!r}")
         models = list(dict.fromkeys(t.model for t in tracks.tracks))
         model = spec.model or models[0]
-        mine = [t for t in tracks.tracks if t.model == model]
-        if not mine:
+        mine = tracks.of_model(model)
+        if not mine.tracks:
             raise InputError(store.path, f"has no run of model {model!r} on {spec.file_id} "
                              f"(models there: {', '.join(models)})")
-        mine.sort(key=lambda t: (t.kind != "split", t.run_id))
-        panes.append(Pane(spec, tracks.video, tracks, mine, store))
+        panes.append(Pane(spec, tracks.video, mine, store))
     return panes

@@ -93,6 +93,15 @@ def _fps(stream: av.video.stream.VideoStream) -> float:
     return float(rate) if rate else 0.0
 
 
+def frame_rate_of(path: str | Path) -> float:
+    """A video's frame rate from its header alone (``probe`` reads every packet to count frames)."""
+    container, stream = _open(Path(path))
+    try:
+        return _fps(stream)
+    finally:
+        container.close()
+
+
 class VideoReader:
     """Random access and sequential reading of one video, frames numbered from 0.
 
