@@ -25,6 +25,26 @@ def test_random_access_from_a_cold_reader_each_time(long_gop_video, long_gop_ref
             np.testing.assert_array_equal(reader.frame(i), long_gop_reference[i])
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_random_access_is_exact_whatever_the_number_of_frame_threads(long_gop_video, long_gop_reference, threads):
+    # The default follows the machine's cores, so every count must give the same pixels.
+    with VideoReader(long_gop_video, threads=threads) as reader:
+        for i in (203, 7, 121, 119, 238, 60):
+            reader.cache.clear()
+            np.testing.assert_array_equal(reader.frame(i), long_gop_reference[i], err_msg=f"frame {i}, {threads} threads")
+
+
+def test_random_access_uses_one_frame_thread_per_usable_core(long_gop_video, monkeypatch):
+    import engine.video.reader as reader_module
+
+    monkeypatch.setattr(reader_module.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert reader_module.usable_cores() == 3
+    with VideoReader(long_gop_video) as reader:
+        assert reader._stream.thread_count == 3
+    with VideoReader(long_gop_video, threads=5) as reader:
+        assert reader._stream.thread_count == 5
+
+
 def test_stepping_backwards_and_forwards_from_a_jump(long_gop_video, long_gop_reference):
     with VideoReader(long_gop_video) as reader:
         reader.frame(180)
