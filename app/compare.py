@@ -81,8 +81,16 @@ class CompareController(QObject):
         view.paneTargetChosen.connect(self.set_pane_target)
         view.paneOffsetMoved.connect(self.set_pane_offset)
         view.paneCloseRequested.connect(self.remove_pane)
-        state.overlayChanged.connect(self.request_all)
+        view.normalisationChosen.connect(self._normalisation_chosen)
+        state.overlayChanged.connect(self._overlay_changed)
         state.projectChanged.connect(self._project_changed)
+
+    def _normalisation_chosen(self, value: str) -> None:
+        self.state.set_overlay(normalisation=value)
+
+    def _overlay_changed(self) -> None:
+        self.view.set_normalisation(self.state.normalisation)
+        self.request_all()
 
     def close(self) -> None:
         self.timer.stop()
@@ -305,7 +313,8 @@ class CompareController(QObject):
         tracks = info.tracks.of_model(pane.spec.model)
         run = tracks.tracks[0].run_id if tracks.tracks else -1
         pane.source.request(FrameRequest(self.state.project, info.tracks.video, self.frame_of(k), run, pane.spec.target,
-                                         self.state.overlay_on, self.state.opacity, tracks, self.state.colormap))
+                                         self.state.overlay_on, self.state.opacity, tracks, self.state.colormap,
+                                         self.state.normalisation))
 
     def _frame_ready(self, pane: PaneState, frame: int, image, info: FrameInfo) -> None:
         if not any(p is pane for p in self.panes):
@@ -320,6 +329,7 @@ class CompareController(QObject):
         pane.shown, pane.info = frame, info
         widget.canvas.show_frame(image)
         widget.labels.setText(self._labels(k, frame, info.cam_class))
+        widget.labels.setToolTip(f"Grad-CAM {info.normalised}" if info.normalised else "")
 
     def _labels(self, k: int, frame: int, cam_class: str | None) -> str:
         pane = self.panes[k]

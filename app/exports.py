@@ -41,15 +41,18 @@ class Exports(QObject):
         self.worker = EngineWorker(self)
         self.generation = -1
         self.busy = False
+        self.style = None  # the overlay style of the running (or last) export
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
         self.worker.cancelled.connect(self._cancelled)
 
     def mp4(self, project: str, specs: list, out: str, style, scale: float = 1.0) -> None:
+        self.style = style
         self._start(lambda _abort: _mp4_job(project, list(specs), out, style, scale))
 
     def png(self, project: str, specs: list, offsets: list[int], out: str, style, scale: float = 1.0) -> None:
+        self.style = style
         self._start(lambda _abort: _png_job(project, list(specs), list(offsets), out, style, scale))
 
     def _start(self, make) -> None:

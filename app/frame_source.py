@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from engine.analysis.cam_scale import CamScales, describe
 from engine.analysis.session import SessionTracks, frame_cam
 from engine.analysis.store import Store
 
@@ -34,6 +35,7 @@ class FrameRequest:
     opacity: float
     tracks: SessionTracks | None = None
     colormap: str = "jet"
+    normalisation: str = "clip"  # see engine.analysis.cam_scale
     asked: float = 0.0  # perf_counter when requested (latency measurement)
 
 
@@ -43,6 +45,7 @@ class FrameInfo:
     cam_class: str | None
     latency: float  # seconds from request to ready
     problem: str | None = None
+    normalised: str | None = None  # how the shown map was normalised, in words (with the divisor)
 
 
 class FrameSource(QObject):
@@ -53,6 +56,7 @@ class FrameSource(QObject):
         self._cond = threading.Condition()
         self._pending: FrameRequest | None = None
         self._stop = False
+        self._scales = CamScales()  # dataset divisors, used on the thread only
         self._thread = threading.Thread(target=self._loop, name="cabinlens-frames")
         self._thread.start()
 
@@ -90,8 +94,8 @@ class FrameSource(QObject):
                         if store is not None:
                             store.close()
                         store = Store(req.project, readonly=True)
-                    image, cam_class = self._compose(reader, store, req)
-                    info = FrameInfo(req.frame, cam_class, time.perf_counter() - req.asked)
+                    image, cam_class, normalised = self._compose(reader, store, req)
+                    info = FrameInfo(req.frame, cam_class, time.perf_counter() - req.asked, normalised=normalised)
                     self.frameReady.emit(req.frame, image, info)
                 except Exception as exc:  # noqa: BLE001 - shown in the view, the thread keeps serving
                     self.frameReady.emit(req.frame, None, FrameInfo(req.frame, None, 0.0, str(exc)))
@@ -102,8 +106,7 @@ class FrameSource(QObject):
             if store is not None:
                 store.close()
 
-    @staticmethod
-    def _compose(reader: VideoReader, store: Store | None, req: FrameRequest) -> tuple[np.ndarray, str | None]:
+    def _compose(self, reader: VideoReader, store: Store | None, req: FrameRequest) -> tuple[np.ndarray, str | None, str | None]:
         import cv2
 
         from engine.explain.overlay import overlay
@@ -111,7 +114,7 @@ class FrameSource(QObject):
 
         frame = reader.frame(min(req.frame, reader.frame_count - 1))
         if not req.overlay_on or store is None or req.tracks is None:
-            return frame, None
+            return frame, None, None
         # The chosen run first; where it has no analysed sample yet (a sweep still filling in),
         # the first other run that has one, so the overlay never silently disappears.
         ordered = sorted(req.tracks.tracks, key=lambda t: t.run_id != req.track)
@@ -122,13 +125,18 @@ class FrameSource(QObject):
                 track = candidate
                 break
         if found is None or track is None:
-            return frame, None
+            return frame, None, None
         cls, cam, peak = found
+        if req.normalisation == "dataset":
+            scale = self._scales.get(store, track.run_id)
+            divisor, normalised = scale.divisor, describe("dataset", scale)
+        else:
+            divisor, normalised = self._scales.divisor(store, track.run_id, req.normalisation, peak), describe(req.normalisation)
         inp = track.spec["input"]
         h, w = inp["size"]
-        upsampled = cv2.resize(cam / peak, (w, h), interpolation=cv2.INTER_LINEAR)
+        upsampled = cv2.resize(cam / divisor, (w, h), interpolation=cv2.INTER_LINEAR)
         region = input_region(frame.shape[:2], (h, w), inp.get("resize", "short_side_center_crop"))
         name = track.classes[cls] if cls < len(track.classes) else str(cls)
         if track.run_id != req.track:
             name += f" (from the {track.kind} run: the chosen run has no result here yet)"
-        return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6, colormap=req.colormap), name
+        return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6, colormap=req.colormap), name, normalised

@@ -31,6 +31,7 @@ from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
 from engine import __version__
+from engine.analysis.cam_scale import LABELS
 from engine.progress import Message
 from widgets.compare_view import CompareView
 from widgets.session_browser import SessionBrowser
@@ -313,7 +314,8 @@ class MainWindow(QMainWindow):
     def _style(self):
         from engine.clips.draw import OverlayStyle
 
-        return OverlayStyle(on=self.state.overlay_on, opacity=self.state.opacity, colormap=self.state.colormap)
+        return OverlayStyle(on=self.state.overlay_on, opacity=self.state.opacity, colormap=self.state.colormap,
+                            normalisation=self.state.normalisation)
 
     def _segment_here(self) -> tuple[int, int] | None:
         """The ground-truth segment under the playhead, else the analysed clip under it."""
@@ -443,7 +445,9 @@ class MainWindow(QMainWindow):
         self.last_export_status = text
 
     def _export_done(self, path: str) -> None:
-        self._export_idle(f"exported {Path(path).name}")
+        style = self.exports.style
+        how = "" if style is None or not style.on else f"; Grad-CAM {LABELS[style.normalisation]}"
+        self._export_idle(f"exported {Path(path).name}{how}")
         self.export_status.setToolTip(path)
 
     def _export_failed(self, text: str) -> None:

@@ -44,6 +44,8 @@ class Player(QObject):
         self.sweep_sessions = True  # sweep an opened session with the project's models
         self._last_tracks = 0.0
         self._pending_tracks: SessionTracks | None = None
+        self._weights_note = ""  # the shown run and its Grad-CAM weighting
+        self._normalised_note = "normalised per clip"
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         state.sessionChanged.connect(self._open_session)
@@ -120,8 +122,13 @@ class Player(QObject):
         current = next((t for t in tracks.tracks if t.run_id == self.state.track), None)
         if current is not None:
             mode = "per time slice" if "time" in str(current.spec.get("cam_mode", "")) else "Eq. 1 (clip)"
-            self.view.set_mode_note(f"{current.model} ({current.kind}); weights {mode}; normalised per clip")
+            self._weights_note = f"weights {mode} · {current.model} ({current.kind})"
+            self._show_mode_note()
         self.timeline.set_tracks(tracks, frame_count)
+
+    def _show_mode_note(self) -> None:
+        # How the colours read comes first: the line is clipped on narrow windows (the tooltip has it all).
+        self.view.set_mode_note("Grad-CAM " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
 
     # ------------------------------------------------------------------ frames
     def request_frame(self, *_args) -> None:
@@ -129,7 +136,7 @@ class Player(QObject):
             return
         self.frames.request(FrameRequest(self.state.project, self.tracks.video, self.state.frame, self.state.track,
                                          self.state.target, self.state.overlay_on, self.state.opacity, self.tracks,
-                                         self.state.colormap))
+                                         self.state.colormap, self.state.normalisation))
 
     def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
         if info.problem:
@@ -137,6 +144,9 @@ class Player(QObject):
             self.message.emit(Message(info.problem))
             return
         self.latencies.append(info.latency)
+        if info.normalised and info.normalised != self._normalised_note:
+            self._normalised_note = info.normalised
+            self._show_mode_note()
         self.view.canvas.show_frame(image)
         self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class)
 

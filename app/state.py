@@ -31,6 +31,7 @@ class AppState(QObject):
         self.overlay_on = True
         self.opacity = 0.45
         self.colormap = "jet"
+        self.normalisation = "clip"  # Grad-CAM brightness: clip, dataset or raw (engine.analysis.cam_scale)
         self.playing = False
         self.speed = 1.0  # J/L shuttle: negative plays backwards
         self.analysis_run = -1
@@ -65,8 +66,11 @@ class AppState(QObject):
             self.track = run_id
             self.trackChanged.emit(run_id)
 
-    def set_overlay(self, *, on: bool | None = None, opacity: float | None = None, colormap: str | None = None) -> None:
+    def set_overlay(self, *, on: bool | None = None, opacity: float | None = None, colormap: str | None = None,
+                    normalisation: str | None = None) -> None:
         changed = False
+        if normalisation is not None and normalisation != self.normalisation:
+            self.normalisation, changed = normalisation, True
         if colormap is not None and colormap != self.colormap:
             self.colormap, changed = colormap, True
         if on is not None and on != self.overlay_on:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.video_view import TARGETS, FrameCanvas
+from widgets.video_view import TARGETS, FrameCanvas, choose, normalisation_box
 
 PER_ROW = 3
 EMPTY = "Open a near miss (Near misses tab), or select clips and press Compare in the clip list."
@@ -124,6 +124,7 @@ class CompareView(QWidget):
     addModelRequested = Signal()
     exportRequested = Signal()
     pngRequested = Signal()
+    normalisationChosen = Signal(str)  # clip, dataset or raw
     paneModelChosen = Signal(int, str)
     paneTargetChosen = Signal(int, str)
     paneOffsetMoved = Signal(int, int)
@@ -145,6 +146,8 @@ class CompareView(QWidget):
         self.add_model = QPushButton("+ model")
         self.add_model.setToolTip("add the first pane's segment under another model")
         self.add_model.clicked.connect(self.addModelRequested)
+        self.normalisation = normalisation_box()
+        self.normalisation.currentIndexChanged.connect(self._normalisation)
         self.scale = QComboBox()
         for text, value in SCALES:
             self.scale.addItem(text, value)
@@ -165,7 +168,7 @@ class CompareView(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.sync)
         actions.addStretch(1)
-        for w in (self.add_model, self.scale, self.export, self.png):
+        for w in (self.add_model, QLabel("Grad-CAM"), self.normalisation, self.scale, self.export, self.png):
             actions.addWidget(w)
         self.grid_host = QWidget()  # a layout with no panes would be skipped, floating the toolbar up
         self.grid = QGridLayout(self.grid_host)
@@ -203,6 +206,12 @@ class CompareView(QWidget):
             pane.slider.setVisible(not self.sync.isChecked())
         self._enable(n > 0)
         return self.panes
+
+    def _normalisation(self, index: int) -> None:
+        self.normalisationChosen.emit(self.normalisation.itemData(index))
+
+    def set_normalisation(self, value: str) -> None:
+        choose(self.normalisation, value)
 
     @staticmethod
     def _relay(signal, k: int, *args) -> None:

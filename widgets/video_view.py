@@ -13,6 +13,28 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePo
 from app.state import AppState
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
+NORMALISATIONS = [("per clip", "clip"), ("per dataset", "dataset"), ("raw", "raw")]
+NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's maximum is full colour (where the model "
+                     "looked; a faint map looks as strong as a clear one). Per dataset: one divisor per model, the 99th "
+                     "percentile of its clips' maxima, so brightness compares between clips. Raw: the values of Eq. 2.")
+
+
+def normalisation_box() -> QComboBox:
+    """The normalisation choice, the same in the player and the compare view."""
+    box = QComboBox()
+    for text, value in NORMALISATIONS:
+        box.addItem(text, value)
+    box.setToolTip(NORMALISATION_TIP)
+    return box
+
+
+def choose(box: QComboBox, value: str) -> None:
+    """Show ``value`` in a box of (text, data) items without emitting its change signal."""
+    index = box.findData(value)
+    if index >= 0 and index != box.currentIndex():
+        box.blockSignals(True)
+        box.setCurrentIndex(index)
+        box.blockSignals(False)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -68,24 +90,29 @@ class VideoView(QWidget):
         self.opacity.setMaximumWidth(140)
         self.colormap = QComboBox()
         self.colormap.addItems(["jet", "turbo", "inferno", "viridis"])
+        self.normalisation = normalisation_box()
         self.target = QComboBox()
         for text, value in TARGETS:
             self.target.addItem(text, value)
-        self.mode_note = QLabel("weights: Eq. 1 (clip), normalised per clip")
+        self.mode_note = QLabel("Grad-CAM normalised per clip · weights Eq. 1 (clip)")
+        self.mode_note.setObjectName("modeNote")
         self.mode_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, never squeezing the slider
         controls = QHBoxLayout()
-        for w in (self.overlay, QLabel("opacity"), self.opacity, self.colormap, QLabel("class"), self.target, self.mode_note):
+        for w in (self.overlay, QLabel("opacity"), self.opacity, self.colormap, self.normalisation, QLabel("class"),
+                  self.target):
             controls.addWidget(w)
-        controls.setStretchFactor(self.mode_note, 1)
+        controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.labels)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(controls)
+        layout.addWidget(self.mode_note)  # a line of its own: the divisor of dataset normalisation must show
         self.overlay.toggled.connect(lambda on: state.set_overlay(on=on))
         self.opacity.valueChanged.connect(lambda v: state.set_overlay(opacity=v / 100))
         self.target.currentIndexChanged.connect(lambda i: state.set_target(self.target.itemData(i)))
         self.colormap.currentTextChanged.connect(lambda name: state.set_overlay(colormap=name))
+        self.normalisation.currentIndexChanged.connect(self._normalisation_chosen)
         state.overlayChanged.connect(self._sync)
         state.targetChanged.connect(self._sync)
 
@@ -94,9 +121,13 @@ class VideoView(QWidget):
         self.overlay.setChecked(self.state.overlay_on)
         self.opacity.setValue(int(round(self.state.opacity * 100)))
         self.colormap.setCurrentText(self.state.colormap)
+        choose(self.normalisation, self.state.normalisation)
         index = self.target.findData(self.state.target)
         if index >= 0:
             self.target.setCurrentIndex(index)
+
+    def _normalisation_chosen(self, index: int) -> None:
+        self.state.set_overlay(normalisation=self.normalisation.itemData(index))
 
     def set_mode_note(self, text: str) -> None:
         self.mode_note.setText(text)

@@ -236,6 +236,22 @@ class Store:
             raise KeyError(f"sample {idx} of run {run_id} has no results yet")
         return np.frombuffer(row[0], "<i4").astype(np.int64), np.frombuffer(row[1], "<f2").reshape(json.loads(row[2]))
 
+    def cam_peaks(self, run_ids: Sequence[int], slot: int = 0) -> np.ndarray:
+        """The maximum of CAM ``slot`` (0: the top-1 class) of every sample with results in ``run_ids``."""
+        marks = ",".join("?" * len(run_ids))
+        peaks = []
+        for blob, shape in self.db.execute(f"SELECT cams, cam_shape FROM results WHERE run_id IN ({marks})",
+                                           tuple(run_ids)):
+            dims = json.loads(shape)
+            size = int(np.prod(dims[1:]))
+            if slot < dims[0] and size:
+                peaks.append(float(np.frombuffer(blob, "<f2", count=size, offset=2 * size * slot).max()))
+        return np.asarray(peaks, dtype=np.float64)
+
+    def result_count(self, run_ids: Sequence[int]) -> int:
+        marks = ",".join("?" * len(run_ids))
+        return int(self.db.execute(f"SELECT COUNT(*) FROM results WHERE run_id IN ({marks})", tuple(run_ids)).fetchone()[0])
+
     # ------------------------------------------------------------------------ cache
     def cache_get(self, run_id: int, name: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE run_id = ? AND name = ?", (run_id, name)).fetchone()

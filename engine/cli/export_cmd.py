@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", type=float, default=1.0, help="resize the video (e.g. 0.5 or 2); text scales with it")
     p.add_argument("--opacity", type=float, default=0.45)
     p.add_argument("--colormap", default="jet", choices=("jet", "turbo", "inferno", "viridis"))
+    p.add_argument("--normalise", default="clip", choices=("clip", "dataset", "raw"),
+                   help="Grad-CAM brightness: per clip (default: each clip's maximum is full colour), per dataset "
+                   "(one divisor per model: brightness compares between clips), raw (Eq. 2 values)")
     p.add_argument("--no-overlay", action="store_true", help="labels and strip only")
     p.set_defaults(func=_export)
 
@@ -87,19 +90,20 @@ def _export(args: argparse.Namespace) -> int:
         raise InputError("--scale", f"{args.scale} is outside 0.05-4")
     if not 0 <= args.opacity <= 1:
         raise InputError("--opacity", f"{args.opacity} is outside 0-1")
-    style = OverlayStyle(on=not args.no_overlay, opacity=args.opacity, colormap=args.colormap)
+    style = OverlayStyle(on=not args.no_overlay, opacity=args.opacity, colormap=args.colormap,
+                         normalisation=args.normalise)
     out = Path(args.out)
     if out.suffix.lower() == ".png":
         if not 0 <= args.frame < max(s.length for s in specs):
             raise InputError(out, f"--frame {args.frame} is outside the clip's {max(s.length for s in specs)} frames")
         write_png(out, render_frame(args.project, specs, args.frame, style=style, scale=args.scale))
-        print(f"wrote {out}")
+        print(f"wrote {out} (Grad-CAM normalised {args.normalise})")
         return 0
     for item in export_clip(args.project, specs, out, style=style, scale=args.scale):
         if isinstance(item, ExportDone):
             h, w = item.size
-            print(f"wrote {item.path}: {item.frames} frames, {w}x{h}, {item.fps:g} fps, H.264 "
-                  f"({item.seconds:.1f} s, {item.frames / max(item.seconds, 1e-9):.0f} frames/s)")
+            print(f"wrote {item.path}: {item.frames} frames, {w}x{h}, {item.fps:g} fps, H.264, Grad-CAM normalised "
+                  f"{args.normalise} ({item.seconds:.1f} s, {item.frames / max(item.seconds, 1e-9):.0f} frames/s)")
         else:
             progress_bar("export", item)
     return 0

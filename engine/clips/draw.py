@@ -24,11 +24,12 @@ GUTTER = 6  # pixels between panes
 
 @dataclass(frozen=True)
 class OverlayStyle:
-    """The overlay as the window shows it: on/off, opacity, colour map."""
+    """The overlay as the window shows it: on/off, opacity, colour map, normalisation."""
 
     on: bool = True
     opacity: float = 0.45
     colormap: str = "jet"
+    normalisation: str = "clip"  # clip, dataset or raw (engine.analysis.cam_scale)
     dim_outside: float = 0.6
 
 

@@ -186,7 +186,7 @@ def export_clip(
         raise InputError(out, "an exported clip must be an .mp4 file")
     t0 = time.perf_counter()
     with Store(project, readonly=True) as store:
-        panes = resolve_panes(store, specs)
+        panes = resolve_panes(store, specs, style.normalisation)
         readers = _open_readers(panes)
         stages: list[_Stage] = []
         painters = ThreadPoolExecutor(PAINTERS, thread_name_prefix="cabinlens-export-paint")
@@ -285,7 +285,7 @@ def render_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int],
     ``t`` may be one offset per pane (panes scrubbed independently); each shows its frame ``start + t``.
     """
     with Store(project, readonly=True) as store:
-        panes = resolve_panes(store, specs)
+        panes = resolve_panes(store, specs, style.normalisation)
         readers = _open_readers(panes)
         try:
             renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)

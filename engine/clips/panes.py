@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.analysis.cam_scale import CamScales, check
 from engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
 from engine.analysis.store import Store
 from engine.errors import InputError
@@ -72,6 +73,8 @@ class Pane:
     video: str
     tracks: SessionTracks  # the model's runs only (``SessionTracks.of_model``)
     store: Store = field(repr=False)
+    normalisation: str = "clip"  # see engine.analysis.cam_scale
+    scales: CamScales = field(default_factory=CamScales, repr=False)
     _cams: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _last: tuple = field(default=(None, None), repr=False)  # (frame, sample found there): asked twice per frame
 
@@ -91,7 +94,7 @@ class Pane:
         return found
 
     def cam(self, frame: int) -> tuple[str, np.ndarray, dict] | None:
-        """(class name, (H', W') map normalised per clip to 0..1, the run's input spec) or None."""
+        """(class name, (H', W') map under the pane's normalisation, the run's input spec) or None."""
         found = self._sample_at(frame)
         if found is None:
             return None
@@ -114,8 +117,8 @@ class Pane:
             slot = 5
         else:
             slot = 0 if target == "pred" else int(target.removeprefix("top")) - 1
-        peak = float(maps[slot].max())
-        cam = layer_slice(maps[slot], sampled, frame, positions) / (peak if peak > 0 else 1.0)
+        divisor = self.scales.divisor(self.store, track.run_id, self.normalisation, float(maps[slot].max()))
+        cam = layer_slice(maps[slot], sampled, frame, positions) / divisor
         cls = int(targets[slot])
         return (track.classes[cls] if cls < len(track.classes) else str(cls)), cam, track.spec["input"]
 
@@ -137,8 +140,10 @@ class Pane:
         return gt, outcome
 
 
-def resolve_panes(store: Store, specs: list[PaneSpec]) -> list[Pane]:
+def resolve_panes(store: Store, specs: list[PaneSpec], normalisation: str = "clip") -> list[Pane]:
     """Panes for ``specs``, with a message naming what is missing (session, model, frames)."""
+    check(normalisation)
+    scales = CamScales()
     cache: dict[str, SessionTracks] = {}
     panes = []
     for spec in specs:
@@ -153,5 +158,5 @@ def resolve_panes(store: Store, specs: list[PaneSpec]) -> list[Pane]:
         if not mine.tracks:
             raise InputError(store.path, f"has no run of model {model!r} on {spec.file_id} "
                              f"(models there: {', '.join(models)})")
-        panes.append(Pane(spec, tracks.video, mine, store))
+        panes.append(Pane(spec, tracks.video, mine, store, normalisation, scales))
     return panes

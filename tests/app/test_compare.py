@@ -153,7 +153,7 @@ def test_exports_from_the_window_and_cancel(qtbot, ready, tmp_path):
     out = tmp_path / "layout.mp4"
     window.export_layout(specs, 0.5, path=str(out))
     qtbot.waitUntil(lambda: not window.exports.busy, timeout=60000)
-    assert out.exists() and window.last_export_status == "exported layout.mp4"
+    assert out.exists() and window.last_export_status == "exported layout.mp4; Grad-CAM per clip"
     cap = cv2.VideoCapture(str(out))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == window.compare.length
     cap.release()

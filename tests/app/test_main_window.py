@@ -203,3 +203,43 @@ def _runs(project):
     with Store(project, readonly=True) as store:
         return store.runs()
 
+
+
+def test_normalisation_is_a_visible_choice_shared_by_player_compare_and_export(qtbot, window, project):
+    from engine.analysis.cam_scale import cam_scale
+    from engine.analysis.store import Store
+
+    open_session(qtbot, window, project)
+    track = window.player.tracks.tracks[0]
+    frame = int(track.starts[2] + 3)
+    shown: dict[str, np.ndarray] = {}
+
+    def show(how: str) -> None:
+        got = []
+        window.player.frames.frameReady.connect(lambda f, image, info: got.append((f, image, info)))
+        window.video.normalisation.setCurrentIndex(window.video.normalisation.findData(how))
+        window.state.set_frame(frame if window.state.frame != frame else frame + 1)
+        words = {"clip": "normalised per clip", "dataset": "normalised per dataset (÷", "raw": "raw (Eq. 2 values"}[how]
+        qtbot.waitUntil(lambda: any(info.normalised and info.normalised.startswith(words) for _, _, info in got),
+                        timeout=10000)
+        qtbot.waitUntil(lambda: window.video.mode_note.text().startswith(f"Grad-CAM {words}"), timeout=10000)
+        shown[how] = next(image for _, image, info in reversed(got) if info.normalised)
+
+    assert window.video.normalisation.currentData() == window.state.normalisation == "clip"
+    show("dataset")
+    assert window.state.normalisation == "dataset"
+    with Store(project, readonly=True) as store:
+        divisor = cam_scale(store, window.state.track).divisor
+    assert f"per dataset (÷ {divisor:.3g}:" in window.video.mode_note.text()
+    assert window.video.mode_note.text().endswith("c3d_small (random) (split)")
+    assert window.compare_view.normalisation.currentData() == "dataset"  # the compare view follows
+    assert window._style().normalisation == "dataset"  # and so do exports
+    SHOTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(SHOTS / "main_window_normalised_per_dataset.png"))
+    show("raw")
+    show("clip")
+    assert np.abs(shown["clip"].astype(int) - shown["dataset"].astype(int)).max() > 30
+    # Chosen in the compare view, the player follows.
+    box = window.compare_view.normalisation
+    box.setCurrentIndex(box.findData("raw"))
+    assert window.state.normalisation == "raw" and window.video.normalisation.currentData() == "raw"

@@ -6,6 +6,7 @@ import json
 import shlex
 
 import cv2
+import numpy as np
 import pytest
 
 from engine.cli.main import main
@@ -50,6 +51,19 @@ def test_export_clip_png_compare_and_errors(project, tmp_path, capsys):
                  "--scale", "0.5"]) == 0
     image = cv2.imread(str(png))
     assert image is not None and image.shape[1] > 2 * image.shape[0]  # three panes side by side
+    capsys.readouterr()
+    by_normalisation = {}
+    for how in ("clip", "dataset", "raw"):
+        out = tmp_path / f"{how}.png"
+        assert main([*base, "--normalise", how, "--opacity", "1", "--out", str(out), "--frame", "3"]) == 0
+        assert f"normalised {how}" in capsys.readouterr().out
+        by_normalisation[how] = cv2.imread(str(out)).astype(int)
+        out.unlink()
+    assert np.abs(by_normalisation["clip"] - by_normalisation["dataset"]).max() > 40
+    assert np.abs(by_normalisation["raw"] - by_normalisation["dataset"]).max() > 40
+    with pytest.raises(SystemExit) as stop:
+        main([*base, "--normalise", "peak", "--out", str(png)])
+    assert stop.value.code == 2 and "invalid choice: 'peak'" in capsys.readouterr().err
     assert main([*base, "--compare", "colour=red", "--out", str(tmp_path / "x.mp4")]) == 2
     assert "unknown key 'colour'" in capsys.readouterr().err
     assert main([*base, "--model", "nope", "--out", str(tmp_path / "x.mp4")]) == 2

@@ -169,6 +169,29 @@ def test_overlay_is_hottest_where_the_cam_peaks(project, segments, tmp_path):
         assert np.abs(video_part[:, 0, 0] - np.round(raw[:, 0] * 0.6)).max() <= 1
 
 
+def test_pane_maps_under_each_normalisation_match_the_stored_maps(project, segments):
+    from engine.analysis.cam_scale import cam_scale
+    from engine.analysis.session import layer_slice
+    from engine.video.sampling import sample_indices
+
+    file_id, _, segs = segments
+    a, b, _ = segs[0]
+    with Store(project, readonly=True) as store:
+        panes = {how: resolve_panes(store, [PaneSpec(file_id, a, b, target="top2")], how)[0] for how in ("clip", "dataset", "raw")}
+        for frame in (a, (a + b) // 2, b - 1):
+            track, k = panes["raw"].tracks.sample_at(frame)
+            _, maps = store.cams(track.run_id, int(track.indices[k]))  # brute force: the stored maps
+            inp = track.spec["input"]
+            raw = layer_slice(maps[1], sample_indices(int(track.starts[k]), int(track.ends[k]), inp["frames"], inp["sampling"]), frame)
+            dataset = cam_scale(store, track.run_id).divisor
+            for how, divisor in (("raw", 1.0), ("clip", float(maps[1].max())), ("dataset", dataset)):
+                np.testing.assert_allclose(panes[how].cam(frame)[1], raw / divisor, rtol=1e-6, err_msg=f"{how} at {frame}")
+        assert dataset != pytest.approx(float(maps[1].max()), rel=1e-3)  # the choice changes the picture
+    with pytest.raises(ValueError, match="unknown normalisation"):
+        with Store(project, readonly=True) as store:
+            resolve_panes(store, [PaneSpec(file_id, a, b)], "peak")
+
+
 def test_cancelling_leaves_no_file_and_no_thread(project, segments, tmp_path):
     file_id, _, segs = segments
     a, b, _ = segs[0]

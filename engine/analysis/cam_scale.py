@@ -1,0 +1,110 @@
+"""How a Grad-CAM map becomes colours: per clip, per dataset, or raw (DESIGN: an explicit choice).
+
+- ``clip``: divided by the clip's own maximum. Every clip uses the whole colour range, so it shows
+  *where* a model looked, but a faint map and a strong one look alike.
+- ``dataset``: divided by one number per model, the 99th percentile of the top-1 maps' maxima over
+  every clip the model has analysed in the project (all its runs with the same checkpoint, CAM
+  layer and mode, so a session sweep and the test split share it). Brightness then compares
+  between clips; the strongest 1% saturate.
+- ``raw``: the values of Eq. 2 as they are (colours saturate at 1).
+
+The stored maps are at the layer's resolution and the overlay only interpolates between them, so
+a stored map's maximum is the maximum of every frame drawn from it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.analysis.store import Store
+
+NORMALISATIONS = ("clip", "dataset", "raw")  # as engine.explain.frames, which needs torch; this runs in the window
+QUANTILE = 0.99
+#: A sweep still filling in: the dataset divisor is recomputed once the model's analysed clips grew by this share.
+REFRESH_GROWTH = 0.10
+LABELS = {"clip": "per clip", "dataset": "per dataset", "raw": "raw"}
+
+
+@dataclass(frozen=True)
+class CamScale:
+    """The dataset divisor of one model and what it was computed from."""
+
+    divisor: float
+    clips: int  # top-1 maps it comes from
+    runs: tuple[int, ...]
+    quantile: float = QUANTILE
+
+    def describe(self) -> str:
+        if not self.clips:
+            return "normalised per dataset (no analysed clips yet: ÷ 1)"
+        return f"normalised per dataset (÷ {self.divisor:.3g}: {self.quantile * 100:.0f}th percentile of {self.clips} clips' maxima)"
+
+
+def check(how: str) -> str:
+    if how not in NORMALISATIONS:
+        raise ValueError(f"unknown normalisation {how!r}; choose from {', '.join(NORMALISATIONS)}")
+    return how
+
+
+def same_model_runs(store: Store, run_id: int) -> tuple[int, ...]:
+    """Runs whose CAMs are in the same units as ``run_id``'s: same weights, layer and CAM mode."""
+    runs = store.runs()
+    me = next((r for r in runs if r.id == run_id), None)
+    if me is None:
+        raise KeyError(f"no run {run_id} in {store.path}")
+    return tuple(r.id for r in runs if (r.checkpoint_sha256, r.cam_layer, r.cam_mode)
+                 == (me.checkpoint_sha256, me.cam_layer, me.cam_mode))
+
+
+def cam_scale(store: Store, run_id: int, quantile: float = QUANTILE) -> CamScale:
+    """The dataset divisor for ``run_id``'s maps: a high quantile of its model's top-1 maxima, so a
+    few outliers do not set it (empty maps are left out; none at all gives 1)."""
+    runs = same_model_runs(store, run_id)
+    peaks = store.cam_peaks(runs, slot=0)
+    positive = peaks[peaks > 0]
+    divisor = float(np.quantile(positive, quantile)) if positive.size else 1.0
+    return CamScale(divisor, int(peaks.size), runs, quantile)
+
+
+class CamScales:
+    """Dataset divisors per model for one thread's store, recomputed as a sweep adds clips.
+
+    Thread-safe, but ``store`` belongs to the calling thread (SQLite connections are per thread).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, int], CamScale] = {}  # (project, run) -> scale
+
+    def get(self, store: Store, run_id: int) -> CamScale:
+        key = (str(store.path), run_id)
+        with self._lock:
+            known = self._known.get(key)
+        if known is not None:
+            count = store.result_count(known.runs)
+            if count <= known.clips * (1 + REFRESH_GROWTH) and not (known.clips == 0 and count):
+                return known
+        scale = cam_scale(store, run_id)
+        with self._lock:
+            for run in scale.runs:
+                self._known[(key[0], run)] = scale
+        return scale
+
+    def divisor(self, store: Store, run_id: int, how: str, clip_peak: float) -> float:
+        """What to divide run ``run_id``'s map by under normalisation ``how``."""
+        if check(how) == "clip":
+            return clip_peak if clip_peak > 0 else 1.0
+        if how == "raw":
+            return 1.0
+        return self.get(store, run_id).divisor
+
+
+def describe(how: str, scale: CamScale | None = None) -> str:
+    """The words the window and the exports use for a normalisation (with the divisor, for a dataset)."""
+    if how == "dataset" and scale is not None:
+        return scale.describe()
+    return {"clip": "normalised per clip", "dataset": "normalised per dataset",
+            "raw": "raw (Eq. 2 values, full colour at 1 and above)"}[check(how)]
