@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -34,6 +35,7 @@ from engine import __version__
 from engine.analysis.cam_scale import LABELS
 from engine.progress import Message
 from widgets.compare_view import CompareView
+from widgets.range_dialog import TimeRangeDialog
 from widgets.session_browser import SessionBrowser
 from widgets.timeline import Timeline
 from widgets.video_view import VideoView
@@ -367,15 +369,10 @@ class MainWindow(QMainWindow):
             return
         if start is None or end is None:
             a, b = self._segment_here() or (self.state.frame, self.state.frame + 90)
-            text, ok = QInputDialog.getText(self, "Export a time range", f"Frames START-END (end exclusive; the session has "
-                                            f"{self.state.frame_count}):", text=f"{a}-{b}")
-            if not ok:
+            dialog = TimeRangeDialog(self.player.fps, self.state.frame_count, a, min(b, self.state.frame_count), self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
-            try:
-                start, end = (int(x) for x in text.replace(" ", "").split("-"))
-            except ValueError:
-                self._error(f"{text!r} is not a frame range like 120-480")
-                return
+            start, end = dialog.start, dialog.end
         if not 0 <= start < end or (self.state.frame_count and end > self.state.frame_count):
             self._error(f"frames {start}-{end} are not a range inside the session's {self.state.frame_count} frames")
             return

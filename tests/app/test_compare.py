@@ -224,7 +224,28 @@ def test_the_export_menu_asks_for_a_file_and_writes_it(qtbot, ready, tmp_path, m
     actions["Current &segment as MP4 ..."].trigger()
     qtbot.waitUntil(lambda: not window.exports.busy and window.last_export_status.startswith("exported"), timeout=60000)
     actions["Current &frame as PNG ..."].trigger()
-    qtbot.waitUntil(lambda: not window.exports.busy and window.last_export_status.endswith(".png"), timeout=30000)
+    qtbot.waitUntil(lambda: not window.exports.busy and ".png;" in window.last_export_status, timeout=30000)
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 2 and names[0].endswith(".mp4") and names[1].endswith(".png")
+    # A time range: the dialog opens on the segment under the playhead; the user picks 2 s from there.
+    from PySide6.QtWidgets import QDialog
+
+    from widgets.range_dialog import TimeRangeDialog
+
+    opened = []
+
+    def pick(dialog):
+        opened.append((dialog.start, dialog.end))
+        dialog._seconds["end"].setValue(dialog._seconds["start"].value() + 2.0)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(TimeRangeDialog, "exec", pick)
+    actions["Time &range of the session as MP4 ..."].trigger()
+    qtbot.waitUntil(lambda: not window.exports.busy and len(list(out.iterdir())) == 3, timeout=60000)
+    start = opened[0][0]
+    assert opened[0][0] <= window.state.frame < opened[0][1]
+    clip = next(p for p in out.iterdir() if p.name not in names)
+    assert f"{start}-{start + 60}" in clip.name  # 2 s at 30 fps, end exclusive
+    reader = cv2.VideoCapture(str(clip))
+    assert int(reader.get(cv2.CAP_PROP_FRAME_COUNT)) == 60
     assert window.state.session.replace("/", "_") in asked[0]
