@@ -2,17 +2,18 @@
 
 Colour by ground truth, prediction, correct/wrong or class group. Hover shows the classes, the
 confidence and the clip's middle frame; a click selects the clip (the player jumps to it);
-Shift+drag draws a box whose clips become the selection. One ScatterPlotItem whose points share a
-few brushes, and the selection as a second item, keep 10,000 points smooth.
+Shift+drag draws a box and Ctrl+drag a free-hand lasso; the clips inside become the selection. One
+ScatterPlotItem whose points share a few brushes, and the selection as a second item, keep 10,000
+points smooth.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtWidgets import QComboBox, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets.export import FIGURE_FILTER, export_button, export_figure
 from widgets.palette import CORRECT, class_colour
@@ -22,16 +23,39 @@ WRONG = QColor(215, 50, 50)
 COLOURINGS = ("ground truth", "prediction", "correct / wrong", "class group")
 
 
+def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Which of ``points`` (N, 2) lie inside ``polygon`` (M, 2; closed implicitly), by the even-odd
+    rule: a ray to the right crosses the outline an odd number of times. Vectorised over points."""
+    points = np.asarray(points, dtype=np.float64)
+    polygon = np.asarray(polygon, dtype=np.float64)
+    inside = np.zeros(len(points), dtype=bool)
+    if len(polygon) < 3 or not len(points):
+        return inside
+    x, y = points[:, 0], points[:, 1]
+    for (x0, y0), (x1, y1) in zip(polygon, np.roll(polygon, -1, axis=0)):
+        if y0 == y1:
+            continue  # a horizontal edge never crosses a horizontal ray
+        spans = (y0 > y) != (y1 > y)
+        crossing_x = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= spans & (x < crossing_x)
+    return inside
+
+
 class _BoxViewBox(pg.ViewBox):
-    """A ViewBox where Shift+drag draws a selection box instead of panning."""
+    """A ViewBox where Shift+drag draws a selection box and Ctrl+drag a lasso instead of panning."""
 
     boxSelected = Signal(object)  # QRectF in data coordinates
+    lassoSelected = Signal(object)  # (M, 2) polygon in data coordinates
 
     def __init__(self) -> None:
         super().__init__()
         self._box: QGraphicsRectItem | None = None
+        self._lasso: QGraphicsPathItem | None = None
+        self._trail: list[QPointF] = []
 
     def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph API
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return self._lasso_drag(ev)
         if not ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             return super().mouseDragEvent(ev, axis)
         ev.accept()
@@ -41,6 +65,7 @@ class _BoxViewBox(pg.ViewBox):
             self._box = QGraphicsRectItem()
             self._box.setPen(pg.mkPen((40, 40, 40), width=1, style=Qt.PenStyle.DashLine))
             self._box.setBrush(pg.mkBrush(60, 120, 220, 40))
+            self._box.setZValue(1000)
             self.addItem(self._box, ignoreBounds=True)
         self._box.setRect(rect)
         if ev.isFinish():
@@ -48,10 +73,31 @@ class _BoxViewBox(pg.ViewBox):
             self._box = None
             self.boxSelected.emit(rect)
 
+    def _lasso_drag(self, ev) -> None:
+        ev.accept()
+        if ev.isStart() or self._lasso is None:
+            self._trail = [self.mapToView(ev.buttonDownPos())]
+            self._lasso = QGraphicsPathItem()
+            self._lasso.setPen(pg.mkPen((20, 20, 20), width=1.5, style=Qt.PenStyle.DashLine))
+            self._lasso.setBrush(pg.mkBrush(60, 120, 220, 50))
+            self._lasso.setZValue(1000)  # over the points, so the outline stays visible in a dense cloud
+            self.addItem(self._lasso, ignoreBounds=True)
+        self._trail.append(self.mapToView(ev.pos()))
+        path = QPainterPath()
+        path.addPolygon(QPolygonF(self._trail))
+        path.closeSubpath()
+        self._lasso.setPath(path)
+        if ev.isFinish():
+            self.removeItem(self._lasso)
+            self._lasso = None
+            polygon = np.array([(p.x(), p.y()) for p in self._trail], dtype=np.float64)
+            self._trail = []
+            self.lassoSelected.emit(polygon)
+
 
 class EmbeddingScatter(QWidget):
     clipClicked = Signal(int)  # sample position
-    boxSelected = Signal(object)  # list of sample positions
+    boxSelected = Signal(object)  # list of sample positions inside a box or a lasso
 
     def __init__(self, thumbnails=None) -> None:
         super().__init__()
@@ -73,7 +119,8 @@ class EmbeddingScatter(QWidget):
         self.preview = QLabel()
         self.preview.setMinimumHeight(110)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.preview_text = QLabel("Hover a point: its clip. Click: open it. Shift+drag: select a box.")
+        self.preview_text = QLabel("Hover a point: its clip. Click: open it. Shift+drag: select a box. "
+                                   "Ctrl+drag: draw a lasso around clips.")
         self.preview_text.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
@@ -96,6 +143,7 @@ class EmbeddingScatter(QWidget):
         self.scatter.sigClicked.connect(self._clicked)
         self.scatter.sigHovered.connect(self._hovered)
         self.view.boxSelected.connect(self._box)
+        self.view.lassoSelected.connect(self._lassoed)
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnail)
 
@@ -184,6 +232,14 @@ class EmbeddingScatter(QWidget):
         if self.data is None:
             return
         self.boxSelected.emit(self.inside(rect))
+
+    def _lassoed(self, polygon: np.ndarray) -> None:
+        if self.data is None:
+            return
+        self.boxSelected.emit(self.inside_polygon(polygon))
+
+    def inside_polygon(self, polygon: np.ndarray) -> list[int]:
+        return [int(i) for i in np.nonzero(points_in_polygon(self.data.points, polygon))[0]]
 
     def inside(self, rect: QRectF) -> list[int]:
         pts = self.data.points
