@@ -57,6 +57,7 @@ class CompareController(QObject):
     message = Signal(object)  # Message for the status bar
     exportAsked = Signal(object, float)  # (specs, scale) of the layout
     pngAsked = Signal(object, object, float)  # (specs, offsets, scale)
+    layoutChanged = Signal()  # panes, their models or classes, or sync changed by the user: worth keeping
 
     def __init__(self, state: AppState, view: CompareView) -> None:
         super().__init__()
@@ -100,8 +101,8 @@ class CompareController(QObject):
         self.worker.shutdown()
 
     # ------------------------------------------------------------------ opening
-    def open(self, specs: list[PaneSpec], titles: list[str] | None = None, what: str = "") -> None:
-        """Show ``specs`` side by side from their starts, synchronised."""
+    def open(self, specs: list[PaneSpec], titles: list[str] | None = None, what: str = "", *, announce: bool = True) -> None:
+        """Show ``specs`` side by side from their starts, synchronised (``announce``: emit layoutChanged)."""
         self.set_playing(False)
         for pane in self.panes:
             pane.source.close()
@@ -114,7 +115,7 @@ class CompareController(QObject):
         self.view.set_sync(True)
         self.view.set_pane_count(len(self.panes))
         self.view.title.setText(what or (f"{len(specs)} segments side by side" if specs else EMPTY))
-        self._layout_changed()
+        self._layout_changed(announce)
 
     def _new_pane(self, spec: PaneSpec, title: str) -> PaneState:
         source = FrameSource()
@@ -122,7 +123,7 @@ class CompareController(QObject):
         source.frameReady.connect(partial(self._frame_ready, pane))
         return pane
 
-    def _layout_changed(self) -> None:
+    def _layout_changed(self, announce: bool = True) -> None:
         missing = sorted({p.spec.file_id for p in self.panes} - set(self.sessions))
         if missing and self.state.project:
             project = self.state.project
@@ -132,10 +133,44 @@ class CompareController(QObject):
             self._refresh_pane(k)
         self._show_offset()
         self.request_all()
+        if announce:
+            self.layoutChanged.emit()
 
     def _project_changed(self, _path: str) -> None:
         self.sessions.clear()
-        self.open([])
+        self.open([], announce=False)  # the new project's kept layout must not be overwritten by an empty one
+
+    # ------------------------------------------------------------------ keeping a layout
+    def layout(self) -> dict:
+        """The layout as plain data (for QSettings): panes, what they show, sync and position."""
+        return {
+            "what": self.view.title.text() if self.panes else "",
+            "sync": self.sync,
+            "offset": self.offset,
+            "panes": [{"session": p.spec.file_id, "start": p.spec.start, "end": p.spec.end, "model": p.spec.model,
+                       "target": p.spec.target, "title": p.title, "offset": p.offset} for p in self.panes],
+        }
+
+    def restore(self, layout: dict) -> None:
+        """Open a layout made by ``layout()``; a malformed one raises ValueError and changes nothing."""
+        try:
+            panes = list(layout["panes"])
+            specs = [PaneSpec(str(p["session"]), int(p["start"]), int(p["end"]), p.get("model") or None,
+                              str(p.get("target", "pred"))) for p in panes]
+            titles = [str(p.get("title", "")) for p in panes]
+            offsets = [int(p.get("offset", 0)) for p in panes]
+            sync, offset, what = bool(layout.get("sync", True)), int(layout.get("offset", 0)), str(layout.get("what", ""))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a compare layout ({exc.__class__.__name__}: {exc})") from None
+        if not specs:
+            return
+        self.open(specs, titles, what, announce=False)
+        self.set_sync(sync)
+        for pane, o in zip(self.panes, offsets, strict=True):
+            pane.offset = max(0, min(o, pane.spec.length - 1))
+        self.offset = max(0, min(offset, self.length - 1))
+        self._show_offset()
+        self.request_all()
 
     def _loaded(self, _generation: int, item: object) -> None:
         if isinstance(item, SessionInfo):
@@ -203,17 +238,20 @@ class CompareController(QObject):
         self.view.set_sync(on)
         self._show_offset()
         self.request_all()
+        self.layoutChanged.emit()
 
     def set_pane_model(self, k: int, model: str) -> None:
         if 0 <= k < len(self.panes) and model != self.panes[k].spec.model:
             self.panes[k].spec = replace(self.panes[k].spec, model=model)
             self._refresh_pane(k)
             self.request(k)
+            self.layoutChanged.emit()
 
     def set_pane_target(self, k: int, target: str) -> None:
         if 0 <= k < len(self.panes) and target != self.panes[k].spec.target:
             self.panes[k].spec = replace(self.panes[k].spec, target=target)
             self.request(k)
+            self.layoutChanged.emit()
 
     def remove_pane(self, k: int) -> None:
         if not 0 <= k < len(self.panes):

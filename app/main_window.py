@@ -7,6 +7,7 @@ torch is not imported here: it loads on the worker thread when a job needs it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -42,6 +43,7 @@ from widgets.video_view import VideoView
 
 PROJECT_SUFFIX = ".cabinlens"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
+COMPARE_LAYOUTS = "compareLayouts"  # QSettings: {project path: layout}, most recent first
 MAX_RECENT = 8
 
 
@@ -83,6 +85,9 @@ class MainWindow(QMainWindow):
         self.player.message.connect(self._show)
         self.compare.message.connect(self._show)
         self.compare.exportAsked.connect(self.export_layout)
+        self.compare.layoutChanged.connect(self.keep_compare_layout)
+        self._layout_restored_for = ""  # the project whose kept compare layout was reopened
+        self.layout_problem = ""  # why it was not, when it was not
         self.compare.pngAsked.connect(self.save_layout_png)
         self.analysis.compareRequested.connect(self.show_compare)
         self.exports.progress.connect(self._export_progress)
@@ -270,6 +275,9 @@ class MainWindow(QMainWindow):
             self.sessions.set_sessions(item)
             if item and not self.state.session:
                 self.state.set_session(item[0].file_id)
+            if item and self._layout_restored_for != self.state.project:
+                self._layout_restored_for = self.state.project
+                self.restore_compare_layout()
 
     def _show(self, message: Message) -> None:
         self.status.setText(message.text)
@@ -451,7 +459,38 @@ class MainWindow(QMainWindow):
         self._export_idle("export failed")
         self._error(text)
 
+    # ------------------------------------------------------------------ the compare layout, per project
+    def _kept_layouts(self) -> dict:
+        try:
+            kept = json.loads(str(self.settings.value(COMPARE_LAYOUTS, "{}")))
+        except ValueError:
+            return {}  # a settings file edited by hand: start afresh rather than fail
+        return kept if isinstance(kept, dict) else {}
+
+    def keep_compare_layout(self) -> None:
+        """Remember the compare view of this project for the next time it is opened."""
+        project = self.state.project
+        if not project or self._layout_restored_for != project:
+            return  # not yet offered the kept one: nothing the user made to keep
+        kept = {k: v for k, v in self._kept_layouts().items() if k != project}
+        if self.compare.panes:
+            kept = {project: self.compare.layout(), **kept}
+        self.settings.setValue(COMPARE_LAYOUTS, json.dumps(dict(list(kept.items())[:MAX_RECENT])))
+
+    def restore_compare_layout(self) -> None:
+        layout = self._kept_layouts().get(self.state.project)
+        if not layout or self.compare.panes:
+            return
+        try:
+            self.compare.restore(layout)
+        except ValueError as exc:
+            self.layout_problem = f"the kept compare layout of this project was not reopened: {exc}"
+            self._show(Message(self.layout_problem))
+            return
+        self._show(Message(f"compare view: reopened the last layout of this project ({len(self.compare.panes)} panes)"))
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.keep_compare_layout()  # with the position reached
         self.state.set_playing(False)
         self.player.close()
         self.compare.close()

@@ -249,3 +249,51 @@ def test_the_export_menu_asks_for_a_file_and_writes_it(qtbot, ready, tmp_path, m
     reader = cv2.VideoCapture(str(clip))
     assert int(reader.get(cv2.CAP_PROP_FRAME_COUNT)) == 60
     assert window.state.session.replace("/", "_") in asked[0]
+
+
+def test_the_compare_layout_is_kept_per_project_and_reopened(qtbot, ready, settings, demo_data):
+    import json
+
+    from app.main_window import COMPARE_LAYOUTS, MainWindow
+
+    window = ready
+    _open_first_pair(qtbot, window)
+    window.compare.set_pane_target(1, "gt")
+    window.compare.set_sync(False)
+    window.compare.set_pane_offset(0, 5)
+    want = window.compare.layout()
+    assert [p["target"] for p in want["panes"]] == ["pred", "gt"] and want["panes"][0]["offset"] == 5
+    window.close()
+
+    def reopen() -> MainWindow:
+        again = MainWindow(settings)
+        qtbot.addWidget(again)
+        again.show()
+        again.player.sweep_sessions = False
+        again.start_demo(str(demo_data))
+        qtbot.waitUntil(lambda: again.player.tracks is not None, timeout=60000)
+        return again
+
+    again = reopen()
+    qtbot.waitUntil(lambda: len(again.compare.panes) == 2, timeout=30000)
+    assert again.compare.layout() == want
+    assert again.tabs.currentIndex() == 0  # kept for later, not pushed in front of the player
+    qtbot.waitUntil(lambda: min(p.shown for p in again.compare.panes) >= 0, timeout=30000)
+    assert [p.shown for p in again.compare.panes] == [p.spec.start + o for p, o in zip(again.compare.panes, (5, 0))]
+    again.compare.remove_pane(1)
+    again.compare.remove_pane(0)  # all panes closed: nothing is kept for this project
+    assert json.loads(settings.value(COMPARE_LAYOUTS)) == {}
+    again.close()
+
+    # A hand-edited settings file: not JSON, or a layout that does not fit, is skipped with a message.
+    project = again.state.project
+    settings.setValue(COMPARE_LAYOUTS, "{not json")
+    third = reopen()
+    assert not third.compare.panes
+    third.close()
+    settings.setValue(COMPARE_LAYOUTS, json.dumps({project: {"panes": [{"session": "vp1/x", "start": 9, "end": 3}]}}))
+    fourth = reopen()
+    qtbot.waitUntil(lambda: "was not reopened" in fourth.layout_problem, timeout=30000)
+    assert "empty or negative" in fourth.layout_problem
+    assert not fourth.compare.panes
+    fourth.close()
