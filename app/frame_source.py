@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.analysis.cam_scale import CamScales, describe
+from engine.analysis.cam_scale import CamScales
 from engine.analysis.session import SessionTracks, frame_cam
 from engine.analysis.store import Store
 
@@ -127,11 +127,7 @@ class FrameSource(QObject):
         if found is None or track is None:
             return frame, None, None
         cls, cam, peak = found
-        if req.normalisation == "dataset":
-            scale = self._scales.get(store, track.run_id)
-            divisor, normalised = scale.divisor, describe("dataset", scale)
-        else:
-            divisor, normalised = self._scales.divisor(store, track.run_id, req.normalisation, peak), describe(req.normalisation)
+        divisor, normalised = self._scales.resolve(store, track.run_id, req.normalisation, peak)
         inp = track.spec["input"]
         h, w = inp["size"]
         upsampled = cv2.resize(cam / divisor, (w, h), interpolation=cv2.INTER_LINEAR)

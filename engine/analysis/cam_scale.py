@@ -93,13 +93,17 @@ class CamScales:
                 self._known[(key[0], run)] = scale
         return scale
 
-    def divisor(self, store: Store, run_id: int, how: str, clip_peak: float) -> float:
-        """What to divide run ``run_id``'s map by under normalisation ``how``."""
+    def resolve(self, store: Store, run_id: int, how: str, clip_peak: float) -> tuple[float, str]:
+        """What to divide run ``run_id``'s map by under normalisation ``how``, and how to say it."""
         if check(how) == "clip":
-            return clip_peak if clip_peak > 0 else 1.0
+            return (clip_peak if clip_peak > 0 else 1.0), describe(how)
         if how == "raw":
-            return 1.0
-        return self.get(store, run_id).divisor
+            return 1.0, describe(how)
+        scale = self.get(store, run_id)
+        return scale.divisor, describe(how, scale)
+
+    def divisor(self, store: Store, run_id: int, how: str, clip_peak: float) -> float:
+        return self.resolve(store, run_id, how, clip_peak)[0]
 
 
 def describe(how: str, scale: CamScale | None = None) -> str:
