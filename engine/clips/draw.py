@@ -11,6 +11,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from engine.analysis.cam_scale import LABELS
 from engine.clips.panes import FrameNotes
 from engine.explain.overlay import overlay
 from engine.palette import CORRECT, UNKNOWN, WRONG, class_rgb
@@ -99,16 +100,17 @@ def _text(img: np.ndarray, text: str, x: int, baseline: int, layout: Layout, col
 
 
 def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
-           cache: dict | None = None) -> np.ndarray:
-    """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome.
+           cache: dict | None = None, normalisation: str = "clip") -> np.ndarray:
+    """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome
+    (and, unless per clip, how the Grad-CAM is normalised: a clip travels without the window).
 
     Everything but the frame stamp changes only from clip to clip, so with a ``cache`` that part is
     drawn once per clip and each frame only adds its stamp.
     """
-    key = (layout, replace(notes, frame=-1), title)
+    key = (layout, replace(notes, frame=-1), title, normalisation)
     static = cache.get(key) if cache is not None else None
     if static is None:
-        static = _banner_static(layout, notes, title)
+        static = _banner_static(layout, notes, title, normalisation)
         if cache is not None:
             if len(cache) > 64:
                 cache.clear()
@@ -119,7 +121,7 @@ def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
     return img
 
 
-def _banner_static(layout: Layout, notes: FrameNotes, title: str) -> np.ndarray:
+def _banner_static(layout: Layout, notes: FrameNotes, title: str, normalisation: str = "clip") -> np.ndarray:
     img = np.empty((layout.banner, layout.width, 3), dtype=np.uint8)
     img[:] = BACKGROUND
     pad = layout.pad
@@ -132,6 +134,8 @@ def _banner_static(layout: Layout, notes: FrameNotes, title: str) -> np.ndarray:
     mark, colour = ("right", CORRECT) if notes.right else ("WRONG", WRONG) if notes.right is False else ("", UNKNOWN)
     line = f"{notes.model}: {notes.predicted} ({notes.confidence:.0%})"
     cam = f"  CAM: {notes.cam_class}" if notes.cam_class and notes.cam_class != notes.predicted else ""
+    if normalisation != "clip" and notes.cam_class:
+        cam += f"{',' if cam else '  CAM'} {LABELS[normalisation]}"
     mark_w = cv2.getTextSize(mark, FONT, layout.font_scale, layout.thickness)[0][0] if mark else 0
     x = _text(img, line + cam, pad, y2, layout, TEXT, max_width=layout.width - mark_w - 3 * pad)
     if mark:

@@ -83,7 +83,8 @@ class ClipRenderer:
             index = self.frame_of(k, t)
             cam = pane.cam(index)  # once per frame: its class goes in the banner, its map on the frame
             notes = frame_notes(pane.tracks, index, cam[0] if cam else None)
-            head = banner(layout, notes, self.fps, f"{k + 1}. " if many else "", self._banners)
+            head = banner(layout, notes, self.fps, f"{k + 1}. " if many else "", self._banners,
+                          self.style.normalisation if self.style.on else "clip")
             plan.append((head, cam if self.style.on else None, (index - pane.spec.start + 0.5) / pane.spec.length))
         return plan
 

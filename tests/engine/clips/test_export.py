@@ -192,6 +192,22 @@ def test_pane_maps_under_each_normalisation_match_the_stored_maps(project, segme
             resolve_panes(store, [PaneSpec(file_id, a, b)], "peak")
 
 
+def test_the_banner_says_how_the_cam_is_normalised_unless_per_clip(project, segments):
+    file_id, video, segs = segments
+    a, b, _ = segs[0]
+    with VideoReader(video) as reader:
+        layout = Layout.for_video(reader.info.width, reader.info.height)
+    heads = {how: render_frame(project, [PaneSpec(file_id, a, b)], 3, style=OverlayStyle(normalisation=how))[: layout.banner]
+             for how in ("clip", "dataset", "raw")}
+    again = render_frame(project, [PaneSpec(file_id, a, b)], 3, style=OverlayStyle(normalisation="clip"))[: layout.banner]
+    np.testing.assert_array_equal(heads["clip"], again)
+    line2 = slice(layout.baselines[0] + layout.line // 4, layout.banner)  # the prediction's line
+    assert np.abs(heads["dataset"][line2].astype(int) - heads["clip"][line2].astype(int)).max() > 100
+    assert np.abs(heads["raw"][line2].astype(int) - heads["dataset"][line2].astype(int)).max() > 100
+    off = render_frame(project, [PaneSpec(file_id, a, b)], 3, style=OverlayStyle(on=False, normalisation="dataset"))
+    np.testing.assert_array_equal(off[: layout.banner], heads["clip"])  # no overlay: nothing to qualify
+
+
 def test_cancelling_leaves_no_file_and_no_thread(project, segments, tmp_path):
     file_id, _, segs = segments
     a, b, _ = segs[0]
