@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.cluster.hierarchy import leaves_list
 
+from engine import timecode
 from engine.progress import Message
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.near_miss import NearMiss, find_near_misses
@@ -65,8 +66,8 @@ class AnalysisData:
 
 
 def clock(frame: int, fps: float = 30.0) -> str:
-    seconds = frame / fps
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+    """Tenths are enough in lists of clips."""
+    return timecode.clock(frame, fps, decimals=1)
 
 
 def _subset(info: RunInfo) -> str:

@@ -162,13 +162,17 @@ class CompareController(QObject):
             sync, offset, what = bool(layout.get("sync", True)), int(layout.get("offset", 0)), str(layout.get("what", ""))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not a compare layout ({exc.__class__.__name__}: {exc})") from None
-        if not specs:
-            return
-        self.open(specs, titles, what, announce=False)
+        if specs:
+            self._reopen(specs, titles, what, offsets, sync, offset, announce=False)
+
+    def _reopen(self, specs: list[PaneSpec], titles: list[str], what: str, offsets: list[int], sync: bool,
+                offset: int, *, announce: bool) -> None:
+        """Open panes at given positions: sync first, since leaving sync moves every pane to the shared offset."""
+        self.open(specs, titles, what, announce=announce)
         self.set_sync(sync)
         for pane, o in zip(self.panes, offsets, strict=True):
             pane.offset = max(0, min(o, pane.spec.length - 1))
-        self.offset = max(0, min(offset, self.length - 1))
+        self.offset = max(0, min(offset, max(0, self.length - 1)))
         self._show_offset()
         self.request_all()
 
@@ -256,15 +260,9 @@ class CompareController(QObject):
     def remove_pane(self, k: int) -> None:
         if not 0 <= k < len(self.panes):
             return
-        keep = [(p.spec, p.title, p.offset) for j, p in enumerate(self.panes) if j != k]
-        offset, sync, what = self.offset, self.sync, self.view.title.text()
-        self.open([s for s, _, _ in keep], [t for _, t, _ in keep], what)
-        for p, (_, _, o) in zip(self.panes, keep, strict=True):
-            p.offset = o
-        self.offset = min(offset, max(0, self.length - 1))
-        self.set_sync(sync)
-        self._show_offset()
-        self.request_all()
+        keep = [p for j, p in enumerate(self.panes) if j != k]
+        self._reopen([p.spec for p in keep], [p.title for p in keep], self.view.title.text(), [p.offset for p in keep],
+                     self.sync, self.offset, announce=True)
 
     def add_model(self) -> None:
         """The first pane's segment again, under a model no pane shows for it yet."""

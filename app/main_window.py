@@ -33,7 +33,7 @@ from app.player import Player
 from app.state import AppState
 from app.worker import EngineWorker
 from engine import __version__
-from engine.analysis.cam_scale import LABELS
+from engine.explain.normalisation import LABELS
 from engine.progress import Message
 from widgets.compare_view import CompareView
 from widgets.range_dialog import TimeRangeDialog

@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-
-def clock(frame: int, fps: float) -> str:
-    seconds = frame / fps if fps > 0 else 0.0
-    return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
+from engine.timecode import clock
 
 
 class TimeRangeDialog(QDialog):

@@ -11,9 +11,9 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from app.state import AppState
+from engine.explain.normalisation import LABELS
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
-NORMALISATIONS = [("per clip", "clip"), ("per dataset", "dataset"), ("raw", "raw")]
 NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's maximum is full colour (where the model "
                      "looked; a faint map looks as strong as a clear one). Per dataset: one divisor per model, the 99th "
                      "percentile of its clips' maxima, so brightness compares between clips. Raw: the values of Eq. 2.")
@@ -22,7 +22,7 @@ NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's 
 def normalisation_box() -> QComboBox:
     """The normalisation choice, the same in the player and the compare view."""
     box = QComboBox()
-    for text, value in NORMALISATIONS:
+    for value, text in LABELS.items():
         box.addItem(text, value)
     box.setToolTip(NORMALISATION_TIP)
     return box

@@ -14,18 +14,16 @@ a stored map's maximum is the maximum of every frame drawn from it.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.analysis.store import Store
+from engine.explain.normalisation import LABELS, check
 
-NORMALISATIONS = ("clip", "dataset", "raw")  # as engine.explain.frames, which needs torch; this runs in the window
 QUANTILE = 0.99
 #: A sweep still filling in: the dataset divisor is recomputed once the model's analysed clips grew by this share.
 REFRESH_GROWTH = 0.10
-LABELS = {"clip": "per clip", "dataset": "per dataset", "raw": "raw"}
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,6 @@ class CamScale:
         if not self.clips:
             return "normalised per dataset (no analysed clips yet: ÷ 1)"
         return f"normalised per dataset (÷ {self.divisor:.3g}: {self.quantile * 100:.0f}th percentile of {self.clips} clips' maxima)"
-
-
-def check(how: str) -> str:
-    if how not in NORMALISATIONS:
-        raise ValueError(f"unknown normalisation {how!r}; choose from {', '.join(NORMALISATIONS)}")
-    return how
 
 
 def same_model_runs(store: Store, run_id: int) -> tuple[int, ...]:
@@ -70,27 +62,22 @@ def cam_scale(store: Store, run_id: int, quantile: float = QUANTILE) -> CamScale
 
 
 class CamScales:
-    """Dataset divisors per model for one thread's store, recomputed as a sweep adds clips.
-
-    Thread-safe, but ``store`` belongs to the calling thread (SQLite connections are per thread).
-    """
+    """Dataset divisors per model, recomputed as a sweep adds clips. One per thread, like its store
+    (a frame source, an export)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._known: dict[tuple[str, int], CamScale] = {}  # (project, run) -> scale
 
     def get(self, store: Store, run_id: int) -> CamScale:
         key = (str(store.path), run_id)
-        with self._lock:
-            known = self._known.get(key)
+        known = self._known.get(key)
         if known is not None:
             count = store.result_count(known.runs)
             if count <= known.clips * (1 + REFRESH_GROWTH) and not (known.clips == 0 and count):
                 return known
         scale = cam_scale(store, run_id)
-        with self._lock:
-            for run in scale.runs:
-                self._known[(key[0], run)] = scale
+        for run in scale.runs:
+            self._known[(key[0], run)] = scale
         return scale
 
     def resolve(self, store: Store, run_id: int, how: str, clip_peak: float) -> tuple[float, str]:
@@ -110,5 +97,6 @@ def describe(how: str, scale: CamScale | None = None) -> str:
     """The words the window and the exports use for a normalisation (with the divisor, for a dataset)."""
     if how == "dataset" and scale is not None:
         return scale.describe()
-    return {"clip": "normalised per clip", "dataset": "normalised per dataset",
-            "raw": "raw (Eq. 2 values, full colour at 1 and above)"}[check(how)]
+    if check(how) == "raw":
+        return "raw (Eq. 2 values, full colour at 1 and above)"
+    return f"normalised {LABELS[how]}"

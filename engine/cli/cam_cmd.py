@@ -9,7 +9,7 @@ import torch
 from engine.cli.common import device_from_arg, model_from_arg
 from engine.errors import InputError
 from engine.explain.export import cam_arrays, write_npz, write_overlays
-from engine.explain.frames import NORMALISATIONS
+from engine.explain.normalisation import NORMALISATIONS
 from engine.explain.segment import explain_segment, resolve_targets
 from engine.video.reader import VideoReader
 

@@ -11,10 +11,11 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from engine.analysis.cam_scale import LABELS
+from engine.explain.normalisation import LABELS
 from engine.clips.panes import FrameNotes
 from engine.explain.overlay import overlay
 from engine.palette import CORRECT, UNKNOWN, WRONG, class_rgb
+from engine.timecode import clock
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 BACKGROUND = (24, 24, 28)
@@ -79,11 +80,6 @@ class Layout:
     def baselines(self) -> tuple[int, int]:
         y1 = self.pad + int(self.line * 0.8)
         return y1, y1 + self.line + self.line // 6
-
-
-def clock(frame: int, fps: float) -> str:
-    seconds = frame / fps if fps > 0 else 0.0
-    return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
 
 
 def _text(img: np.ndarray, text: str, x: int, baseline: int, layout: Layout, colour=TEXT, max_width: int | None = None) -> int:

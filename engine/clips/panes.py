@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.cam_scale import CamScales, check
+from engine.analysis.cam_scale import CamScales
+from engine.explain.normalisation import check
 from engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
 from engine.analysis.store import Store
 from engine.errors import InputError

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.explain.normalisation import check
+
 Normalisation = Literal["clip", "dataset", "raw"]
-NORMALISATIONS: tuple[str, ...] = ("clip", "dataset", "raw")
 
 
 def upsample(maps: torch.Tensor, size: tuple[int, int, int]) -> torch.Tensor:
@@ -100,9 +101,8 @@ def normalise(
         if torch.any(s <= 0):
             raise ValueError(f"dataset scale must be positive, got {scale}")
         return maps / s, s.expand(maps.shape[: maps.dim() - dims]).clone()
-    if how == "raw":
-        return maps, torch.ones(maps.shape[: maps.dim() - dims], dtype=maps.dtype, device=maps.device)
-    raise ValueError(f"unknown normalisation {how!r}; choose from {', '.join(NORMALISATIONS)}")
+    check(how)  # raw, or a message naming the choices
+    return maps, torch.ones(maps.shape[: maps.dim() - dims], dtype=maps.dtype, device=maps.device)
 
 
 def dataset_scale(peaks: np.ndarray | torch.Tensor, quantile: float = 0.99) -> float:

@@ -281,6 +281,7 @@ def test_the_compare_layout_is_kept_per_project_and_reopened(qtbot, ready, setti
     qtbot.waitUntil(lambda: min(p.shown for p in again.compare.panes) >= 0, timeout=30000)
     assert [p.shown for p in again.compare.panes] == [p.spec.start + o for p, o in zip(again.compare.panes, (5, 0))]
     again.compare.remove_pane(1)
+    assert not again.compare.sync and again.compare.panes[0].offset == 5  # removing a pane keeps the others where they are
     again.compare.remove_pane(0)  # all panes closed: nothing is kept for this project
     assert json.loads(settings.value(COMPARE_LAYOUTS)) == {}
     again.close()
