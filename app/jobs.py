@@ -40,16 +40,21 @@ class RunChoices:
     choices: list
 
 
-def load_project(path: str) -> Iterator[object]:
+def load_project(path: str, summary: str = "") -> Iterator[object]:
+    """The project's run choices, its summary line (``summary`` or the session count), then its sessions.
+
+    The sessions come last: the window opens the first one at once, on this same worker, and
+    that supersedes this job, so anything yielded after them may never be shown.
+    """
     from app.analysis_data import run_choices
 
     yield Message(f"reading {Path(path).name} ...")
     with Store(path, readonly=True) as store:
         found = sessions(store)
         choices = run_choices(store)
-    yield RunChoices(choices)  # before the sessions: opening one starts a job that supersedes this one
+    yield RunChoices(choices)
+    yield Message(summary or f"{Path(path).name}: {len(found)} sessions")
     yield found
-    yield Message(f"{Path(path).name}: {len(found)} sessions")
 
 
 def open_session(project: str, file_id: str, near_frame: int, abort: threading.Event, sweep: bool = True) -> Iterator[object]:
@@ -110,8 +115,8 @@ def demo(data_dir: str | None, abort: threading.Event) -> Iterator[object]:
 
     for item in prepare(data_dir, abort=abort):
         if isinstance(item, DemoReady):
-            yield from load_project(str(item.project))
-            yield Message(f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"
-                          + (" (cached)" if item.cached else f" (prepared in {item.seconds:.0f} s)"))
+            ready = (f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"
+                     + (" (cached)" if item.cached else f" (prepared in {item.seconds:.0f} s)"))
+            yield from load_project(str(item.project), summary=ready)
         else:
             yield item

@@ -13,7 +13,11 @@ def test_demo_opens_its_project_with_a_session_playing(qtbot, window, demo_data)
     window.player.sweep_sessions = False
     window.start_demo(str(demo_data))
     assert window.state.project == str((demo_data / PROJECT).resolve())
-    qtbot.waitUntil(lambda: "demo ready" in window.status.text(), timeout=60000)
+
+    def ready() -> None:
+        assert "demo ready" in window.status.text(), window.status.text()
+
+    qtbot.waitUntil(ready, timeout=60000)
     assert "(cached)" in window.status.text()
     qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
     qtbot.waitUntil(lambda: window.video.canvas.pixmap is not None, timeout=30000)
