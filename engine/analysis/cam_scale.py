@@ -51,10 +51,21 @@ def same_model_runs(store: Store, run_id: int) -> tuple[int, ...]:
                  == (me.checkpoint_sha256, me.cam_layer, me.cam_mode))
 
 
+def model_runs(store: Store, checkpoint_sha256: str, cam_layer: str, cam_mode: str) -> tuple[int, ...]:
+    """The project's runs of one model's weights with this CAM layer and mode (for a CAM made
+    outside the project, e.g. by ``cabinlens cam``, to borrow the project's dataset divisor)."""
+    return tuple(r.id for r in store.runs()
+                 if (r.checkpoint_sha256, r.cam_layer, r.cam_mode) == (checkpoint_sha256, cam_layer, cam_mode))
+
+
 def cam_scale(store: Store, run_id: int, quantile: float = QUANTILE) -> CamScale:
     """The dataset divisor for ``run_id``'s maps: a high quantile of its model's top-1 maxima, so a
     few outliers do not set it (empty maps are left out; none at all gives 1)."""
-    runs = same_model_runs(store, run_id)
+    return runs_scale(store, same_model_runs(store, run_id), quantile)
+
+
+def runs_scale(store: Store, runs: tuple[int, ...], quantile: float = QUANTILE) -> CamScale:
+    """The dataset divisor over the top-1 maps of ``runs`` (runs in the same units)."""
     peaks = store.cam_peaks(runs, slot=0)
     positive = peaks[peaks > 0]
     divisor = float(np.quantile(positive, quantile)) if positive.size else 1.0

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layer", help="layer name (default: the model's CAM layer)")
     p.add_argument("--normalise", choices=NORMALISATIONS, default="clip", help="per clip (default), dataset, raw")
     p.add_argument("--scale", type=float, help="the dataset's divisor, for --normalise dataset")
+    p.add_argument("--scale-from", metavar="PROJECT",
+                   help="for --normalise dataset: take the divisor from a project that analysed these weights "
+                        "(the window's 'per dataset' colours)")
     p.add_argument("--arch", help="architecture of the checkpoint, when it cannot be recognised")
     p.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1 ...")
     p.add_argument("--out", required=True, help="output .npz")
@@ -42,10 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cam(args: argparse.Namespace) -> int:
-    if args.normalise == "dataset" and args.scale is None:
-        raise InputError(args.out, "--normalise dataset needs --scale (the dataset's divisor)")
-    model, spec, _name, weights = model_from_arg(args.model, args.arch)
+    if args.scale_from and args.normalise != "dataset":
+        raise InputError(args.scale_from, "--scale-from goes with --normalise dataset")
+    if args.scale is not None and args.scale_from:
+        raise InputError(args.scale_from, "give --scale or --scale-from, not both")
+    if args.normalise == "dataset" and args.scale is None and not args.scale_from:
+        raise InputError(args.out, "--normalise dataset needs --scale (the dataset's divisor) or --scale-from PROJECT")
+    model, spec, name, weights = model_from_arg(args.model, args.arch)
     sha = "" if weights.startswith("random:") else weights
+    scale_words = ""
+    if args.scale_from:
+        args.scale, scale_words = _project_scale(args.scale_from, name, weights, args.layer or spec.cam_layer, args.mode)
     device = device_from_arg(args.device)
     model.to(device)
     targets = resolve_targets(spec, args.classes, args.label)
@@ -62,6 +72,24 @@ def _cam(args: argparse.Namespace) -> int:
     print(f"{out}: {len(cam.frames)} frames, {len(cam.targets)} class(es): {', '.join(cam.target_names)}; "
           f"layer {cam.layer} {tuple(cam.layer_maps.shape[1:])}, mode {cam.mode}, normalisation {cam.normalisation}")
     print(f"  prediction {cam.classes[best] if best < len(cam.classes) else best} ({float(probs[best]):.1%})")
+    if scale_words:
+        print(f"  {scale_words}, from {args.scale_from}")
     if pngs:
         print(f"  {len(pngs)} overlays in {args.png}")
     return 0
+
+
+def _project_scale(project: str, name: str, weights: str, layer: str, mode: str) -> tuple[float, str]:
+    """The dataset divisor a project holds for these weights, CAM layer and mode, and its words."""
+    from engine.analysis.cam_scale import model_runs, runs_scale
+    from engine.analysis.store import Store
+
+    with Store(project, readonly=True) as store:
+        runs = model_runs(store, weights, layer, mode)
+        if not runs:
+            raise InputError(project, f"no run of {name} (weights {weights[:16]}, CAM layer {layer}, mode {mode}) "
+                                      "in this project: analyse a split with these weights first, or give --scale")
+        scale = runs_scale(store, runs)
+    if not scale.clips:
+        raise InputError(project, f"the runs of {name} hold no Grad-CAM maps yet: let the analysis finish, or give --scale")
+    return scale.divisor, scale.describe()
