@@ -16,8 +16,9 @@ from scipy.cluster.hierarchy import leaves_list
 from engine import timecode
 from engine.progress import Message
 from engine.analysis.metrics import Metrics, evaluate, softmax
+from engine.analysis.model_compare import ModelComparison, comparable, compare_runs
 from engine.analysis.near_miss import NearMiss, find_near_misses
-from engine.analysis.store import RunInfo, SampleRecord, Store
+from engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class AnalysisData:
     train_counts: dict[str, int]
     table1: list[tuple[str, Metrics]] = field(default_factory=list)  # every split run of the project (Table I)
     near_misses: list[NearMiss] = field(default_factory=list)  # positions index ``samples``
+    peers: list[ModelComparison] = field(default_factory=list)  # other models on the same clips, per class
 
     def samples_of(self, true: str | None = None, predicted: str | None = None) -> list[int]:
         """Positions of the samples with that ground truth and/or prediction (a confusion cell)."""
@@ -78,9 +80,8 @@ def run_choices(store: Store) -> list[RunChoice]:
     return [RunChoice(i.id, i.name, i.model, _subset(i)) for i in store.runs() if i.kind == "split" and i.done > 0]
 
 
-def _metrics(store: Store, info: RunInfo) -> tuple[Metrics, np.ndarray, np.ndarray, np.ndarray]:
+def _metrics(info: RunInfo, results: RunResults) -> tuple[Metrics, np.ndarray, np.ndarray, np.ndarray]:
     """Metrics of the labelled results, with their sample indices, logits and features."""
-    results = store.results(info.id)
     labelled = results.labels >= 0
     return (evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts),
             results.indices[labelled], results.logits[labelled], results.features[labelled])
@@ -104,16 +105,23 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
 
     with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
         info = store.run(run_id)
-        metrics, indices, logits, features = _metrics(store, info)
+        mine = store.results(run_id)
+        metrics, indices, logits, features = _metrics(info, mine)
         all_samples = store.samples(run_id)
         yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
         tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
         linkage, names = cached_ward(store, run_id)
-        table1 = []
+        table1, peers = [], []
         for other in store.runs():
-            if other.kind == "split" and other.done > 0:
-                m = metrics if other.id == run_id else _metrics(store, other)[0]
-                table1.append((other.name, m))
+            if other.kind != "split" or other.done == 0:
+                continue
+            if other.id == run_id:
+                table1.append((other.name, metrics))
+                continue
+            theirs = store.results(other.id)
+            table1.append((other.name, _metrics(other, theirs)[0]))
+            if comparable(info, other):
+                peers.append(compare_runs(info, other, mine, theirs))
     by_index = {int(k): n for n, k in enumerate(tsne_indices)}
     order = [by_index[int(k)] for k in indices]
     probs = softmax(logits)
@@ -128,4 +136,4 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
-        table1=table1, near_misses=near)
+        table1=table1, near_misses=near, peers=peers)

@@ -1,6 +1,7 @@
 """``cabinlens report``: every table, figure and prediction of a project, in one folder.
 
     OUT/table1.{csv,md,tex}                      balanced top-1/top-5, all/common/rare, every model
+    OUT/pairs.{csv,md,tex}                       every two models on the same clips: McNemar's test
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
     OUT/predictions.csv                          one row per sample and model, top-5 with scores
@@ -22,6 +23,7 @@ import numpy as np
 from engine.analysis import figures, tables
 from engine.analysis.embeddings import cached_tsne, cached_ward
 from engine.analysis.metrics import Metrics, evaluate, softmax
+from engine.analysis.model_compare import ModelComparison, comparable, compare_runs
 from engine.analysis.store import RunInfo, Store
 from engine.errors import InputError
 from engine.io import atomic_path
@@ -66,6 +68,11 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         for ext, text in (("csv", tables.to_csv(tables.TABLE1_HEADER, t1)), ("md", tables.to_markdown(tables.TABLE1_HEADER, t1)),
                           ("tex", tables.to_latex(tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)"))):
             _write(out / f"table1.{ext}", text)
+        pairs = model_pairs(store, [r.info for r in reports])
+        pair_rows = tables.pairs(pairs)
+        for ext, text in (("csv", tables.to_csv(tables.PAIRS_HEADER, pair_rows)), ("md", tables.to_markdown(tables.PAIRS_HEADER, pair_rows)),
+                          ("tex", tables.to_latex(tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)"))):
+            _write(out / f"pairs.{ext}", text)
         for r in reports:
             folder = out / r.folder
             folder.mkdir(exist_ok=True)
@@ -82,10 +89,34 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
                   "samples": r.info.done, "total": r.info.total, "folder": r.folder,
                   "metrics": r.metrics.to_dict() if r.metrics else None} for r in reports],
+        "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
-    _write(out / "index.html", _html(reports, t1, out))
+    _write(out / "index.html", _html(reports, t1, pair_rows, out))
     return summary
+
+
+def describe_pair(pair: dict) -> str:
+    """One line for a row of ``summary["pairs"]``, for the terminal."""
+    return (f"run {pair['run_a']} {pair['model_a']} vs run {pair['run_b']} {pair['model_b'].split(': ', 1)[0]} "
+            f"on {pair['shared_clips']} shared clips: "
+            f"balanced top-1 {pair['delta_points']} points; right for one only {pair['only_a_right']} vs "
+            f"{pair['only_b_right']} clips, McNemar p = {pair['mcnemar_p']}")
+
+
+def model_pairs(store: Store, runs: list[RunInfo]) -> list[ModelComparison]:
+    """Every two split runs over the same clips, once each (the earlier run first)."""
+    split = [r for r in runs if r.kind == "split"]
+    results = {}
+    out = []
+    for i, a in enumerate(split):
+        for b in split[i + 1:]:
+            if comparable(a, b):
+                for r in (a, b):
+                    if r.id not in results:
+                        results[r.id] = store.results(r.id)
+                out.append(compare_runs(a, b, results[a.id], results[b.id]))
+    return out
 
 
 def _figures(store: Store, r: RunReport, folder: Path) -> None:
@@ -133,7 +164,7 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _html(reports: list[RunReport], t1: list[list[str]], out: Path) -> str:
+def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], out: Path) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -141,7 +172,15 @@ def _html(reports: list[RunReport], t1: list[list[str]], out: Path) -> str:
              "<h1>CabinLens report</h1><h2>Table I: balanced accuracy (%)</h2>",
              _html_table(tables.TABLE1_HEADER, t1),
              "<p>Files: <a href='table1.csv'>CSV</a>, <a href='table1.md'>Markdown</a>, <a href='table1.tex'>LaTeX</a>, "
-             "<a href='predictions.csv'>predictions.csv</a>, <a href='metrics.json'>metrics.json</a></p>"]
+             "<a href='predictions.csv'>predictions.csv</a>, <a href='metrics.json'>metrics.json</a></p>",
+             "<h2>Two models on the same clips</h2>"]
+    if pairs:
+        parts += ["<p>Balanced top-1 (%) of each on the clips both analysed; classes where each has the higher recall; "
+                  "clips only one of them gets right, with McNemar's exact test of that split.</p>",
+                  _html_table(tables.PAIRS_HEADER, pairs),
+                  "<p>Files: <a href='pairs.csv'>CSV</a>, <a href='pairs.md'>Markdown</a>, <a href='pairs.tex'>LaTeX</a></p>"]
+    else:
+        parts.append("<p>No two models were analysed on the same clips.</p>")
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
         if r.metrics is not None:

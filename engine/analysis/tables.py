@@ -2,6 +2,7 @@
 
 Table I: balanced top-1 / top-5 accuracy for all, common and rare classes, one row per model.
 Table II: per class precision, recall, F1, support, training count and the most common confusion.
+Pairs: two models on the same clips, balanced top-1 of each, per-class wins and McNemar's test.
 A value that does not exist (a class without samples) is written as "n/a", never as 0.
 """
 
@@ -12,6 +13,7 @@ import io
 from collections.abc import Sequence
 
 from engine.analysis.metrics import Metrics
+from engine.analysis.model_compare import ModelComparison
 
 TABLE1_HEADER = ["model", "samples", "top1_all", "top1_common", "top1_rare", "top5_all", "top5_common", "top5_rare"]
 TABLE2_HEADER = ["class", "group", "train_count", "support", "precision", "recall", "f1", "top5_recall",
@@ -27,6 +29,22 @@ def table1(rows: Sequence[tuple[str, Metrics]]) -> list[list[str]]:
     for name, m in rows:
         out.append([name, str(m.n_samples)] + [_pct(m.top1[g]) for g in ("all", "common", "rare")]
                    + [_pct(m.top5[g]) for g in ("all", "common", "rare")])
+    return out
+
+
+PAIRS_HEADER = ["run_a", "model_a", "run_b", "model_b", "shared_clips", "top1_all_a", "top1_all_b", "delta_points",
+                "classes_a_higher", "classes_b_higher", "classes_equal", "only_a_right", "only_b_right", "mcnemar_p"]
+
+
+def pairs(comparisons: Sequence[ModelComparison]) -> list[list[str]]:
+    """One row per pair of models analysed on the same clips."""
+    out = []
+    for c in comparisons:
+        a, b = c.mine_metrics.top1["all"], c.theirs_metrics.top1["all"]
+        p = c.p_value
+        out.append([str(c.mine_id), c.mine, str(c.theirs_id), c.theirs, str(c.shared), _pct(a), _pct(b),
+                    "n/a" if a is None or b is None else f"{100 * (a - b):+.2f}", *map(str, c.tally()),
+                    str(c.only_mine), str(c.only_theirs), "n/a" if p is None else f"{p:.3g}"])
     return out
 
 

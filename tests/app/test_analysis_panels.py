@@ -136,6 +136,56 @@ def test_clicking_a_most_common_confusion_selects_that_cell(window, panels):
     assert list(window.state.selection) == panels.data.samples_of(true, pred)
 
 
+def test_another_model_on_the_same_clips_shows_per_class_differences(qtbot, window, panels, tmp_path):
+    from sklearn.metrics import recall_score
+
+    from engine.analysis.store import Store
+
+    report, d = panels.report, panels.data
+    others = [p.theirs for p in d.peers]
+    assert sorted(o.split(":")[0] for o in others) == ["c3d_small", "p3d_small"]  # the test runs, not the val ones
+    assert all(o.endswith("test") for o in others) and report.versus.count() == 3 and report.peer is None
+    assert "Δ recall" not in report.columns and report.comparison.isHidden()
+    other = next(o for o in others if o.startswith("c3d_small"))
+    report.compare_with(next(p.theirs_id for p in d.peers if p.theirs == other))
+    assert report.versus.currentText() == "vs c3d_small"
+    assert report.peer.theirs == other and report.columns.count("Δ recall") == 1 and report.comparison.isVisible()
+    assert "McNemar p" in report.comparison.text() and f"on {len(d.labels)} shared clips" in report.comparison.text()
+
+    # The other model's recall per class, recomputed from its stored logits with scikit-learn.
+    with Store(window.state.project, readonly=True) as store:
+        run = next(r for r in store.runs() if r.name == other)
+        res = store.results(run.id)
+    keep = res.labels >= 0
+    theirs = recall_score(res.labels[keep], res.logits[keep].argmax(1), labels=range(len(d.classes)), average=None,
+                          zero_division=0)
+    table = report.table
+    at = {name: report.columns.index(name) for name in ("recall", "Δ recall", "other's recall")}
+    for row in range(table.proxy.rowCount()):
+        name = table.text(row, 0)
+        k = d.classes.index(name)
+        if table.text(row, at["recall"]) == "n/a":
+            assert table.text(row, at["Δ recall"]) == "n/a"
+            continue
+        assert table.value(row, at["other's recall"]) == pytest.approx(theirs[k])
+        assert table.value(row, at["Δ recall"]) == pytest.approx(table.value(row, at["recall"]) - theirs[k])
+    # The confusion link moved with the inserted columns and still selects that cell.
+    confusion = report.columns.index("most common confusion")
+    row = next(r for r in range(table.proxy.rowCount()) if table.text(r, confusion) != "–")
+    table.clicked.emit(table.proxy.index(row, confusion))
+    assert list(window.state.selection) == d.samples_of(table.text(row, 0), table.text(row, confusion))
+    report.export(str(tmp_path / "versus.csv"))
+    header = next(csv.reader(io.StringIO((tmp_path / "versus.csv").read_text())))
+    assert header[:5] == ["class", "group", "Δ recall", "Δ F1", "other's recall"]
+    SHOTS.mkdir(exist_ok=True)
+    dock = next(dk for dk in window.analysis_docks if dk.widget() is report or report in dk.findChildren(type(report)))
+    dock.raise_()
+    qtbot.wait(100)
+    assert report.grab().save(str(SHOTS / "class_report_versus.png"))
+    report.compare_with(None)
+    assert "Δ recall" not in report.columns and report.comparison.isHidden()
+
+
 def test_switching_the_model_updates_every_panel(qtbot, window, panels):
     combo = panels.runs
     k = next(i for i in range(combo.count()) if combo.itemText(i).startswith("c3d_small") and combo.itemText(i).endswith("test"))

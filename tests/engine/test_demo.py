@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import numpy as np
 import pytest
@@ -77,12 +78,42 @@ def test_headless_demo_writes_the_report(demo_data, tmp_path, capsys):
     assert main(["demo", "--headless", "--data", str(demo_data), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "(cached)" in text and "i3d_small: inner_mirror/midlevel split 0 test: balanced top-1" in text
+    assert re.search(r"run \d+ i3d_small: inner_mirror/midlevel split 0 test vs run \d+ c3d_small on 241 shared clips", text)
+    assert "McNemar p" in text
     summary = json.loads((out / "metrics.json").read_text())
     assert len(summary["runs"]) == 6
     assert (out / "index.html").is_file() and (out / "table1.md").is_file()
     for run in summary["runs"]:
         for name in ("confusion.png", "tsne.png", "ward.png", "table2.csv"):
             assert (out / run["folder"] / name).stat().st_size > 0
+    _pairs_match_the_predictions(out, summary)
+
+
+def _pairs_match_the_predictions(out, summary) -> None:
+    """Each two models of a subset, recounted from predictions.csv: clips only one gets right, McNemar by hand."""
+    import csv
+    from math import comb
+
+    pairs = summary["pairs"]
+    assert len(pairs) == 6  # three models, two subsets: val with val, test with test
+    assert all(p["model_a"].rsplit(" ", 1)[-1] == p["model_b"].rsplit(" ", 1)[-1] for p in pairs)
+    right: dict[int, dict] = {}
+    with open(out / "predictions.csv") as f:
+        for row in csv.DictReader(f):
+            if row["ground_truth"]:
+                key = (row["file_id"], row["frame_start"], row["frame_end"])
+                right.setdefault(int(row["run"]), {})[key] = row["top1"] == row["ground_truth"]
+    for p in pairs:
+        a, b = right[int(p["run_a"])], right[int(p["run_b"])]
+        assert set(a) == set(b) and int(p["shared_clips"]) == len(a)
+        only_a = sum(a[k] and not b[k] for k in a)
+        only_b = sum(b[k] and not a[k] for k in a)
+        assert (int(p["only_a_right"]), int(p["only_b_right"])) == (only_a, only_b)
+        n = only_a + only_b
+        by_hand = min(1.0, 2 * sum(comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2 ** n)
+        assert float(p["mcnemar_p"]) == pytest.approx(by_hand, rel=2e-3)
+    assert (out / "pairs.csv").read_text().count("\n") == 7 and "\\toprule" in (out / "pairs.tex").read_text()
+    assert "McNemar" in (out / "index.html").read_text()
 
 
 def test_demo_without_a_display_runs_headless_and_says_so(monkeypatch, capsys, tmp_path):
