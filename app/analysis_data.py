@@ -18,6 +18,7 @@ from engine.progress import Message
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.model_compare import ModelComparison, comparable, compare_runs
 from engine.analysis.near_miss import NearMiss, find_near_misses
+from engine.analysis.separability import Separability, separability
 from engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
 
 
@@ -51,6 +52,7 @@ class AnalysisData:
     table1: list[tuple[str, Metrics]] = field(default_factory=list)  # every split run of the project (Table I)
     near_misses: list[NearMiss] = field(default_factory=list)  # positions index ``samples``
     peers: list[ModelComparison] = field(default_factory=list)  # other models on the same clips, per class
+    separability: Separability | None = None  # how well the embedding separates the classes (Fig. 4 in numbers)
 
     def samples_of(self, true: str | None = None, predicted: str | None = None) -> list[int]:
         """Positions of the samples with that ground truth and/or prediction (a confusion cell)."""
@@ -128,6 +130,7 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
     top5 = np.argsort(-probs, axis=1, kind="stable")[:, :5]
     samples = [all_samples[int(k)] for k in indices]
     labels = np.array([s.label for s in samples], dtype=np.int64)
+    separated = separability(features, labels)
     near = find_near_misses([s.file_id for s in samples], [s.frame_start for s in samples],
                             [s.frame_end for s in samples], labels, probs.argmax(1), features)
     yield AnalysisData(
@@ -136,4 +139,4 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
-        table1=table1, near_misses=near, peers=peers)
+        table1=table1, near_misses=near, peers=peers, separability=separated)

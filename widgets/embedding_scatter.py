@@ -122,6 +122,9 @@ class EmbeddingScatter(QWidget):
         self.preview_text = QLabel("Hover a point: its clip. Click: open it. Shift+drag: select a box. "
                                    "Ctrl+drag: draw a lasso around clips.")
         self.preview_text.setWordWrap(True)
+        self.separation = QLabel()
+        self.separation.setStyleSheet("color: #555")
+        self.separation.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(QLabel("colour"))
@@ -134,6 +137,7 @@ class EmbeddingScatter(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.separation)
         layout.addLayout(foot)
         self.data = None
         self.filter: frozenset[str] = frozenset()
@@ -153,6 +157,15 @@ class EmbeddingScatter(QWidget):
         self.selected = ()
         self.hovered = None
         self.title.setText(f"<b>{data.name}</b> · t-SNE of {len(data.labels)} clips" if data is not None else placeholder)
+        separated = getattr(data, "separability", None)
+        self.separation.setVisible(separated is not None)
+        if separated is not None:
+            self.separation.setText(f"class separation in the embedding: {separated.describe()} "
+                                    f"({separated.clips} labelled clips)")
+            self.separation.setToolTip(
+                "How well the embedding itself (not the 2-D picture, which distorts distances) separates the "
+                f"classes: the silhouette (1: tight and apart, 0: overlapping) and the balanced accuracy of "
+                f"{separated.k} nearest neighbours, leave-one-out. Compare models with the run selector.")
         self._redraw()
         if data is not None:
             self.plot.autoRange()

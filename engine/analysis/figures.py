@@ -60,6 +60,31 @@ def embedding(points: np.ndarray, labels: np.ndarray, classes: tuple[str, ...], 
     return fig
 
 
+def embeddings_side_by_side(panels: list[tuple[str, np.ndarray, np.ndarray]], classes: tuple[str, ...],
+                            title: str) -> Figure:
+    """The paper's Fig. 4: one t-SNE per model of the same clips, side by side, one colour per class
+    throughout. ``panels`` holds (caption, points (N, 2), labels (N,)) per model."""
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig = _figure(4.2 * cols + 2.4, 4.2 * rows + 0.5)
+    colours = _palette(len(classes))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    shown: dict[str, object] = {}
+    for ax, (caption, points, labels) in zip(axes, panels, strict=False):
+        for i, name in enumerate(classes):
+            mask = labels == i
+            if mask.any():
+                shown[name] = ax.scatter(points[mask, 0], points[mask, 1], s=6, color=colours[i])
+        ax.set_title(caption, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{title}: t-SNE of clip embeddings per model")
+    fig.legend(list(shown.values()), list(shown), fontsize=6, markerscale=1.5, loc="outside right center", frameon=False)
+    return fig
+
+
 def ward_dendrogram(z: np.ndarray, names: list[str], title: str) -> Figure:
     fig = _figure(8, max(4, 0.22 * len(names) + 1))
     ax = fig.add_subplot()

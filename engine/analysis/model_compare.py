@@ -89,6 +89,16 @@ def comparable(a: RunInfo, b: RunInfo) -> bool:
             and (a.dataset_hash, a.annotation_hash, a.params) == (b.dataset_hash, b.annotation_hash, b.params))
 
 
+def same_clips(runs: list[RunInfo]) -> list[list[RunInfo]]:
+    """Split runs grouped by the clips and classes they cover (one group per job), in run order."""
+    groups: dict[str, list[RunInfo]] = {}
+    for r in runs:
+        if r.kind == "split":
+            key = repr((r.dataset_hash, r.annotation_hash, sorted(r.params.items()), r.classes))
+            groups.setdefault(key, []).append(r)
+    return list(groups.values())
+
+
 def compare_runs(mine: RunInfo, theirs: RunInfo, mine_results: RunResults, theirs_results: RunResults) -> ModelComparison:
     """Both runs evaluated on the labelled clips both analysed (same sample indices: same job)."""
     if not comparable(mine, theirs):

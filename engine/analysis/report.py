@@ -2,6 +2,8 @@
 
     OUT/table1.{csv,md,tex}                      balanced top-1/top-5, all/common/rare, every model
     OUT/pairs.{csv,md,tex}                       every two models on the same clips: McNemar's test
+    OUT/embeddings.{csv,md,tex}                  class separation in each model's embedding
+    OUT/tsne_models_<n>.{png,svg}                Fig. 4: the models of one subset side by side
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
     OUT/predictions.csv                          one row per sample and model, top-5 with scores
@@ -15,7 +17,7 @@ import html
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +25,8 @@ import numpy as np
 from engine.analysis import figures, tables
 from engine.analysis.embeddings import cached_tsne, cached_ward
 from engine.analysis.metrics import Metrics, evaluate, softmax
-from engine.analysis.model_compare import ModelComparison, comparable, compare_runs
+from engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
+from engine.analysis.separability import Separability, separability
 from engine.analysis.store import RunInfo, Store
 from engine.errors import InputError
 from engine.io import atomic_path
@@ -34,6 +37,7 @@ class RunReport:
     info: RunInfo
     folder: str
     metrics: Metrics | None  # None for unlabelled runs (sweeps without annotations)
+    separability: Separability | None = None  # of a labelled split run's embedding
 
 
 def _slug(info: RunInfo) -> str:
@@ -68,6 +72,18 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         for ext, text in (("csv", tables.to_csv(tables.TABLE1_HEADER, t1)), ("md", tables.to_markdown(tables.TABLE1_HEADER, t1)),
                           ("tex", tables.to_latex(tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)"))):
             _write(out / f"table1.{ext}", text)
+        for r in reports:
+            if r.metrics is not None and r.info.kind == "split":
+                results = store.results(r.info.id)
+                r.separability = separability(results.features, results.labels)
+        embedding_rows = tables.embeddings([(r.info.id, r.info.name, r.separability) for r in reports
+                                            if r.separability is not None])
+        for ext, text in (("csv", tables.to_csv(tables.EMBEDDINGS_HEADER, embedding_rows)),
+                          ("md", tables.to_markdown(tables.EMBEDDINGS_HEADER, embedding_rows)),
+                          ("tex", tables.to_latex(tables.EMBEDDINGS_HEADER, embedding_rows,
+                                                  "Class separation in each model's embedding"))):
+            _write(out / f"embeddings.{ext}", text)
+        fig4 = _side_by_side(store, reports, out) if figures_too else []
         pairs = model_pairs(store, [r.info for r in reports])
         pair_rows = tables.pairs(pairs)
         for ext, text in (("csv", tables.to_csv(tables.PAIRS_HEADER, pair_rows)), ("md", tables.to_markdown(tables.PAIRS_HEADER, pair_rows)),
@@ -88,11 +104,12 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         "project": str(project),
         "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
                   "samples": r.info.done, "total": r.info.total, "folder": r.folder,
-                  "metrics": r.metrics.to_dict() if r.metrics else None} for r in reports],
+                  "metrics": r.metrics.to_dict() if r.metrics else None,
+                  "separability": asdict(r.separability) if r.separability else None} for r in reports],
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
-    _write(out / "index.html", _html(reports, t1, pair_rows, out))
+    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, out))
     return summary
 
 
@@ -117,6 +134,28 @@ def model_pairs(store: Store, runs: list[RunInfo]) -> list[ModelComparison]:
                         results[r.id] = store.results(r.id)
                 out.append(compare_runs(a, b, results[a.id], results[b.id]))
     return out
+
+
+def _side_by_side(store: Store, reports: list[RunReport], out: Path) -> list[str]:
+    """Fig. 4 for every subset that two or more models analysed: their t-SNEs side by side."""
+    labelled = {r.info.id: r for r in reports if r.separability is not None and r.info.done >= 4}
+    stems = []
+    for group in same_clips([labelled[i].info for i in labelled]):
+        if len(group) < 2:
+            continue
+        panels = []
+        models = [info.model for info in group]
+        for info in group:
+            name = info.model + (f" (run {info.id})" if models.count(info.model) > 1 else "")
+            results = store.results(info.id)
+            indices, points = cached_tsne(store, info.id)
+            labels = results.labels[np.searchsorted(results.indices, indices)]
+            panels.append((f"{name} · {labelled[info.id].separability.describe()}", points, labels))
+        stem = f"tsne_models_{len(stems) + 1}"
+        figures.save(figures.embeddings_side_by_side(panels, group[0].classes, group[0].name.split(": ", 1)[-1]),
+                     out / stem)
+        stems.append(stem)
+    return stems
 
 
 def _figures(store: Store, r: RunReport, folder: Path) -> None:
@@ -164,7 +203,8 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], out: Path) -> str:
+def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], embedding_rows: list[list[str]],
+          fig4: list[str], out: Path) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -181,6 +221,13 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
                   "<p>Files: <a href='pairs.csv'>CSV</a>, <a href='pairs.md'>Markdown</a>, <a href='pairs.tex'>LaTeX</a></p>"]
     else:
         parts.append("<p>No two models were analysed on the same clips.</p>")
+    parts += ["<h2>What the models learned: class separation in the embedding</h2>",
+              "<p>Silhouette (1: tight, separate classes; 0: overlapping) and leave-one-out k-nearest-neighbour "
+              "balanced accuracy (%), in each model's embedding itself rather than its t-SNE picture.</p>",
+              _html_table(tables.EMBEDDINGS_HEADER, embedding_rows),
+              "<p>Files: <a href='embeddings.csv'>CSV</a>, <a href='embeddings.md'>Markdown</a>, "
+              "<a href='embeddings.tex'>LaTeX</a></p>"]
+    parts += [f"<img src='{stem}.png' alt='t-SNE per model'>" for stem in fig4]
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
         if r.metrics is not None:

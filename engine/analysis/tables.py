@@ -3,6 +3,7 @@
 Table I: balanced top-1 / top-5 accuracy for all, common and rare classes, one row per model.
 Table II: per class precision, recall, F1, support, training count and the most common confusion.
 Pairs: two models on the same clips, balanced top-1 of each, per-class wins and McNemar's test.
+Embeddings: how well each model's embedding separates the classes (silhouette, k-NN).
 A value that does not exist (a class without samples) is written as "n/a", never as 0.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from engine.analysis.metrics import Metrics
 from engine.analysis.model_compare import ModelComparison
+from engine.analysis.separability import Separability
 
 TABLE1_HEADER = ["model", "samples", "top1_all", "top1_common", "top1_rare", "top5_all", "top5_common", "top5_rare"]
 TABLE2_HEADER = ["class", "group", "train_count", "support", "precision", "recall", "f1", "top5_recall",
@@ -46,6 +48,15 @@ def pairs(comparisons: Sequence[ModelComparison]) -> list[list[str]]:
                     "n/a" if a is None or b is None else f"{100 * (a - b):+.2f}", *map(str, c.tally()),
                     str(c.only_mine), str(c.only_theirs), "n/a" if p is None else f"{p:.3g}"])
     return out
+
+
+EMBEDDINGS_HEADER = ["run", "model", "clips", "silhouette", "knn_k", "knn_balanced"]
+
+
+def embeddings(rows: Sequence[tuple[int, str, Separability]]) -> list[list[str]]:
+    """How well each model's embedding separates the classes: (run id, name, separability) per row."""
+    return [[str(run), name, str(s.clips), "n/a" if s.silhouette is None else f"{s.silhouette:.3f}", str(s.k),
+             _pct(s.knn_balanced)] for run, name, s in rows]
 
 
 def table2(m: Metrics) -> list[list[str]]:

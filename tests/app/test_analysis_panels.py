@@ -32,6 +32,7 @@ def test_the_first_models_test_run_is_shown_with_every_panel_filled(panels):
     assert panels.report.models.proxy.rowCount() == 6  # Table I: every run of the project
     assert len(panels.dendrogram.leaves) == len(d.linkage_names) and panels.dendrogram.clusters
     assert len(panels.scatter.scatter.data) == 241 and panels.failures.pairs
+    assert d.separability.clips == 241 and d.separability.describe() in panels.scatter.separation.text()
 
 
 def test_a_confusion_cell_click_lists_its_clips_and_one_opens_in_the_player(qtbot, window, panels):

@@ -87,6 +87,31 @@ def test_headless_demo_writes_the_report(demo_data, tmp_path, capsys):
         for name in ("confusion.png", "tsne.png", "ward.png", "table2.csv"):
             assert (out / run["folder"] / name).stat().st_size > 0
     _pairs_match_the_predictions(out, summary)
+    _embeddings_match_scikit_learn(out, summary, demo_data)
+
+
+def _embeddings_match_scikit_learn(out, summary, demo_data) -> None:
+    """The embedding table's silhouettes, recomputed from the stored features with scikit-learn; Fig. 4 per subset."""
+    import csv
+
+    from sklearn.metrics import silhouette_score
+
+    with open(out / "embeddings.csv") as f:
+        rows = {int(r["run"]): r for r in csv.DictReader(f)}
+    assert len(rows) == 6
+    with Store(demo_data / PROJECT, readonly=True) as store:
+        for run_id, row in rows.items():
+            res = store.results(run_id)
+            keep = res.labels >= 0
+            want = silhouette_score(res.features[keep].astype(np.float64), res.labels[keep])
+            assert float(row["silhouette"]) == pytest.approx(want, abs=2e-3) and int(row["clips"]) == keep.sum()
+    by_model = {r["model"]: float(r["silhouette"]) for r in rows.values()}
+    test = {name.split(":")[0]: v for name, v in by_model.items() if name.endswith("test")}
+    assert test["i3d_small"] > test["c3d_small"]  # the paper's Fig. 4: I3D's classes separate best
+    assert all(run["separability"]["clips"] > 0 for run in summary["runs"] if run["kind"] == "split")
+    for n in (1, 2):  # val and test, three models each
+        assert (out / f"tsne_models_{n}.png").stat().st_size > 10000 and (out / f"tsne_models_{n}.svg").exists()
+    assert "tsne_models_2.png" in (out / "index.html").read_text()
 
 
 def _pairs_match_the_predictions(out, summary) -> None:
