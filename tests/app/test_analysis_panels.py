@@ -74,7 +74,7 @@ def test_a_scatter_click_moves_the_player(qtbot, window, panels):
     assert i in under
     i = under[0]  # where points overlap (a small dock), the click takes the first under the cursor
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene_pos))
-    qtbot.waitUntil(lambda: window.state.selection == (i,), timeout=5000)
+    qtbot.waitUntil(lambda: window.state.selection == (i,), timeout=15000)
     s = d.samples[i]
     qtbot.waitUntil(lambda: window.state.session == s.file_id and window.state.frame == (s.frame_start + s.frame_end) // 2,
                     timeout=30000)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -85,7 +85,7 @@ def test_keyboard_like_a_video_editor(qtbot, window, project):
     assert state.frame == 0
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert state.playing
-    qtbot.waitUntil(lambda: state.frame >= 5, timeout=5000)
+    qtbot.waitUntil(lambda: state.frame >= 5, timeout=15000)
     qtbot.keyClick(window, Qt.Key.Key_K)
     assert not state.playing
     qtbot.keyClick(window, Qt.Key.Key_L)
@@ -116,30 +116,39 @@ def copy_project(project, folder):
     return target
 
 
-def test_event_loop_stays_responsive_while_a_sweep_runs_and_the_user_scrubs(qtbot, window, project, tmp_path):
-    import torch  # noqa: F401 - the window warms it up on its worker; here it is loaded already
+def test_the_gui_thread_never_decodes_or_infers_while_a_sweep_runs_and_the_user_scrubs(qtbot, window, project, tmp_path,
+                                                                                      monkeypatch):
+    """Every decode and every forward pass is recorded with its thread: none may be the GUI's.
+
+    (How long the event loop stalls is measured by tests/bench/bench_player.py, not here: a timing
+    threshold in a unit test fails on a loaded machine and proves nothing on a fast one.)"""
+    import torch
+
+    from engine.video.reader import VideoReader
+
+    calls: dict[str, set[str]] = {"decode": set(), "forward": set()}
+
+    def recorded(kind, method):
+        def wrapper(*args, **kwargs):
+            calls[kind].add(threading.current_thread().name)
+            return method(*args, **kwargs)
+        return wrapper
+
+    for name in ("frame", "frames", "iter_frames"):
+        monkeypatch.setattr(VideoReader, name, recorded("decode", getattr(VideoReader, name)))
+    monkeypatch.setattr(torch.nn.Module, "__call__", recorded("forward", torch.nn.Module.__call__))
 
     open_session(qtbot, window, copy_project(project, tmp_path), sweep=True)
     qtbot.waitUntil(lambda: window.player.sweeping, timeout=60000)
-    lags, last = [], [time.perf_counter()]
-
-    def probe():
-        now = time.perf_counter()
-        lags.append(now - last[0] - 0.01)
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(probe)
-    timer.start(10)
     for k in range(60):
         window.state.set_frame(500 + 3 * k)
         qtbot.wait(30)
-    timer.stop()
+    qtbot.waitUntil(lambda: bool(calls["forward"]), timeout=60000)
     assert window.player.sweeping or window.player.tracks.tracks[-1].kind == "sweep"
-    # The benchmark holds the 50 ms target; here a margin for a loaded machine, still far below
-    # what decoding or inference on the GUI thread would cost (hundreds of milliseconds).
-    assert np.percentile(lags, 95) < 0.05 and max(lags) < 0.25, (np.percentile(lags, 95), max(lags))
     window.worker.cancel()
+    gui = threading.main_thread().name
+    assert calls["decode"] and calls["forward"]  # both happened, so the check below means something
+    assert gui not in calls["decode"] and gui not in calls["forward"], calls
 
 
 def test_errors_are_shown_and_the_window_keeps_running(qtbot, window, tmp_path):
