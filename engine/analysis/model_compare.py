@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest
 
 from engine.analysis.metrics import Metrics, evaluate
 from engine.analysis.store import RunInfo, RunResults
@@ -56,6 +55,8 @@ class ModelComparison:
     @property
     def p_value(self) -> float | None:
         """McNemar's exact (binomial) test: is the split of the discordant clips more lopsided than chance?"""
+        from scipy.stats import binomtest  # here: scipy.stats costs the window half a second at start-up
+
         n = self.only_mine + self.only_theirs
         return float(binomtest(self.only_mine, n, 0.5).pvalue) if n else None
 

@@ -24,19 +24,36 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 
-def window_start_seconds() -> float:
-    code = ("import time; t0 = time.perf_counter()\n"
-            "from PySide6.QtWidgets import QApplication\n"
-            "app = QApplication([])\n"
-            "from app.main_window import MainWindow\n"
-            "w = MainWindow(); w.show(); app.processEvents()\n"
-            "import sys; print(time.perf_counter() - t0, 'torch' in sys.modules, flush=True); w.close()\n")
+START = ("import time; t0 = time.perf_counter()\n"
+         "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+         "app = QApplication([])\n"
+         "{make}\n"
+         "w.show(); app.processEvents()\n"
+         "import sys; print(time.perf_counter() - t0, 'torch' in sys.modules, flush=True); w.close()\n")
+CABINLENS = "from app.main_window import MainWindow\nw = MainWindow()"
+BARE = "w = QMainWindow()"  # the baseline: what any PySide6 window costs on this machine, now
+
+
+def _start(make: str) -> tuple[float, float, str]:
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", START.format(make=make)], cwd=REPO, capture_output=True, text=True,
+                         check=True)
     total = time.perf_counter() - t0
     inside, torch_loaded = out.stdout.split()
-    print(f"window visible {total:.2f} s after the process started ({float(inside):.2f} s after Python was up); "
-          f"torch imported by then: {torch_loaded}")
+    return total, float(inside), torch_loaded
+
+
+def window_start_seconds(repeats: int = 3) -> float:
+    """The median of a few starts, beside the same number of bare PySide6 windows started in turn."""
+    ours, bare = [], []
+    for _ in range(repeats):
+        ours.append(_start(CABINLENS))
+        bare.append(_start(BARE))
+    total, inside, torch_loaded = sorted(ours)[len(ours) // 2]
+    baseline = statistics.median(b[0] for b in bare)
+    print(f"window visible {total:.2f} s after the process started ({inside:.2f} s after Python was up; median of "
+          f"{repeats}) = {total / baseline:.2f}x a bare PySide6 window ({baseline:.2f} s); torch imported by then: "
+          f"{torch_loaded}")
     return total
 
 
