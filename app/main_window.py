@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.analysis_panels import AnalysisPanels
 from app.compare import CompareController
-from app.exports import Exports
+from app.exports import Exports, report_folder
 from app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
 from app.player import Player
 from app.state import AppState
@@ -163,7 +163,8 @@ class MainWindow(QMainWindow):
                 ("Time &range of the session as MP4 ...", self.export_range, None),
                 ("Current &frame as PNG ...", self.save_frame_png, "Ctrl+Shift+S"),
                 ("&Compare all models on the current segment", self.compare_models_here, None),
-                ("Compare &layout as MP4 ...", self.compare.request_export, None)):
+                ("Compare &layout as MP4 ...", self.compare.request_export, None),
+                ("Project &report (tables, figures, predictions) ...", self.export_report, None)):
             action = QAction(text, self)
             if key:
                 action.setShortcut(QKeySequence(key))
@@ -404,6 +405,18 @@ class MainWindow(QMainWindow):
             self.exports.png(self.state.project, [spec], [self.state.frame - spec.start], path, self._style(),
                              self.compare_view.export_scale)
 
+    def export_report(self, folder: str | None = None) -> None:
+        """``cabinlens report`` of the open project into a new folder under ``folder`` (asked when not given)."""
+        if not self.state.project:
+            self._show(Message("open a project first"))
+            return
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Folder for the report",
+                                                      self.settings.value("exportFolder", str(Path.home())))
+        if folder:
+            self.settings.setValue("exportFolder", folder)
+            self.exports.report(self.state.project, report_folder(folder, self.state.project))
+
     def compare_models_here(self) -> None:
         """The segment under the playhead under every model of the session, side by side."""
         segment, tracks = self._segment_here(), self.player.tracks
@@ -451,6 +464,10 @@ class MainWindow(QMainWindow):
 
     def _export_done(self, path: str) -> None:
         style = self.exports.style
+        if style is None and path.endswith("index.html"):
+            self._export_idle(f"report written: {Path(path).parent.name}/index.html")
+            self.export_status.setToolTip(path)
+            return
         how = "" if style is None or not style.on else f"; Grad-CAM {LABELS[style.normalisation]}"
         self._export_idle(f"exported {Path(path).name}{how}")
         self.export_status.setToolTip(path)

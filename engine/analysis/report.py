@@ -17,6 +17,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -58,14 +59,19 @@ def run_metrics(store: Store, info: RunInfo) -> Metrics | None:
     return evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts)
 
 
-def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True) -> dict:
-    """Write the report of every run in ``project`` into ``out``; returns the metrics as a dict."""
+def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True,
+                 progress: Callable[[int, int, str], None] | None = None) -> dict:
+    """Write the report of every run in ``project`` into ``out``; returns the metrics as a dict.
+    ``progress(done, total, what)`` hears of each step (one per run, and the tables before them)."""
+    step = progress or (lambda _done, _total, _what: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not Path(project).exists():
         raise InputError(project, "no such project file")
     with Store(project) as store:  # writable: t-SNE and Ward are cached in it
+        step(0, 1, "metrics")
         reports = [RunReport(info, _slug(info), run_metrics(store, info)) for info in store.runs() if info.done > 0]
+        total = len(reports) + 2
         split_rows = [(f"{r.info.model} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
                       if r.metrics is not None and r.info.kind == "split"]
         t1 = tables.table1(split_rows)
@@ -83,13 +89,15 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
                           ("tex", tables.to_latex(tables.EMBEDDINGS_HEADER, embedding_rows,
                                                   "Class separation in each model's embedding"))):
             _write(out / f"embeddings.{ext}", text)
+        step(1, total, "models side by side")
         fig4 = _side_by_side(store, reports, out) if figures_too else []
         pairs = model_pairs(store, [r.info for r in reports])
         pair_rows = tables.pairs(pairs)
         for ext, text in (("csv", tables.to_csv(tables.PAIRS_HEADER, pair_rows)), ("md", tables.to_markdown(tables.PAIRS_HEADER, pair_rows)),
                           ("tex", tables.to_latex(tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)"))):
             _write(out / f"pairs.{ext}", text)
-        for r in reports:
+        for k, r in enumerate(reports):
+            step(2 + k, total, r.info.name)
             folder = out / r.folder
             folder.mkdir(exist_ok=True)
             if r.metrics is not None:
@@ -100,6 +108,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
             if figures_too:
                 _figures(store, r, folder)
         _write(out / "predictions.csv", _predictions(store, reports))
+    step(total, total, "done")
     summary = {
         "project": str(project),
         "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,

@@ -81,8 +81,13 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_progress(done: int, total: int, what: str) -> None:
+    """``report: K/N what`` on stderr, one line per step (the window reads it from a child process)."""
+    print(f"report: {done}/{total} {what}", file=sys.stderr, flush=True)
+
+
 def _report(args: argparse.Namespace) -> int:
-    summary = write_report(args.project, args.out, figures_too=not args.no_figures)
+    summary = write_report(args.project, args.out, figures_too=not args.no_figures, progress=_report_progress)
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
