@@ -53,6 +53,15 @@ class AnalysisData:
     near_misses: list[NearMiss] = field(default_factory=list)  # positions index ``samples``
     peers: list[ModelComparison] = field(default_factory=list)  # other models on the same clips, per class
     separability: Separability | None = None  # how well the embedding separates the classes (Fig. 4 in numbers)
+    indices: np.ndarray | None = None  # (N,) the store's sample index of each position
+
+    def disagreements(self, peer: ModelComparison, true: str | None = None) -> list[int]:
+        """Positions of the clips (of ground truth ``true``) exactly one of the two models gets right."""
+        either = np.asarray(peer.only_mine_clips + peer.only_theirs_clips, dtype=np.int64)
+        mask = np.isin(self.indices, either)
+        if true is not None:
+            mask &= self.labels == self.classes.index(true)
+        return [int(i) for i in np.nonzero(mask)[0]]
 
     def samples_of(self, true: str | None = None, predicted: str | None = None) -> list[int]:
         """Positions of the samples with that ground truth and/or prediction (a confusion cell)."""
@@ -139,4 +148,4 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
-        table1=table1, near_misses=near, peers=peers, separability=separated)
+        table1=table1, near_misses=near, peers=peers, separability=separated, indices=np.asarray(indices))

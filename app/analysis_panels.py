@@ -30,6 +30,7 @@ from widgets.failure_plots import FailurePlots
 from widgets.near_miss_list import NearMissList
 
 MAX_PAIRS = 300  # listed near misses (the best ones)
+MAX_MODEL_PAIRS = 3  # clips compared under two models at once (two panes each)
 
 
 class AnalysisPanels(QObject):
@@ -54,6 +55,7 @@ class AnalysisPanels(QObject):
         self.data: AnalysisData | None = None
         self.generation = -1
         self.selection_what = ""
+        self.selection_peer = None  # the other model, while the selection is clips the two disagree on
         self.runs.currentIndexChanged.connect(self._run_chosen)
         state.analysisRunChanged.connect(self._load)
         state.selectionChanged.connect(self._selection)
@@ -62,6 +64,7 @@ class AnalysisPanels(QObject):
         self.report.confusionClicked.connect(lambda t, p: self.select(self.data.samples_of(t, p), f"{t} → {p}"))
         self.report.classClicked.connect(lambda c: self.select(self.data.samples_of(c), f"ground truth {c}"))
         self.failures.classClicked.connect(lambda c: self.select(self.data.samples_of(c), f"ground truth {c}"))
+        self.report.disagreementClicked.connect(self.select_disagreements)
         self.failures.confusionClicked.connect(lambda t, p: self.select(self.data.samples_of(t, p), f"{t} → {p}"))
         self.scatter.clipClicked.connect(lambda i: self.select([i], "clicked in the scatter", open_it=True))
         self.scatter.boxSelected.connect(lambda ids: self.select(ids, "box in the scatter"))
@@ -134,13 +137,23 @@ class AnalysisPanels(QObject):
             self._pairs()
 
     # ------------------------------------------------------------------ selection and filter
-    def select(self, positions, what: str, open_it: bool = False) -> None:
+    def select(self, positions, what: str, open_it: bool = False, peer=None) -> None:
         if self.data is None:
             return
         self.selection_what = what
+        self.selection_peer = peer
         self.state.set_selection(positions)
         if open_it and len(positions) == 1:
             self.open_clip(positions[0])
+
+    def select_disagreements(self, true: str) -> None:
+        """The clips of class ``true`` that only one of the shown and the compared model gets right;
+        Compare then shows each under both models."""
+        peer = self.report.peer
+        if self.data is None or peer is None:
+            return
+        self.select(self.data.disagreements(peer, true),
+                    f"{true}: right for {self.data.model} or {peer.theirs_model} only", peer=peer)
 
     def _selection(self, positions) -> None:
         self.clips.show_clips(self.data, positions, self.selection_what)
@@ -170,11 +183,11 @@ class AnalysisPanels(QObject):
                  + (f" Best {MAX_PAIRS} listed." if len(pairs) > MAX_PAIRS else ""))
         self.near.show_pairs(rows, title, bool(chosen))
 
-    def _spec(self, position: int):
+    def _spec(self, position: int, model: str | None = None):
         from engine.clips.panes import PaneSpec
 
         s = self.data.samples[position]
-        return PaneSpec(s.file_id, s.frame_start, s.frame_end, self.data.model, "pred")
+        return PaneSpec(s.file_id, s.frame_start, s.frame_end, model or self.data.model, "pred")
 
     def compare_pair(self, row: int) -> None:
         if self.data is None or not 0 <= row < len(self.shown_pairs):
@@ -189,10 +202,26 @@ class AnalysisPanels(QObject):
     def compare_clips(self, positions) -> None:
         if self.data is None or not positions:
             return
+        peer = self.selection_peer
+        if peer is not None and peer.theirs_model != self.data.model:  # panes name models: two of one name look alike
+            self.compare_models(positions[:MAX_MODEL_PAIRS], peer)
+            return
         d = self.data
         titles = ["right" if d.labels[i] == d.predicted[i] else f"wrong: {d.classes[d.predicted[i]]}" for i in positions]
         self.compareRequested.emit([self._spec(i) for i in positions], titles,
                                    f"{len(positions)} clips of {d.name}" + (f" · {self.selection_what}" if self.selection_what else ""))
+
+    def compare_models(self, positions, peer) -> None:
+        """Each clip under the shown model and under ``peer``'s, side by side: where each one looked."""
+        d = self.data
+        mine_right = set(peer.only_mine_clips)
+        specs, titles = [], []
+        for i in positions:
+            right = int(d.indices[i]) in mine_right
+            specs += [self._spec(i), self._spec(i, peer.theirs_model)]
+            titles += [f"{d.model}: {'right' if right else 'wrong'}", f"{peer.theirs_model}: {'wrong' if right else 'right'}"]
+        self.compareRequested.emit(specs, titles, f"{len(positions)} clip(s) of {d.classes[d.labels[positions[0]]]} "
+                                                  f"that only one of {d.model} and {peer.theirs_model} gets right")
 
     def _filter(self, classes) -> None:
         self.scatter.set_filter(classes)

@@ -96,6 +96,7 @@ class SortableTable(QTableView):
 class ClassReport(QWidget):
     confusionClicked = Signal(str, str)  # true class, the class it is most often mistaken for
     classClicked = Signal(str)
+    disagreementClicked = Signal(str)  # a class whose clips one of the two compared models gets right
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,7 +193,8 @@ class ClassReport(QWidget):
         versus = {d.name: d for d in peer.classes()} if peer is not None else {}
         if peer is not None:
             self.comparison.setText(f"<b>{data.model}</b> {peer.summary()}. Δ: {data.model} minus "
-                                    f"{peer.theirs_model}, in percentage points, on the shared clips.")
+                                    f"{peer.theirs_model}, in percentage points, on the shared clips. A click on "
+                                    "a Δ lists the class's clips only one of the two gets right.")
         self.comparison.setVisible(peer is not None)
         confusion_column = self.columns.index("most common confusion")
         rows = []
@@ -220,6 +222,8 @@ class ClassReport(QWidget):
         name = self.table.text(row, 0)
         if col == self.columns.index("most common confusion") and self.table.text(row, col) != "–":
             self.confusionClicked.emit(name, self.table.text(row, col))
+        elif self.columns[col] in VERSUS_COLUMNS:
+            self.disagreementClicked.emit(name)
         else:
             self.classClicked.emit(name)
 

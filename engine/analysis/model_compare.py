@@ -49,8 +49,16 @@ class ModelComparison:
     shared: int
     mine_metrics: Metrics
     theirs_metrics: Metrics
-    only_mine: int  # shared clips only ``mine`` gets right (top-1)
-    only_theirs: int
+    only_mine_clips: tuple[int, ...]  # sample indices of the shared clips only ``mine`` gets right (top-1)
+    only_theirs_clips: tuple[int, ...]
+
+    @property
+    def only_mine(self) -> int:
+        return len(self.only_mine_clips)
+
+    @property
+    def only_theirs(self) -> int:
+        return len(self.only_theirs_clips)
 
     @property
     def p_value(self) -> float | None:
@@ -117,7 +125,8 @@ def compare_runs(mine: RunInfo, theirs: RunInfo, mine_results: RunResults, their
         shared=int(shared.size),
         mine_metrics=evaluate(labels, logits_a, mine.classes, mine.train_counts),
         theirs_metrics=evaluate(labels, logits_b, theirs.classes, theirs.train_counts),
-        only_mine=int((right_a & ~right_b).sum()), only_theirs=int((right_b & ~right_a).sum()),
+        only_mine_clips=tuple(int(i) for i in shared[right_a & ~right_b]),
+        only_theirs_clips=tuple(int(i) for i in shared[right_b & ~right_a]),
     )
 
 

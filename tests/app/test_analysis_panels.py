@@ -175,6 +175,26 @@ def test_another_model_on_the_same_clips_shows_per_class_differences(qtbot, wind
     row = next(r for r in range(table.proxy.rowCount()) if table.text(r, confusion) != "–")
     table.clicked.emit(table.proxy.index(row, confusion))
     assert list(window.state.selection) == d.samples_of(table.text(row, 0), table.text(row, confusion))
+    # A click on a class's Δ lists the clips only one of the two gets right; Compare shows them under both models.
+    theirs_pred = dict(zip(res.indices.tolist(), res.logits.argmax(1).tolist(), strict=True))
+    delta = report.columns.index("Δ recall")
+    row = next(r for r in range(table.proxy.rowCount()) if table.value(r, delta) not in (0.0, float("-inf")))
+    name = table.text(row, 0)
+    table.clicked.emit(table.proxy.index(row, delta))
+    k = d.classes.index(name)
+    want = [i for i in range(len(d.labels)) if d.labels[i] == k
+            and (d.predicted[i] == k) != (theirs_pred[int(d.indices[i])] == k)]
+    assert list(window.state.selection) == want and want
+    assert f"{name}: right for i3d_small or c3d_small only" in panels.clips.title.text()
+    panels.clips.compare.click()
+    n = min(len(want), 3)
+    qtbot.waitUntil(lambda: len(window.compare.panes) == 2 * n and min(p.shown for p in window.compare.panes) >= 0,
+                    timeout=30000)
+    assert [p.spec.model for p in window.compare.panes] == ["i3d_small", "c3d_small"] * n
+    assert [p.spec.start for p in window.compare.panes][::2] == [d.samples[i].frame_start for i in want[:n]]
+    qtbot.wait(200)
+    assert window.grab().save(str(SHOTS / "compare_two_models.png"))
+    window.tabs.setCurrentIndex(0)
     report.export(str(tmp_path / "versus.csv"))
     header = next(csv.reader(io.StringIO((tmp_path / "versus.csv").read_text())))
     assert header[:5] == ["class", "group", "Δ recall", "Δ F1", "other's recall"]

@@ -19,17 +19,23 @@ def _private_copy(project: Path, folder: Path) -> Path:
     return target
 
 
-def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-
-
-def test_the_report_is_written_into_a_new_folder_with_progress(qtbot, window, project, tmp_path):
+def _opened_copy(qtbot, window, project: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The window on a private copy of the project, and an empty folder for reports."""
     copy = _private_copy(project, tmp_path)
     window.player.sweep_sessions = False
     window.open_project(str(copy))
     qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
     out = tmp_path / "reports"
     out.mkdir()
+    return copy, out
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_the_report_is_written_into_a_new_folder_with_progress(qtbot, window, project, tmp_path):
+    copy, out = _opened_copy(qtbot, window, project, tmp_path)
     steps = []
     window.exports.progress.connect(lambda m: steps.append((m.done, m.total)))
     window.export_report(str(out))
@@ -47,12 +53,7 @@ def test_the_report_is_written_into_a_new_folder_with_progress(qtbot, window, pr
 
 
 def test_a_cancelled_or_failed_report_leaves_no_folder(qtbot, window, project, tmp_path):
-    copy = _private_copy(project, tmp_path)
-    window.player.sweep_sessions = False
-    window.open_project(str(copy))
-    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
-    out = tmp_path / "reports"
-    out.mkdir()
+    _, out = _opened_copy(qtbot, window, project, tmp_path)
     window.export_report(str(out))
     window.exports.cancel()
     qtbot.waitUntil(lambda: not window.exports.busy, timeout=60000)

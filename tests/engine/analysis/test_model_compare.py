@@ -62,6 +62,8 @@ def test_both_runs_are_evaluated_on_the_shared_labelled_clips_only():
         assert delta.recall_delta == pytest.approx(recalls[0] - recalls[1])
     right_a, right_b = pred_a == y, pred_b == y
     assert (result.only_mine, result.only_theirs) == ((right_a & ~right_b).sum(), (right_b & ~right_a).sum())
+    assert set(result.only_mine_clips) == set(shared[right_a & ~right_b].tolist())
+    assert set(result.only_theirs_clips) == set(shared[right_b & ~right_a].tolist())
     assert result.only_mine > result.only_theirs
     assert result.p_value == pytest.approx(_mcnemar_exact(result.only_mine, result.only_theirs), rel=1e-9)
     better, worse, same = result.tally()
