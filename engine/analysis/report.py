@@ -4,6 +4,7 @@
     OUT/pairs.{csv,md,tex}                       every two models on the same clips: McNemar's test
     OUT/embeddings.{csv,md,tex}                  class separation in each model's embedding
     OUT/tsne_models_<n>.{png,svg}                Fig. 4: the models of one subset side by side
+    OUT/explanations.{csv,md,tex}                Grad-CAM against the evidence files, where there are any
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
     OUT/predictions.csv                          one row per sample and model, top-5 with scores
@@ -25,6 +26,7 @@ import numpy as np
 
 from engine.analysis import figures, tables
 from engine.analysis.embeddings import cached_tsne, cached_ward
+from engine.analysis.explanations import score_run
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
 from engine.analysis.separability import Separability, separability
@@ -39,6 +41,7 @@ class RunReport:
     folder: str
     metrics: Metrics | None  # None for unlabelled runs (sweeps without annotations)
     separability: Separability | None = None  # of a labelled split run's embedding
+    explanations: dict | None = None  # ``RunExplanations.summary``, when its videos have evidence files
 
 
 def _slug(info: RunInfo) -> str:
@@ -49,6 +52,13 @@ def _write(path: Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return path
+
+
+def _write_table(stem: Path, header: list[str], rows: list[list[str]], caption: str) -> None:
+    """``stem.csv``, ``stem.md`` and ``stem.tex`` (booktabs, with ``caption``) of one table."""
+    for ext, text in (("csv", tables.to_csv(header, rows)), ("md", tables.to_markdown(header, rows)),
+                      ("tex", tables.to_latex(header, rows, caption))):
+        _write(stem.with_name(f"{stem.name}.{ext}"), text)
 
 
 def run_metrics(store: Store, info: RunInfo) -> Metrics | None:
@@ -75,36 +85,32 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         split_rows = [(f"{r.info.model} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
                       if r.metrics is not None and r.info.kind == "split"]
         t1 = tables.table1(split_rows)
-        for ext, text in (("csv", tables.to_csv(tables.TABLE1_HEADER, t1)), ("md", tables.to_markdown(tables.TABLE1_HEADER, t1)),
-                          ("tex", tables.to_latex(tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)"))):
-            _write(out / f"table1.{ext}", text)
+        _write_table(out / "table1", tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)")
         for r in reports:
             if r.metrics is not None and r.info.kind == "split":
                 results = store.results(r.info.id)
                 r.separability = separability(results.features, results.labels)
+                scored = score_run(store, r.info)
+                r.explanations = scored.summary if scored.clips else None
+        explanation_rows = tables.explanations([(r.info.id, r.info.name, r.explanations) for r in reports
+                                                if r.explanations is not None])
+        _write_table(out / "explanations", tables.EXPLANATIONS_HEADER, explanation_rows,
+                     "Grad-CAM of the true class against the evidence")
         embedding_rows = tables.embeddings([(r.info.id, r.info.name, r.separability) for r in reports
                                             if r.separability is not None])
-        for ext, text in (("csv", tables.to_csv(tables.EMBEDDINGS_HEADER, embedding_rows)),
-                          ("md", tables.to_markdown(tables.EMBEDDINGS_HEADER, embedding_rows)),
-                          ("tex", tables.to_latex(tables.EMBEDDINGS_HEADER, embedding_rows,
-                                                  "Class separation in each model's embedding"))):
-            _write(out / f"embeddings.{ext}", text)
+        _write_table(out / "embeddings", tables.EMBEDDINGS_HEADER, embedding_rows, "Class separation in each model's embedding")
         step(1, total, "models side by side")
         fig4 = _side_by_side(store, reports, out) if figures_too else []
         pairs = model_pairs(store, [r.info for r in reports])
         pair_rows = tables.pairs(pairs)
-        for ext, text in (("csv", tables.to_csv(tables.PAIRS_HEADER, pair_rows)), ("md", tables.to_markdown(tables.PAIRS_HEADER, pair_rows)),
-                          ("tex", tables.to_latex(tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)"))):
-            _write(out / f"pairs.{ext}", text)
+        _write_table(out / "pairs", tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)")
         for k, r in enumerate(reports):
             step(2 + k, total, r.info.name)
             folder = out / r.folder
             folder.mkdir(exist_ok=True)
             if r.metrics is not None:
-                t2 = tables.table2(r.metrics)
-                _write(folder / "table2.csv", tables.to_csv(tables.TABLE2_HEADER, t2))
-                _write(folder / "table2.md", tables.to_markdown(tables.TABLE2_HEADER, t2))
-                _write(folder / "table2.tex", tables.to_latex(tables.TABLE2_HEADER, t2, f"Per-class results of {r.info.model}"))
+                _write_table(folder / "table2", tables.TABLE2_HEADER, tables.table2(r.metrics),
+                             f"Per-class results of {r.info.model}")
             if figures_too:
                 _figures(store, r, folder)
         _write(out / "predictions.csv", _predictions(store, reports))
@@ -114,12 +120,24 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
                   "samples": r.info.done, "total": r.info.total, "folder": r.folder,
                   "metrics": r.metrics.to_dict() if r.metrics else None,
-                  "separability": asdict(r.separability) if r.separability else None} for r in reports],
+                  "separability": asdict(r.separability) if r.separability else None,
+                  "explanations": r.explanations} for r in reports],
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
-    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, out))
+    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, out))
     return summary
+
+
+def describe_explanations(run: dict) -> str | None:
+    """One line on where a run's Grad-CAM fell, for the terminal (None without evidence files)."""
+    e = run.get("explanations")
+    if not e:
+        return None
+    pct = lambda v: "n/a" if v is None else f"{100 * v:.0f}%"  # noqa: E731
+    lift = "n/a" if e["lift"] is None else f"{e['lift']:.2f}"
+    return (f"{run['name']}: Grad-CAM peak on the evidence in {pct(e['pointing'])} of frames (right clips "
+            f"{pct(e['pointing_right'])}, wrong {pct(e['pointing_wrong'])}; evidence area {pct(e['area'])}), lift {lift}")
 
 
 def describe_pair(pair: dict) -> str:
@@ -213,7 +231,7 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], embedding_rows: list[list[str]],
-          fig4: list[str], out: Path) -> str:
+          fig4: list[str], explanation_rows: list[list[str]], out: Path) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -237,6 +255,18 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
               "<p>Files: <a href='embeddings.csv'>CSV</a>, <a href='embeddings.md'>Markdown</a>, "
               "<a href='embeddings.tex'>LaTeX</a></p>"]
     parts += [f"<img src='{stem}.png' alt='t-SNE per model'>" for stem in fig4]
+    parts.append("<h2>Where the models looked: Grad-CAM against the evidence</h2>")
+    if explanation_rows:
+        parts += ["<p>The Grad-CAM of the true class on every sampled frame with evidence (the files beside the "
+                  "videos): how often its peak lies on the evidence (pointing, %; by chance about the evidence "
+                  "area), its share of the map's mass there (%), the evidence's share of the seen area (%), "
+                  "their ratio (lift: 1 ignores the evidence), and its share on distractors (%).</p>",
+                  _html_table(tables.EXPLANATIONS_HEADER, explanation_rows),
+                  "<p>Files: <a href='explanations.csv'>CSV</a>, <a href='explanations.md'>Markdown</a>, "
+                  "<a href='explanations.tex'>LaTeX</a></p>"]
+    else:
+        parts.append("<p>No evidence files beside the videos (<code>&lt;video&gt;.evidence.csv</code>; the "
+                     "synthetic dataset writes them), so the explanations are not scored.</p>")
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
         if r.metrics is not None:

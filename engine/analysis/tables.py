@@ -4,6 +4,7 @@ Table I: balanced top-1 / top-5 accuracy for all, common and rare classes, one r
 Table II: per class precision, recall, F1, support, training count and the most common confusion.
 Pairs: two models on the same clips, balanced top-1 of each, per-class wins and McNemar's test.
 Embeddings: how well each model's embedding separates the classes (silhouette, k-NN).
+Explanations: how each model's Grad-CAM falls on the evidence (pointing game, energy share).
 A value that does not exist (a class without samples) is written as "n/a", never as 0.
 """
 
@@ -57,6 +58,18 @@ def embeddings(rows: Sequence[tuple[int, str, Separability]]) -> list[list[str]]
     """How well each model's embedding separates the classes: (run id, name, separability) per row."""
     return [[str(run), name, str(s.clips), "n/a" if s.silhouette is None else f"{s.silhouette:.3f}", str(s.k),
              _pct(s.knn_balanced)] for run, name, s in rows]
+
+
+EXPLANATIONS_HEADER = ["run", "model", "clips", "pointing", "pointing_right", "pointing_wrong", "energy_on_evidence",
+                       "evidence_area", "lift", "energy_on_distractor"]
+
+
+def explanations(rows: Sequence[tuple[int, str, dict]]) -> list[list[str]]:
+    """Grad-CAM against the evidence per run: (run id, name, ``RunExplanations.summary``) per row;
+    shares in %, lift as a ratio (1: the map ignores the evidence)."""
+    return [[str(run), name, str(s["clips"]), _pct(s["pointing"]), _pct(s["pointing_right"]), _pct(s["pointing_wrong"]),
+             _pct(s["energy"]), _pct(s["area"]), "n/a" if s["lift"] is None else f"{s['lift']:.2f}", _pct(s["distractor"])]
+            for run, name, s in rows]
 
 
 def table2(m: Metrics) -> list[list[str]]:

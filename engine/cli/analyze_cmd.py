@@ -8,7 +8,7 @@ import sys
 import time
 
 from engine.analysis.jobs import open_run, split_job, sweep_job
-from engine.analysis.report import describe_pair, write_report
+from engine.analysis.report import describe_explanations, describe_pair, write_report
 from engine.analysis.runner import analyse
 from engine.analysis.store import Store
 from engine.cli.common import device_from_arg, model_from_arg, progress_bar
@@ -99,6 +99,8 @@ def _report(args: argparse.Namespace) -> int:
             line += (f"; balanced top-1 {pct(m['top1']['all'])} (common {pct(m['top1']['common'])}, rare "
                      f"{pct(m['top1']['rare'])}), top-5 {pct(m['top5']['all'])}")
         print(line)
+    for line in filter(None, map(describe_explanations, summary["runs"])):
+        print(f"{line}")
     for pair in summary["pairs"]:
         print(describe_pair(pair))
     print(f"report: {args.out}/index.html")

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from engine.analysis.report import describe_pair, write_report
+    from engine.analysis.report import describe_explanations, describe_pair, write_report
     from engine.cli.common import device_from_arg, progress_bar
     from engine.demo import DemoReady, default_data_dir, prepare
 
@@ -52,6 +52,8 @@ def _demo(args: argparse.Namespace) -> int:
         m = run["metrics"]
         if m:
             print(f"  {run['name']}: balanced top-1 {100 * m['top1']['all']:.1f}%, top-5 {100 * m['top5']['all']:.1f}%")
+    for line in filter(None, map(describe_explanations, summary["runs"])):
+        print(f"  {line}")
     for pair in summary["pairs"]:
         print(f"  {describe_pair(pair)}")
     print(f"report: {out / 'index.html'} ({time.perf_counter() - t0:.0f} s in all)")

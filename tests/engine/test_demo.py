@@ -88,6 +88,10 @@ def test_headless_demo_writes_the_report(demo_data, tmp_path, capsys):
             assert (out / run["folder"] / name).stat().st_size > 0
     _pairs_match_the_predictions(out, summary)
     _embeddings_match_scikit_learn(out, summary, demo_data)
+    assert "Grad-CAM peak on the evidence in" in text
+    explained = [run["explanations"] for run in summary["runs"] if run["kind"] == "split"]
+    assert len(explained) == 6 and all(e["clips"] > 100 and e["without_evidence"] == 0 for e in explained)
+    assert all(0 <= e["pointing"] <= 1 and 0 < e["area"] < 1 for e in explained)
 
 
 def _embeddings_match_scikit_learn(out, summary, demo_data) -> None:

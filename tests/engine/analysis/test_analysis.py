@@ -181,8 +181,25 @@ def test_report_matches_an_independent_computation(analysed, tmp_path, capsys):
     assert f"{folder.name}/tsne.png" in page
     data = json.loads((out / "metrics.json").read_text())
     assert data["runs"][0]["metrics"]["n_samples"] == 157
+    scored = data["runs"][0]["explanations"]  # the synthetic videos have evidence files
+    assert scored["clips"] + scored["without_evidence"] == 157 and scored["clips"] > 100
+    with open(out / "explanations.csv") as f:
+        (row,) = list(csv.DictReader(f))
+    assert float(row["pointing"]) == pytest.approx(100 * scored["pointing"], abs=0.006)
     assert main(["report", str(project), "--out", str(tmp_path / "again"), "--json", "--no-figures"]) == 0
     assert json.loads(capsys.readouterr().out)["runs"][0]["samples"] == 157
+
+
+def test_a_report_without_evidence_files_says_so(analysed, tmp_path, monkeypatch):
+    import engine.analysis.explanations
+    from engine.analysis.report import write_report
+
+    project, _, _ = analysed
+    monkeypatch.setattr(engine.analysis.explanations, "evidence_path", lambda video: tmp_path / "none.evidence.csv")
+    summary = write_report(project, tmp_path / "report", figures_too=False)
+    assert summary["runs"][0]["explanations"] is None
+    assert (tmp_path / "report" / "explanations.csv").read_text().count("\n") == 1  # the header alone
+    assert "No evidence files beside the videos" in (tmp_path / "report" / "index.html").read_text()
 
 
 def test_bad_input_gets_a_clear_message(synth_small, tmp_path, capsys):

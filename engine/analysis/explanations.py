@@ -1,0 +1,105 @@
+"""Where did each model look, in numbers: its stored Grad-CAMs scored against the evidence files.
+
+For every labelled clip of a run whose video has an evidence file, the Grad-CAM of the ground-truth
+class (the pointing game's convention: where is the evidence *for the true class*?) is scored on
+each distinct sampled frame that has evidence of the clip's activity (``engine.explain.evidence``),
+then averaged per clip, then over clips: all of them, the right and the wrong ones apart. Wrong
+clips looking elsewhere than right ones is the quantitative form of the paper's Fig. 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.analysis.session import layer_positions, layer_slice
+from engine.analysis.store import RunInfo, Store
+from engine.explain.evidence import Box, evidence_path, read_evidence, score_frame
+from engine.video.geometry import input_region
+
+GT_SLOT = 5  # the store keeps the top-5 predicted classes' maps, then the ground truth's
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    index: int  # sample index in the run
+    right: bool  # top-1 correct
+    pointing: float  # share of its scored frames whose peak is on the evidence
+    energy: float
+    area: float
+    distractor: float | None
+
+
+@dataclass(frozen=True)
+class RunExplanations:
+    run_id: int
+    clips: tuple[ClipScore, ...]
+    without_evidence: int  # labelled clips whose video has no evidence file (or no evidence in view)
+
+    def _mean(self, attr: str, right: bool | None = None) -> float | None:
+        values = [getattr(c, attr) for c in self.clips if (right is None or c.right == right)
+                  and getattr(c, attr) is not None]
+        return float(np.mean(values)) if values else None
+
+    @property
+    def summary(self) -> dict[str, float | int | None]:
+        energy, area = self._mean("energy"), self._mean("area")
+        return {
+            "clips": len(self.clips), "without_evidence": self.without_evidence,
+            "pointing": self._mean("pointing"), "pointing_right": self._mean("pointing", True),
+            "pointing_wrong": self._mean("pointing", False), "energy": energy, "area": area,
+            "lift": energy / area if energy is not None and area else None,
+            "distractor": self._mean("distractor"),
+        }
+
+
+def score_run(store: Store, info: RunInfo) -> RunExplanations:
+    """Score every labelled, analysed clip of run ``info`` that has evidence (videos are only probed
+    for their frame size; evidence files are read once per video)."""
+    from engine.video.reader import probe
+    from engine.video.sampling import sample_indices
+
+    inp = info.spec["input"]
+    results = store.results(info.id)
+    samples = store.samples(info.id)
+    per_video: dict[str, tuple[dict[int, list[Box]], tuple[float, float, float, float]] | None] = {}
+    clips, missing = [], 0
+    for idx, logits, label in zip(results.indices, results.logits, results.labels, strict=True):
+        if label < 0:
+            continue
+        s = samples[int(idx)]
+        if s.video not in per_video:
+            path = evidence_path(s.video)
+            if path.is_file():
+                video = probe(s.video)
+                region = input_region((video.height, video.width), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
+                per_video[s.video] = (read_evidence(path), region)
+            else:
+                per_video[s.video] = None
+        known = per_video[s.video]
+        targets, maps = store.cams(info.id, int(idx))
+        if known is None or len(targets) <= GT_SLOT:
+            missing += 1
+            continue
+        boxes, region = known
+        sampled = sample_indices(s.frame_start, s.frame_end, inp["frames"], inp["sampling"])
+        positions = layer_positions(sampled)
+        scores = []
+        for frame in positions[0]:
+            here = [b for b in boxes.get(int(frame), []) if b.activity == s.label_name]
+            evidence = [b for b in here if b.role == "evidence"]
+            if not evidence:
+                continue
+            distractors = [b for b in boxes.get(int(frame), []) if b.role == "distractor"]
+            score = score_frame(layer_slice(maps[GT_SLOT], sampled, int(frame), positions), region, evidence, distractors)
+            if score is not None:
+                scores.append(score)
+        if not scores:
+            missing += 1
+            continue
+        shares = [f.distractor for f in scores if f.distractor is not None]
+        clips.append(ClipScore(int(idx), bool(int(np.argmax(logits)) == label),
+                               float(np.mean([f.hit for f in scores])), float(np.mean([f.energy for f in scores])),
+                               float(np.mean([f.area for f in scores])), float(np.mean(shares)) if shares else None))
+    return RunExplanations(info.id, tuple(clips), missing)
