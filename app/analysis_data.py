@@ -54,6 +54,7 @@ class AnalysisData:
     peers: list[ModelComparison] = field(default_factory=list)  # other models on the same clips, per class
     separability: Separability | None = None  # how well the embedding separates the classes (Fig. 4 in numbers)
     indices: np.ndarray | None = None  # (N,) the store's sample index of each position
+    pointing: list | None = None  # per class: how often its Grad-CAM peak lies on the evidence (None: no evidence files)
 
     def disagreements(self, peer: ModelComparison, true: str | None = None) -> list[int]:
         """Positions of the clips (of ground truth ``true``) exactly one of the two models gets right."""
@@ -113,6 +114,7 @@ def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
 def load_analysis(project: str, run_id: int) -> Iterator[object]:
     """Yields progress messages, then the ``AnalysisData`` of ``run_id``."""
     from engine.analysis.embeddings import cached_tsne, cached_ward
+    from engine.analysis.explanations import pointing_per_class, score_run  # OpenCV: not at the window's start
 
     with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
         info = store.run(run_id)
@@ -122,6 +124,8 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
         tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
         linkage, names = cached_ward(store, run_id)
+        scored = score_run(store, info)
+        pointing = pointing_per_class(scored, len(info.classes)) if scored.clips else None
         table1, peers = [], []
         for other in store.runs():
             if other.kind != "split" or other.done == 0:
@@ -148,4 +152,5 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         predicted=probs.argmax(1), confidence=probs.max(1), top5=top5, points=np.asarray(points)[order],
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
-        table1=table1, near_misses=near, peers=peers, separability=separated, indices=np.asarray(indices))
+        table1=table1, near_misses=near, peers=peers, separability=separated, indices=np.asarray(indices),
+        pointing=pointing)

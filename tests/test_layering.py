@@ -49,10 +49,10 @@ def test_the_blocker_really_blocks():
 
 
 def test_the_window_starts_without_the_heavy_libraries():
-    """torch, scikit-learn and scipy.stats load on the worker when first needed, never before the
-    window is up (each costs the start-up from half a second to seconds)."""
+    """torch, scikit-learn, scipy.stats, matplotlib and the video stack load on a worker when first
+    needed, never before the window is up (each costs the start-up from a fraction of a second to seconds)."""
     code = ("import sys\nimport app.main_window\n"
-            "print(sorted(m for m in ('torch', 'sklearn', 'scipy.stats', 'matplotlib') if m in sys.modules))\n")
+            "print(sorted(m for m in ('torch', 'sklearn', 'scipy.stats', 'matplotlib', 'cv2', 'av') if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

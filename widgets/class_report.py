@@ -18,7 +18,10 @@ from widgets.plots import title_label
 
 RARE = QColor(255, 244, 214)
 BETTER, WORSE = QColor(0, 120, 40), QColor(190, 30, 30)
-COLUMNS = ["class", "group", "precision", "recall", "F1", "support", "train count", "most common confusion", "share"]
+COLUMNS = ["class", "group", "precision", "recall", "F1", "support", "train count", "most common confusion", "share",
+           "CAM on evidence"]
+POINTING_TIP = ("How often the Grad-CAM of the true class peaks on the evidence (the files beside the videos), over "
+                "this class's clips; by chance about the evidence's share of the picture. n/a: no evidence files.")
 VERSUS_COLUMNS = ["Δ recall", "Δ F1", "other's recall"]  # shown after the group while another model is chosen
 NO_PEER = "vs no other model"
 
@@ -203,8 +206,11 @@ class ClassReport(QWidget):
             if peer is not None:
                 d = versus[c.name]
                 cells += [_delta(d.recall_delta), _delta(d.f1_delta), _pct(d.recall[1])]
-            cells += [_pct(c.precision), _pct(c.recall), _pct(c.f1), _cell(str(c.support), c.support, number=True), _cell(str(c.train_count), c.train_count, number=True),
-                      _cell(c.confused_with or "–"), _pct(c.confused_share)]
+            pointing = data.pointing[data.classes.index(c.name)] if getattr(data, "pointing", None) else None
+            cells += [_pct(c.precision), _pct(c.recall), _pct(c.f1), _cell(str(c.support), c.support, number=True),
+                      _cell(str(c.train_count), c.train_count, number=True),
+                      _cell(c.confused_with or "–"), _pct(c.confused_share), _pct(pointing)]
+            cells[-1].setToolTip(POINTING_TIP)
             if c.group == "rare":
                 for item in cells:
                     item.setBackground(RARE)

@@ -24,6 +24,7 @@ GT_SLOT = 5  # the store keeps the top-5 predicted classes' maps, then the groun
 @dataclass(frozen=True)
 class ClipScore:
     index: int  # sample index in the run
+    label: int  # ground-truth class index
     right: bool  # top-1 correct
     pointing: float  # share of its scored frames whose peak is on the evidence
     energy: float
@@ -52,6 +53,15 @@ class RunExplanations:
             "lift": energy / area if energy is not None and area else None,
             "distractor": self._mean("distractor"),
         }
+
+
+def pointing_per_class(scored: RunExplanations, n_classes: int) -> list[float | None]:
+    """The pointing score of each class's scored clips (None for a class without any)."""
+    out: list[float | None] = []
+    for k in range(n_classes):
+        values = [c.pointing for c in scored.clips if c.label == k]
+        out.append(float(np.mean(values)) if values else None)
+    return out
 
 
 def score_run(store: Store, info: RunInfo) -> RunExplanations:
@@ -99,7 +109,7 @@ def score_run(store: Store, info: RunInfo) -> RunExplanations:
             missing += 1
             continue
         shares = [f.distractor for f in scores if f.distractor is not None]
-        clips.append(ClipScore(int(idx), bool(int(np.argmax(logits)) == label),
+        clips.append(ClipScore(int(idx), int(label), bool(int(np.argmax(logits)) == label),
                                float(np.mean([f.hit for f in scores])), float(np.mean([f.energy for f in scores])),
                                float(np.mean([f.area for f in scores])), float(np.mean(shares)) if shares else None))
     return RunExplanations(info.id, tuple(clips), missing)

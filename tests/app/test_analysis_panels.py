@@ -33,6 +33,11 @@ def test_the_first_models_test_run_is_shown_with_every_panel_filled(panels):
     assert len(panels.dendrogram.leaves) == len(d.linkage_names) and panels.dendrogram.clusters
     assert len(panels.scatter.scatter.data) == 241 and panels.failures.pairs
     assert d.separability.clips == 241 and d.separability.describe() in panels.scatter.separation.text()
+    table, col = panels.report.table, panels.report.columns.index("CAM on evidence")
+    shown = {table.text(r, 0): table.value(r, col) for r in range(table.proxy.rowCount())}
+    scored = [k for k, p in enumerate(d.pointing) if p is not None]
+    assert len(scored) >= 25  # the demo's videos carry evidence files
+    assert all(shown[d.classes[k]] == pytest.approx(d.pointing[k]) for k in scored)
 
 
 def test_a_confusion_cell_click_lists_its_clips_and_one_opens_in_the_player(qtbot, window, panels):
