@@ -114,7 +114,7 @@ def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
 def load_analysis(project: str, run_id: int) -> Iterator[object]:
     """Yields progress messages, then the ``AnalysisData`` of ``run_id``."""
     from engine.analysis.embeddings import cached_tsne, cached_ward
-    from engine.analysis.explanations import pointing_per_class, score_run  # OpenCV: not at the window's start
+    from engine.analysis.explanations import cached_scores, pointing_per_class  # OpenCV: not at the window's start
 
     with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
         info = store.run(run_id)
@@ -124,7 +124,7 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
         tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
         linkage, names = cached_ward(store, run_id)
-        scored = score_run(store, info)
+        scored = cached_scores(store, info)
         pointing = pointing_per_class(scored, len(info.classes)) if scored.clips else None
         table1, peers = [], []
         for other in store.runs():

@@ -9,13 +9,15 @@ clips looking elsewhere than right ones is the quantitative form of the paper's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import astuple, dataclass
 
 import numpy as np
 
 from engine.analysis.session import layer_positions, layer_slice
 from engine.analysis.store import RunInfo, Store
-from engine.explain.evidence import Box, evidence_path, read_evidence, score_frame
+from engine.explain.evidence import GRID, Box, evidence_path, read_evidence, score_frame
 from engine.video.geometry import input_region
 
 GT_SLOT = 5  # the store keeps the top-5 predicted classes' maps, then the ground truth's
@@ -55,6 +57,32 @@ class RunExplanations:
         }
 
 
+def _fingerprint(store: Store, info: RunInfo) -> str:
+    """What the scores depend on besides the stored maps: the run's progress and its evidence files."""
+    files = []
+    for video in sorted({s.video for s in store.samples(info.id)}):
+        path = evidence_path(video)
+        stat = path.stat() if path.is_file() else None
+        files.append((str(path), stat.st_size, stat.st_mtime_ns) if stat else (str(path),))
+    digest = hashlib.sha256(json.dumps([info.done, GRID, files]).encode()).hexdigest()[:16]
+    return f"explanations:{digest}"
+
+
+def cached_scores(store: Store, info: RunInfo) -> RunExplanations:
+    """``score_run``, kept in the project's cache until the run grows or an evidence file changes
+    (a read-only store computes without keeping)."""
+    name = _fingerprint(store, info)
+    blob = store.cache_get(info.id, name)
+    if blob is not None:
+        kept = json.loads(blob)
+        return RunExplanations(info.id, tuple(ClipScore(*c) for c in kept["clips"]), kept["without_evidence"])
+    scored = score_run(store, info)
+    if not store.readonly:
+        store.cache_put(info.id, name, json.dumps({"clips": [astuple(c) for c in scored.clips],
+                                                   "without_evidence": scored.without_evidence}).encode())
+    return scored
+
+
 def pointing_per_class(scored: RunExplanations, n_classes: int) -> list[float | None]:
     """The pointing score of each class's scored clips (None for a class without any)."""
     out: list[float | None] = []
@@ -67,7 +95,7 @@ def pointing_per_class(scored: RunExplanations, n_classes: int) -> list[float | 
 def score_run(store: Store, info: RunInfo) -> RunExplanations:
     """Score every labelled, analysed clip of run ``info`` that has evidence (videos are only probed
     for their frame size; evidence files are read once per video)."""
-    from engine.video.reader import probe
+    from engine.video.reader import frame_size
     from engine.video.sampling import sample_indices
 
     inp = info.spec["input"]
@@ -82,14 +110,16 @@ def score_run(store: Store, info: RunInfo) -> RunExplanations:
         if s.video not in per_video:
             path = evidence_path(s.video)
             if path.is_file():
-                video = probe(s.video)
-                region = input_region((video.height, video.width), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
+                region = input_region(frame_size(s.video), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
                 per_video[s.video] = (read_evidence(path), region)
             else:
                 per_video[s.video] = None
         known = per_video[s.video]
+        if known is None:
+            missing += 1
+            continue
         targets, maps = store.cams(info.id, int(idx))
-        if known is None or len(targets) <= GT_SLOT:
+        if len(targets) <= GT_SLOT:
             missing += 1
             continue
         boxes, region = known

@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.analysis import figures, tables
 from engine.analysis.embeddings import cached_tsne, cached_ward
-from engine.analysis.explanations import score_run
+from engine.analysis.explanations import cached_scores
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
 from engine.analysis.separability import Separability, separability
@@ -90,7 +90,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
             if r.metrics is not None and r.info.kind == "split":
                 results = store.results(r.info.id)
                 r.separability = separability(results.features, results.labels)
-                scored = score_run(store, r.info)
+                scored = cached_scores(store, r.info)
                 r.explanations = scored.summary if scored.clips else None
         explanation_rows = tables.explanations([(r.info.id, r.info.name, r.explanations) for r in reports
                                                 if r.explanations is not None])

@@ -106,6 +106,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if readonly and not self.path.exists():
             raise InputError(self.path, "no such project file")
         if not readonly:

@@ -97,6 +97,13 @@ def _open(path: Path) -> tuple[av.container.InputContainer, av.video.stream.Vide
     return container, stream
 
 
+def frame_size(path: str | Path) -> tuple[int, int]:
+    """(height, width) of a video's frames from its header: no packet index, no decoding."""
+    container, stream = _open(Path(path))
+    with container:
+        return int(stream.codec_context.height), int(stream.codec_context.width)
+
+
 def _fps(stream: av.video.stream.VideoStream) -> float:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     return float(rate) if rate else 0.0

@@ -198,6 +198,7 @@ def test_another_model_on_the_same_clips_shows_per_class_differences(qtbot, wind
     assert [p.spec.model for p in window.compare.panes] == ["i3d_small", "c3d_small"] * n
     assert [p.spec.start for p in window.compare.panes][::2] == [d.samples[i].frame_start for i in want[:n]]
     qtbot.wait(200)
+    SHOTS.mkdir(exist_ok=True)
     assert window.grab().save(str(SHOTS / "compare_two_models.png"))
     window.tabs.setCurrentIndex(0)
     report.export(str(tmp_path / "versus.csv"))

@@ -62,3 +62,33 @@ def test_scores_match_a_brute_force_pass_over_every_input_pixel(demo_data):
     summary = scored.summary
     assert summary["clips"] == len(scored.clips) and 0 < summary["area"] < 1
     assert summary["lift"] == pytest.approx(summary["energy"] / summary["area"])
+
+
+def test_scores_are_kept_in_the_project_until_an_evidence_file_changes(demo_data, tmp_path, monkeypatch):
+    import os
+    import sqlite3
+
+    import engine.analysis.explanations as explanations
+    from engine.demo import PROJECT
+
+    copy = tmp_path / "copy.cabinlens"
+    with sqlite3.connect(demo_data / PROJECT) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with Store(copy) as store:
+        info = next(r for r in store.runs() if r.model == "c3d_small" and r.name.endswith("val"))
+        first = explanations.cached_scores(store, info)
+        assert first == score_run(store, info) and first.clips
+
+        def not_again(*_args):
+            raise AssertionError("computed again although nothing changed")
+
+        monkeypatch.setattr(explanations, "score_run", not_again)
+        assert explanations.cached_scores(store, info) == first
+        evidence = evidence_path(store.samples(info.id)[0].video)
+        stat = evidence.stat()
+        os.utime(evidence, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        try:
+            with pytest.raises(AssertionError, match="computed again"):
+                explanations.cached_scores(store, info)
+        finally:
+            os.utime(evidence, ns=(stat.st_atime_ns, stat.st_mtime_ns))

@@ -227,3 +227,16 @@ def test_mkv_without_a_frame_count(media_dir, tmp_path):
     with VideoReader(mkv) as reader:
         assert reader.frame_count == len(reference) == 50
         np.testing.assert_array_equal(reader.frame(37), reference[37])
+
+
+def test_frame_size_reads_the_header_only(long_gop_video, tmp_path):
+    from engine.video.reader import frame_size
+
+    info = probe(long_gop_video)
+    assert frame_size(long_gop_video) == (info.height, info.width)
+    with pytest.raises(VideoError, match="file not found"):
+        frame_size(tmp_path / "missing.mp4")
+    not_video = tmp_path / "notes.mp4"
+    not_video.write_text("not a video")
+    with pytest.raises(VideoError, match="notes.mp4"):
+        frame_size(not_video)
