@@ -55,6 +55,7 @@ class AnalysisData:
     separability: Separability | None = None  # how well the embedding separates the classes (Fig. 4 in numbers)
     indices: np.ndarray | None = None  # (N,) the store's sample index of each position
     pointing: list | None = None  # per class: how often its Grad-CAM peak lies on the evidence (None: no evidence files)
+    evidence_problems: tuple[str, ...] = ()  # evidence files that could not be used, and why
 
     def disagreements(self, peer: ModelComparison, true: str | None = None) -> list[int]:
         """Positions of the clips (of ground truth ``true``) exactly one of the two models gets right."""
@@ -153,4 +154,4 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
         table1=table1, near_misses=near, peers=peers, separability=separated, indices=np.asarray(indices),
-        pointing=pointing)
+        pointing=pointing, evidence_problems=scored.problems)

@@ -150,6 +150,10 @@ class ClassReport(QWidget):
             self.models.set_rows([])
             return
         self.title.setText(f"<b>{data.name}</b> · rare classes shaded")
+        problems = getattr(data, "evidence_problems", ())
+        if problems:
+            self.title.setText(f"{self.title.text()} · {len(problems)} evidence file(s) not used")
+            self.title.setToolTip("Evidence files not used (their clips are not scored):\n" + "\n".join(problems))
         self._set_peers(data.peers)
         self._fill_classes()
         model_rows = []

@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.analysis.session import layer_positions, layer_slice
 from engine.analysis.store import RunInfo, Store
+from engine.errors import CabinLensError
 from engine.explain.evidence import GRID, Box, evidence_path, read_evidence, score_frame
 from engine.video.geometry import input_region
 
@@ -38,7 +39,8 @@ class ClipScore:
 class RunExplanations:
     run_id: int
     clips: tuple[ClipScore, ...]
-    without_evidence: int  # labelled clips whose video has no evidence file (or no evidence in view)
+    without_evidence: int  # labelled clips whose video has no usable evidence file (or no evidence in view)
+    problems: tuple[str, ...] = ()  # evidence files (or their videos) that could not be used, and why
 
     def _mean(self, attr: str, right: bool | None = None) -> float | None:
         values = [getattr(c, attr) for c in self.clips if (right is None or c.right == right)
@@ -53,7 +55,7 @@ class RunExplanations:
             "pointing": self._mean("pointing"), "pointing_right": self._mean("pointing", True),
             "pointing_wrong": self._mean("pointing", False), "energy": energy, "area": area,
             "lift": energy / area if energy is not None and area else None,
-            "distractor": self._mean("distractor"),
+            "distractor": self._mean("distractor"), "problems": list(self.problems),
         }
 
 
@@ -64,7 +66,7 @@ def _fingerprint(store: Store, info: RunInfo) -> str:
         path = evidence_path(video)
         stat = path.stat() if path.is_file() else None
         files.append((str(path), stat.st_size, stat.st_mtime_ns) if stat else (str(path),))
-    digest = hashlib.sha256(json.dumps([info.done, GRID, files]).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([info.done, GRID, files, 2]).encode()).hexdigest()[:16]  # 2: the format
     return f"explanations:{digest}"
 
 
@@ -75,11 +77,13 @@ def cached_scores(store: Store, info: RunInfo) -> RunExplanations:
     blob = store.cache_get(info.id, name)
     if blob is not None:
         kept = json.loads(blob)
-        return RunExplanations(info.id, tuple(ClipScore(*c) for c in kept["clips"]), kept["without_evidence"])
+        return RunExplanations(info.id, tuple(ClipScore(*c) for c in kept["clips"]), kept["without_evidence"],
+                               tuple(kept["problems"]))
     scored = score_run(store, info)
     if not store.readonly:
         store.cache_put(info.id, name, json.dumps({"clips": [astuple(c) for c in scored.clips],
-                                                   "without_evidence": scored.without_evidence}).encode())
+                                                   "without_evidence": scored.without_evidence,
+                                                   "problems": list(scored.problems)}).encode())
     return scored
 
 
@@ -102,18 +106,20 @@ def score_run(store: Store, info: RunInfo) -> RunExplanations:
     results = store.results(info.id)
     samples = store.samples(info.id)
     per_video: dict[str, tuple[dict[int, list[Box]], tuple[float, float, float, float]] | None] = {}
-    clips, missing = [], 0
+    clips, missing, problems = [], 0, []
     for idx, logits, label in zip(results.indices, results.logits, results.labels, strict=True):
         if label < 0:
             continue
         s = samples[int(idx)]
         if s.video not in per_video:
             path = evidence_path(s.video)
+            per_video[s.video] = None
             if path.is_file():
-                region = input_region(frame_size(s.video), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
-                per_video[s.video] = (read_evidence(path), region)
-            else:
-                per_video[s.video] = None
+                try:  # one unusable file costs its own clips, not the run's scores
+                    region = input_region(frame_size(s.video), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
+                    per_video[s.video] = (read_evidence(path), region)
+                except CabinLensError as exc:
+                    problems.append(str(exc))
         known = per_video[s.video]
         if known is None:
             missing += 1
@@ -142,4 +148,4 @@ def score_run(store: Store, info: RunInfo) -> RunExplanations:
         clips.append(ClipScore(int(idx), int(label), bool(int(np.argmax(logits)) == label),
                                float(np.mean([f.hit for f in scores])), float(np.mean([f.energy for f in scores])),
                                float(np.mean([f.area for f in scores])), float(np.mean(shares)) if shares else None))
-    return RunExplanations(info.id, tuple(clips), missing)
+    return RunExplanations(info.id, tuple(clips), missing, tuple(problems))

@@ -91,9 +91,10 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
                 results = store.results(r.info.id)
                 r.separability = separability(results.features, results.labels)
                 scored = cached_scores(store, r.info)
-                r.explanations = scored.summary if scored.clips else None
+                r.explanations = scored.summary if scored.clips or scored.problems else None
         explanation_rows = tables.explanations([(r.info.id, r.info.name, r.explanations) for r in reports
-                                                if r.explanations is not None])
+                                                if r.explanations is not None and r.explanations["clips"]])
+        evidence_problems = sorted({p for r in reports if r.explanations for p in r.explanations["problems"]})
         _write_table(out / "explanations", tables.EXPLANATIONS_HEADER, explanation_rows,
                      "Grad-CAM of the true class against the evidence")
         embedding_rows = tables.embeddings([(r.info.id, r.info.name, r.separability) for r in reports
@@ -125,7 +126,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
-    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, out))
+    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, evidence_problems, out))
     return summary
 
 
@@ -134,10 +135,14 @@ def describe_explanations(run: dict) -> str | None:
     e = run.get("explanations")
     if not e:
         return None
+    if not e["clips"]:
+        return f"{run['name']}: Grad-CAM not scored: {'; '.join(e['problems'])}"
     pct = lambda v: "n/a" if v is None else f"{100 * v:.0f}%"  # noqa: E731
     lift = "n/a" if e["lift"] is None else f"{e['lift']:.2f}"
+    unused = f"; {len(e['problems'])} evidence file(s) not used, e.g. {e['problems'][0]}" if e["problems"] else ""
     return (f"{run['name']}: Grad-CAM peak on the evidence in {pct(e['pointing'])} of frames (right clips "
-            f"{pct(e['pointing_right'])}, wrong {pct(e['pointing_wrong'])}; evidence area {pct(e['area'])}), lift {lift}")
+            f"{pct(e['pointing_right'])}, wrong {pct(e['pointing_wrong'])}; evidence area {pct(e['area'])}), "
+            f"lift {lift}{unused}")
 
 
 def describe_pair(pair: dict) -> str:
@@ -231,7 +236,7 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], embedding_rows: list[list[str]],
-          fig4: list[str], explanation_rows: list[list[str]], out: Path) -> str:
+          fig4: list[str], explanation_rows: list[list[str]], evidence_problems: list[str], out: Path) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -264,9 +269,12 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
                   _html_table(tables.EXPLANATIONS_HEADER, explanation_rows),
                   "<p>Files: <a href='explanations.csv'>CSV</a>, <a href='explanations.md'>Markdown</a>, "
                   "<a href='explanations.tex'>LaTeX</a></p>"]
-    else:
+    elif not evidence_problems:
         parts.append("<p>No evidence files beside the videos (<code>&lt;video&gt;.evidence.csv</code>; the "
                      "synthetic dataset writes them), so the explanations are not scored.</p>")
+    if evidence_problems:
+        parts.append("<p>Evidence files not used (their clips are not scored):</p><ul>"
+                     + "".join(f"<li>{html.escape(p)}</li>" for p in evidence_problems) + "</ul>")
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
         if r.metrics is not None:

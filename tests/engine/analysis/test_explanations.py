@@ -92,3 +92,28 @@ def test_scores_are_kept_in_the_project_until_an_evidence_file_changes(demo_data
                 explanations.cached_scores(store, info)
         finally:
             os.utime(evidence, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_an_unusable_evidence_file_costs_its_own_clips_and_is_named(demo_data, monkeypatch):
+    import engine.analysis.explanations as explanations
+    from engine.demo import PROJECT
+    from engine.errors import InputError
+
+    real = explanations.read_evidence
+    with Store(demo_data / PROJECT, readonly=True) as store:
+        info = next(r for r in store.runs() if r.model == "p3d_small" and r.name.endswith("val"))
+        samples = store.samples(info.id)
+        broken = evidence_path(samples[0].video)
+
+        def read(path):
+            if path == broken:
+                raise InputError(path, "frame and box must be integers", line=7)
+            return real(path)
+
+        monkeypatch.setattr(explanations, "read_evidence", read)
+        scored = score_run(store, info)
+        everything = len(store.results(info.id).indices)
+    assert scored.problems == (f"{broken}:7: frame and box must be integers",)
+    lost = sum(s.video == samples[0].video for s in samples)
+    assert scored.without_evidence >= lost > 0 and len(scored.clips) + scored.without_evidence == everything
+    assert scored.summary["problems"] == [scored.problems[0]] and scored.summary["pointing"] is not None
