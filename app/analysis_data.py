@@ -123,9 +123,9 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         metrics, indices, logits, features = _metrics(info, mine)
         all_samples = store.samples(run_id)
         yield Message(f"embedding {info.model} (t-SNE of {info.done} clips) ...")
-        tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere)
-        linkage, names = cached_ward(store, run_id)
-        scored = cached_scores(store, info)
+        tsne_indices, points = cached_tsne(store, run_id, compute=tsne_elsewhere, results=mine)
+        linkage, names = cached_ward(store, run_id, mine)
+        scored = cached_scores(store, info, mine)
         pointing = pointing_per_class(scored, len(info.classes)) if scored.clips else None
         table1, peers = [], []
         for other in store.runs():

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.cluster.hierarchy import linkage
 
-from engine.analysis.store import Store
+from engine.analysis.store import RunResults, Store
 from engine.compute import COMPUTE
 
 
@@ -61,9 +61,11 @@ def _unpack(blob: bytes) -> dict[str, np.ndarray]:
 
 
 def cached_tsne(store: Store, run_id: int, seed: int = 0,
-                compute: Callable[[np.ndarray, int], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(sample indices, (N, 2) points) of a run, computed once (by ``compute``, default ``tsne``)."""
-    results = store.results(run_id)
+                compute: Callable[[np.ndarray, int], np.ndarray] | None = None,
+                results: RunResults | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(sample indices, (N, 2) points) of a run, computed once (by ``compute``, default ``tsne``).
+    ``results``: the run's results when the caller holds them already (saves reading them again)."""
+    results = results if results is not None else store.results(run_id)
     name = f"tsne:{len(results.indices)}:{seed}"
     blob = store.cache_get(run_id, name)
     if blob is None:
@@ -74,9 +76,9 @@ def cached_tsne(store: Store, run_id: int, seed: int = 0,
     return data["indices"], data["points"]
 
 
-def cached_ward(store: Store, run_id: int) -> tuple[np.ndarray, list[str]]:
+def cached_ward(store: Store, run_id: int, results: RunResults | None = None) -> tuple[np.ndarray, list[str]]:
     info = store.run(run_id)
-    results = store.results(run_id)
+    results = results if results is not None else store.results(run_id)
     labelled = results.labels >= 0
     name = f"ward:{len(results.indices)}"
     blob = store.cache_get(run_id, name)

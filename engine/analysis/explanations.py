@@ -16,7 +16,7 @@ from dataclasses import astuple, dataclass
 import numpy as np
 
 from engine.analysis.session import layer_positions, layer_slice
-from engine.analysis.store import RunInfo, Store
+from engine.analysis.store import RunInfo, RunResults, Store
 from engine.errors import CabinLensError
 from engine.explain.evidence import GRID, Box, evidence_path, read_evidence, score_frame
 from engine.video.geometry import input_region
@@ -70,7 +70,7 @@ def _fingerprint(store: Store, info: RunInfo) -> str:
     return f"explanations:{digest}"
 
 
-def cached_scores(store: Store, info: RunInfo) -> RunExplanations:
+def cached_scores(store: Store, info: RunInfo, results: RunResults | None = None) -> RunExplanations:
     """``score_run``, kept in the project's cache until the run grows or an evidence file changes
     (a read-only store computes without keeping)."""
     name = _fingerprint(store, info)
@@ -79,7 +79,7 @@ def cached_scores(store: Store, info: RunInfo) -> RunExplanations:
         kept = json.loads(blob)
         return RunExplanations(info.id, tuple(ClipScore(*c) for c in kept["clips"]), kept["without_evidence"],
                                tuple(kept["problems"]))
-    scored = score_run(store, info)
+    scored = score_run(store, info, results)
     if not store.readonly:
         store.cache_put(info.id, name, json.dumps({"clips": [astuple(c) for c in scored.clips],
                                                    "without_evidence": scored.without_evidence,
@@ -96,14 +96,14 @@ def pointing_per_class(scored: RunExplanations, n_classes: int) -> list[float | 
     return out
 
 
-def score_run(store: Store, info: RunInfo) -> RunExplanations:
+def score_run(store: Store, info: RunInfo, results: RunResults | None = None) -> RunExplanations:
     """Score every labelled, analysed clip of run ``info`` that has evidence (videos are only probed
     for their frame size; evidence files are read once per video)."""
     from engine.video.reader import frame_size
     from engine.video.sampling import sample_indices
 
     inp = info.spec["input"]
-    results = store.results(info.id)
+    results = results if results is not None else store.results(info.id)
     samples = store.samples(info.id)
     per_video: dict[str, tuple[dict[int, list[Box]], tuple[float, float, float, float]] | None] = {}
     clips, missing, problems = [], 0, []
@@ -133,11 +133,11 @@ def score_run(store: Store, info: RunInfo) -> RunExplanations:
         positions = layer_positions(sampled)
         scores = []
         for frame in positions[0]:
-            here = [b for b in boxes.get(int(frame), []) if b.activity == s.label_name]
-            evidence = [b for b in here if b.role == "evidence"]
+            here = boxes.get(int(frame), [])
+            evidence = [b for b in here if b.role == "evidence" and b.activity == s.label_name]
             if not evidence:
                 continue
-            distractors = [b for b in boxes.get(int(frame), []) if b.role == "distractor"]
+            distractors = [b for b in here if b.role == "distractor"]
             score = score_frame(layer_slice(maps[GT_SLOT], sampled, int(frame), positions), region, evidence, distractors)
             if score is not None:
                 scores.append(score)

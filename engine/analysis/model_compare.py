@@ -90,12 +90,16 @@ class ModelComparison:
                 f"lower on {worse}, equal on {same}; {test}")
 
 
+def job_key(run: RunInfo) -> str:
+    """The clips and classes a run covers: equal for runs of the same job, whatever the model."""
+    return repr((run.kind, run.dataset_hash, run.annotation_hash, sorted(run.params.items()), run.classes))
+
+
 def comparable(a: RunInfo, b: RunInfo) -> bool:
     """Two split runs of different weights over the same clips and classes (another model on the
     same job; the same weights again, e.g. with the other CAM mode, predict the same)."""
-    return (a.id != b.id and a.checkpoint_sha256 != b.checkpoint_sha256 and a.kind == b.kind == "split"
-            and a.classes == b.classes
-            and (a.dataset_hash, a.annotation_hash, a.params) == (b.dataset_hash, b.annotation_hash, b.params))
+    return (a.id != b.id and a.checkpoint_sha256 != b.checkpoint_sha256 and a.kind == "split"
+            and job_key(a) == job_key(b))
 
 
 def same_clips(runs: list[RunInfo]) -> list[list[RunInfo]]:
@@ -103,8 +107,7 @@ def same_clips(runs: list[RunInfo]) -> list[list[RunInfo]]:
     groups: dict[str, list[RunInfo]] = {}
     for r in runs:
         if r.kind == "split":
-            key = repr((r.dataset_hash, r.annotation_hash, sorted(r.params.items()), r.classes))
-            groups.setdefault(key, []).append(r)
+            groups.setdefault(job_key(r), []).append(r)
     return list(groups.values())
 
 

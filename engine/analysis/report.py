@@ -30,7 +30,7 @@ from engine.analysis.explanations import cached_scores
 from engine.analysis.metrics import Metrics, evaluate, softmax
 from engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
 from engine.analysis.separability import Separability, separability
-from engine.analysis.store import RunInfo, Store
+from engine.analysis.store import RunInfo, RunResults, Store
 from engine.errors import InputError
 from engine.io import atomic_path
 
@@ -39,6 +39,7 @@ from engine.io import atomic_path
 class RunReport:
     info: RunInfo
     folder: str
+    results: RunResults  # read once: every table and figure of the run comes from it
     metrics: Metrics | None  # None for unlabelled runs (sweeps without annotations)
     separability: Separability | None = None  # of a labelled split run's embedding
     explanations: dict | None = None  # ``RunExplanations.summary``, when its videos have evidence files
@@ -61,8 +62,9 @@ def _write_table(stem: Path, header: list[str], rows: list[list[str]], caption: 
         _write(stem.with_name(f"{stem.name}.{ext}"), text)
 
 
-def run_metrics(store: Store, info: RunInfo) -> Metrics | None:
-    results = store.results(info.id)
+def run_metrics(store: Store, info: RunInfo, results: RunResults | None = None) -> Metrics | None:
+    """The run's metrics over its labelled results (None without any)."""
+    results = results if results is not None else store.results(info.id)
     labelled = results.labels >= 0
     if not labelled.any():
         return None
@@ -80,7 +82,11 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         raise InputError(project, "no such project file")
     with Store(project) as store:  # writable: t-SNE and Ward are cached in it
         step(0, 1, "metrics")
-        reports = [RunReport(info, _slug(info), run_metrics(store, info)) for info in store.runs() if info.done > 0]
+        reports = []
+        for info in store.runs():
+            if info.done > 0:
+                results = store.results(info.id)
+                reports.append(RunReport(info, _slug(info), results, run_metrics(store, info, results)))
         total = len(reports) + 2
         split_rows = [(f"{r.info.model} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
                       if r.metrics is not None and r.info.kind == "split"]
@@ -88,9 +94,8 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         _write_table(out / "table1", tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)")
         for r in reports:
             if r.metrics is not None and r.info.kind == "split":
-                results = store.results(r.info.id)
-                r.separability = separability(results.features, results.labels)
-                scored = cached_scores(store, r.info)
+                r.separability = separability(r.results.features, r.results.labels)
+                scored = cached_scores(store, r.info, r.results)
                 r.explanations = scored.summary if scored.clips or scored.problems else None
         explanation_rows = tables.explanations([(r.info.id, r.info.name, r.explanations) for r in reports
                                                 if r.explanations is not None and r.explanations["clips"]])
@@ -102,7 +107,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         _write_table(out / "embeddings", tables.EMBEDDINGS_HEADER, embedding_rows, "Class separation in each model's embedding")
         step(1, total, "models side by side")
         fig4 = _side_by_side(store, reports, out) if figures_too else []
-        pairs = model_pairs(store, [r.info for r in reports])
+        pairs = model_pairs(reports)
         pair_rows = tables.pairs(pairs)
         _write_table(out / "pairs", tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)")
         for k, r in enumerate(reports):
@@ -153,18 +158,14 @@ def describe_pair(pair: dict) -> str:
             f"{pair['only_b_right']} clips, McNemar p = {pair['mcnemar_p']}")
 
 
-def model_pairs(store: Store, runs: list[RunInfo]) -> list[ModelComparison]:
+def model_pairs(reports: list[RunReport]) -> list[ModelComparison]:
     """Every two split runs over the same clips, once each (the earlier run first)."""
-    split = [r for r in runs if r.kind == "split"]
-    results = {}
+    split = [r for r in reports if r.info.kind == "split"]
     out = []
     for i, a in enumerate(split):
         for b in split[i + 1:]:
-            if comparable(a, b):
-                for r in (a, b):
-                    if r.id not in results:
-                        results[r.id] = store.results(r.id)
-                out.append(compare_runs(a, b, results[a.id], results[b.id]))
+            if comparable(a.info, b.info):
+                out.append(compare_runs(a.info, b.info, a.results, b.results))
     return out
 
 
@@ -179,8 +180,8 @@ def _side_by_side(store: Store, reports: list[RunReport], out: Path) -> list[str
         models = [info.model for info in group]
         for info in group:
             name = info.model + (f" (run {info.id})" if models.count(info.model) > 1 else "")
-            results = store.results(info.id)
-            indices, points = cached_tsne(store, info.id)
+            results = labelled[info.id].results
+            indices, points = cached_tsne(store, info.id, results=results)
             labels = results.labels[np.searchsorted(results.indices, indices)]
             panels.append((f"{name} · {labelled[info.id].separability.describe()}", points, labels))
         stem = f"tsne_models_{len(stems) + 1}"
@@ -198,13 +199,13 @@ def _figures(store: Store, r: RunReport, folder: Path) -> None:
         figures.save(figures.recall_vs_frequency(m, title), folder / "recall_vs_frequency")
         if m.top_confusions(1):
             figures.save(figures.top_confusions(m, title), folder / "confusions")
-    results = store.results(r.info.id)
+    results = r.results
     if len(results.indices) >= 4:
-        indices, points = cached_tsne(store, r.info.id)
+        indices, points = cached_tsne(store, r.info.id, results=results)
         labels = results.labels[np.searchsorted(results.indices, indices)]
         figures.save(figures.embedding(points, labels, r.info.classes, title), folder / "tsne")
     if m is not None and len(set(results.labels[results.labels >= 0].tolist())) >= 2:
-        z, names = cached_ward(store, r.info.id)
+        z, names = cached_ward(store, r.info.id, results)
         figures.save(figures.ward_dendrogram(z, names, title), folder / "ward")
 
 
@@ -217,7 +218,7 @@ def _predictions(store: Store, reports: list[RunReport]) -> str:
     writer.writerow(header)
     for r in reports:
         samples = store.samples(r.info.id)
-        results = store.results(r.info.id)
+        results = r.results
         probs = softmax(results.logits)
         order = np.argsort(-probs, axis=1, kind="stable")[:, :5]
         for j, idx in enumerate(results.indices):
