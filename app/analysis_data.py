@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.cluster.hierarchy import leaves_list
 
-from engine import timecode
-from engine.progress import Message
-from engine.analysis.metrics import Metrics, evaluate, softmax
-from engine.analysis.model_compare import ModelComparison, comparable, compare_runs
-from engine.analysis.near_miss import NearMiss, find_near_misses
-from engine.analysis.separability import Separability, separability
-from engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
+from cabinlens.engine import timecode
+from cabinlens.engine.progress import Message
+from cabinlens.engine.analysis.metrics import Metrics, evaluate, softmax
+from cabinlens.engine.analysis.model_compare import ModelComparison, comparable, compare_runs
+from cabinlens.engine.analysis.near_miss import NearMiss, find_near_misses
+from cabinlens.engine.analysis.separability import Separability, separability
+from cabinlens.engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from engine.analysis.embeddings import tsne
+    from cabinlens.engine.analysis.embeddings import tsne
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(tsne, np.asarray(features), seed).result()
@@ -114,8 +114,8 @@ def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
 
 def load_analysis(project: str, run_id: int) -> Iterator[object]:
     """Yields progress messages, then the ``AnalysisData`` of ``run_id``."""
-    from engine.analysis.embeddings import cached_tsne, cached_ward
-    from engine.analysis.explanations import cached_scores, pointing_per_class  # OpenCV: not at the window's start
+    from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
+    from cabinlens.engine.analysis.explanations import cached_scores, pointing_per_class  # OpenCV: not at the window's start
 
     with Store(project) as store:  # writable: t-SNE and Ward are cached in the project
         info = store.run(run_id)

@@ -16,18 +16,18 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox
 
-from app.analysis_data import AnalysisData, RunChoice, clock, load_analysis
-from engine.progress import Message
-from app.state import AppState
-from app.thumbnails import Thumbnails
-from app.worker import EngineWorker
-from widgets.class_report import ClassReport
-from widgets.clip_list import ClipList
-from widgets.confusion_matrix import ConfusionPanel
-from widgets.dendrogram import Dendrogram
-from widgets.embedding_scatter import EmbeddingScatter
-from widgets.failure_plots import FailurePlots
-from widgets.near_miss_list import NearMissList
+from cabinlens.app.analysis_data import AnalysisData, RunChoice, clock, load_analysis
+from cabinlens.engine.progress import Message
+from cabinlens.app.state import AppState
+from cabinlens.app.thumbnails import Thumbnails
+from cabinlens.app.worker import EngineWorker
+from cabinlens.widgets.class_report import ClassReport
+from cabinlens.widgets.clip_list import ClipList
+from cabinlens.widgets.confusion_matrix import ConfusionPanel
+from cabinlens.widgets.dendrogram import Dendrogram
+from cabinlens.widgets.embedding_scatter import EmbeddingScatter
+from cabinlens.widgets.failure_plots import FailurePlots
+from cabinlens.widgets.near_miss_list import NearMissList
 
 MAX_PAIRS = 300  # listed near misses (the best ones)
 MAX_MODEL_PAIRS = 3  # clips compared under two models at once (two panes each)
@@ -184,7 +184,7 @@ class AnalysisPanels(QObject):
         self.near.show_pairs(rows, title, bool(chosen))
 
     def _spec(self, position: int, model: str | None = None):
-        from engine.clips.panes import PaneSpec
+        from cabinlens.engine.clips.panes import PaneSpec
 
         s = self.data.samples[position]
         return PaneSpec(s.file_id, s.frame_start, s.frame_end, model or self.data.model, "pred")

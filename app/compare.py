@@ -14,13 +14,13 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.frame_source import FrameInfo, FrameRequest, FrameSource
-from app.state import AppState
-from app.worker import EngineWorker
-from engine.analysis.session import SessionTracks
-from engine.clips.panes import PaneSpec, frame_notes
-from engine.progress import Message
-from widgets.compare_view import EMPTY, CompareView
+from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
+from cabinlens.app.state import AppState
+from cabinlens.app.worker import EngineWorker
+from cabinlens.engine.analysis.session import SessionTracks
+from cabinlens.engine.clips.panes import PaneSpec, frame_notes
+from cabinlens.engine.progress import Message
+from cabinlens.widgets.compare_view import EMPTY, CompareView
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class SessionInfo:
 
 def load_sessions(project: str, file_ids: list[str]) -> Iterator[object]:
     """Each session's tracks (every model) and its video's frame rate."""
-    from engine.analysis.session import session_tracks
-    from engine.analysis.store import Store
-    from engine.video.reader import frame_rate_of
+    from cabinlens.engine.analysis.session import session_tracks
+    from cabinlens.engine.analysis.store import Store
+    from cabinlens.engine.video.reader import frame_rate_of
 
     with Store(project, readonly=True) as store:
         for file_id in file_ids:

@@ -15,15 +15,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.worker import EngineWorker
-from engine.errors import CabinLensError
-from engine.progress import Message
+from cabinlens.app.worker import EngineWorker
+from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.progress import Message
 
 REPORT_STEP = re.compile(r"report: (\d+)/(\d+) (.*)")
 
 
 def _png_job(project: str, specs: list, offsets: list[int], out: str, style, scale: float) -> Iterator[Message]:
-    from engine.clips.export import render_frame, write_png
+    from cabinlens.engine.clips.export import render_frame, write_png
 
     yield Message(f"saving {Path(out).name} ...")
     write_png(out, render_frame(project, specs, offsets, style=style, scale=scale))
@@ -31,7 +31,7 @@ def _png_job(project: str, specs: list, offsets: list[int], out: str, style, sca
 
 
 def _mp4_job(project: str, specs: list, out: str, style, scale: float) -> Iterator[Message]:
-    from engine.clips.export import ExportDone, export_clip
+    from cabinlens.engine.clips.export import ExportDone, export_clip
 
     for item in export_clip(project, specs, out, style=style, scale=scale):
         if isinstance(item, ExportDone):
@@ -58,7 +58,7 @@ def _report_job(project: str, out: str) -> Iterator[Message]:
     target = Path(out)
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    child = subprocess.Popen([sys.executable, "-m", "engine.cli.main", "report", project, "--out", str(partial)],
+    child = subprocess.Popen([sys.executable, "-m", "cabinlens", "report", project, "--out", str(partial)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stderr], name="cabinlens-report-log")

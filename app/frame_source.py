@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.analysis.cam_scale import CamScales
-from engine.analysis.session import SessionTracks, frame_cam
-from engine.analysis.store import Store
+from cabinlens.engine.analysis.cam_scale import CamScales
+from cabinlens.engine.analysis.session import SessionTracks, frame_cam
+from cabinlens.engine.analysis.store import Store
 
 if TYPE_CHECKING:
-    from engine.video.reader import VideoReader
+    from cabinlens.engine.video.reader import VideoReader
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class FrameSource(QObject):
 
     # ------------------------------------------------------------------ worker thread
     def _loop(self) -> None:
-        from engine.video.reader import VideoReader  # decoding libraries load here, not at window start
+        from cabinlens.engine.video.reader import VideoReader  # decoding libraries load here, not at window start
 
         reader: VideoReader | None = None
         store: Store | None = None
@@ -109,8 +109,8 @@ class FrameSource(QObject):
     def _compose(self, reader: VideoReader, store: Store | None, req: FrameRequest) -> tuple[np.ndarray, str | None, str | None]:
         import cv2
 
-        from engine.explain.overlay import overlay
-        from engine.video.geometry import input_region
+        from cabinlens.engine.explain.overlay import overlay
+        from cabinlens.engine.video.geometry import input_region
 
         frame = reader.frame(min(req.frame, reader.frame_count - 1))
         if not req.overlay_on or store is None or req.tracks is None:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.analysis.session import SessionTracks, session_tracks, sessions
-from engine.analysis.store import Store
-from engine.demo import SHIPPED as SHIPPED_NAMES
-from engine.progress import Message
+from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
+from cabinlens.engine.progress import Message
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def warm_up() -> Iterator[object]:
     """Import the inference stack in the background right after the window appears."""
     import torch  # noqa: F401
 
-    import engine.analysis.runner  # noqa: F401
+    import cabinlens.engine.analysis.runner  # noqa: F401
 
     yield Message("ready")
 
@@ -46,7 +46,7 @@ def load_project(path: str, summary: str = "") -> Iterator[object]:
     The sessions come last: the window opens the first one at once, on this same worker, and
     that supersedes this job, so anything yielded after them may never be shown.
     """
-    from app.analysis_data import run_choices
+    from cabinlens.app.analysis_data import run_choices
 
     yield Message(f"reading {Path(path).name} ...")
     with Store(path, readonly=True) as store:
@@ -59,7 +59,7 @@ def load_project(path: str, summary: str = "") -> Iterator[object]:
 
 def open_session(project: str, file_id: str, near_frame: int, abort: threading.Event, sweep: bool = True) -> Iterator[object]:
     """Load a session's tracks at once, then sweep it with every model, nearest the playhead first."""
-    from engine.video.reader import probe
+    from cabinlens.engine.video.reader import probe
 
     with Store(project, readonly=True) as store:
         tracks = session_tracks(store, file_id)
@@ -71,9 +71,9 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
     yield SessionLoaded(tracks, info.frame_count, info.fps)
     if not sweep or not sources:
         return
-    from engine.analysis.jobs import open_run, sweep_job
-    from engine.analysis.runner import analyse
-    from engine.cli.common import model_from_arg
+    from cabinlens.engine.analysis.jobs import open_run, sweep_job
+    from cabinlens.engine.analysis.runner import analyse
+    from cabinlens.engine.cli.common import model_from_arg
 
     for source, run in sources.items():
         if abort.is_set():
@@ -93,9 +93,9 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
 
 def analyse_dataset(root: str, models: list[str], project: str, abort: threading.Event, subset: str = "test") -> Iterator[object]:
     """Open a dataset with checkpoints: analyse its test subset with each model into ``project``."""
-    from engine.analysis.jobs import open_run, split_job
-    from engine.analysis.runner import analyse
-    from engine.cli.common import model_from_arg
+    from cabinlens.engine.analysis.jobs import open_run, split_job
+    from cabinlens.engine.analysis.runner import analyse
+    from cabinlens.engine.cli.common import model_from_arg
 
     for name in models:
         yield Message(f"loading {Path(name).name} ...")
@@ -111,7 +111,7 @@ def analyse_dataset(root: str, models: list[str], project: str, abort: threading
 
 def demo(data_dir: str | None, abort: threading.Event) -> Iterator[object]:
     """The demo's preparation (dataset, analyses, embeddings; cached), then its project's sessions."""
-    from engine.demo import DemoReady, prepare
+    from cabinlens.engine.demo import DemoReady, prepare
 
     for item in prepare(data_dir, abort=abort):
         if isinstance(item, DemoReady):

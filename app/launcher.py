@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        from app.main import run_gui
+        from cabinlens.app.main import run_gui
 
         return run_gui(args[1:] if args else [])
     if args[0] == "demo" and not {"--headless", "-h", "--help"} & set(args):
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cabinlens demo: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the headless demo, "
               "which writes the report instead of opening the window", file=sys.stderr)
         args = [*args, "--headless"]
-    from engine.cli.main import main as cli_main
+    from cabinlens.engine.cli.main import main as cli_main
 
     return cli_main(args)
 
@@ -53,7 +53,7 @@ def _gui_demo(argv: list[str]) -> int:
     parser.add_argument("--out", metavar="DIR", help="(headless only)")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
-    from app.main import run_gui
+    from cabinlens.app.main import run_gui
 
     return run_gui([], demo=True, demo_data=args.data)
 

@@ -10,7 +10,7 @@ def run_gui(argv: Sequence[str], *, demo_data: str | None = None, demo: bool = F
     """The window; with ``demo`` it opens the demo project (preparing it on the worker first)."""
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from cabinlens.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("CabinLens")

@@ -25,21 +25,21 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app.analysis_panels import AnalysisPanels
-from app.compare import CompareController
-from app.exports import Exports, report_folder
-from app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
-from app.player import Player
-from app.state import AppState
-from app.worker import EngineWorker
-from engine import __version__
-from engine.explain.normalisation import LABELS
-from engine.progress import Message
-from widgets.compare_view import CompareView
-from widgets.range_dialog import TimeRangeDialog
-from widgets.session_browser import SessionBrowser
-from widgets.timeline import Timeline
-from widgets.video_view import VideoView
+from cabinlens.app.analysis_panels import AnalysisPanels
+from cabinlens.app.compare import CompareController
+from cabinlens.app.exports import Exports, report_folder
+from cabinlens.app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
+from cabinlens.app.player import Player
+from cabinlens.app.state import AppState
+from cabinlens.app.worker import EngineWorker
+from cabinlens.engine import __version__
+from cabinlens.engine.explain.normalisation import LABELS
+from cabinlens.engine.progress import Message
+from cabinlens.widgets.compare_view import CompareView
+from cabinlens.widgets.range_dialog import TimeRangeDialog
+from cabinlens.widgets.session_browser import SessionBrowser
+from cabinlens.widgets.timeline import Timeline
+from cabinlens.widgets.video_view import VideoView
 
 PROJECT_SUFFIX = ".cabinlens"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
 
     def start_demo(self, data_dir: str | None = None) -> None:
         """Open the demo project, preparing it first where needed (progress in the status bar)."""
-        from engine.demo import PROJECT, default_data_dir
+        from cabinlens.engine.demo import PROJECT, default_data_dir
 
         folder = Path(data_dir) if data_dir else default_data_dir()
         self.state.set_project(str((folder / PROJECT).resolve()))
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.compare_view)
 
     def _style(self):
-        from engine.clips.draw import OverlayStyle
+        from cabinlens.engine.clips.draw import OverlayStyle
 
         return OverlayStyle(on=self.state.overlay_on, opacity=self.state.opacity, colormap=self.state.colormap,
                             normalisation=self.state.normalisation)
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
         return track.model if track else None
 
     def _player_spec(self, start: int, end: int):
-        from engine.clips.panes import PaneSpec
+        from cabinlens.engine.clips.panes import PaneSpec
 
         return PaneSpec(self.state.session, start, end, self._player_model(), self.state.target)
 
@@ -423,7 +423,7 @@ class MainWindow(QMainWindow):
         if segment is None or tracks is None:
             self._show(Message("no analysed segment under the playhead"))
             return
-        from engine.clips.panes import PaneSpec
+        from cabinlens.engine.clips.panes import PaneSpec
 
         models = list(dict.fromkeys(t.model for t in tracks.tracks))
         self.show_compare([PaneSpec(self.state.session, *segment, m, self.state.target) for m in models], models,

@@ -15,14 +15,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from app.frame_source import FrameInfo, FrameRequest, FrameSource
-from app.jobs import SessionLoaded, open_session
-from app.state import AppState
-from app.worker import EngineWorker
-from engine.analysis.session import SessionTracks
-from engine.progress import Message
-from widgets.timeline import Timeline
-from widgets.video_view import VideoView
+from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
+from cabinlens.app.jobs import SessionLoaded, open_session
+from cabinlens.app.state import AppState
+from cabinlens.app.worker import EngineWorker
+from cabinlens.engine.analysis.session import SessionTracks
+from cabinlens.engine.progress import Message
+from cabinlens.widgets.timeline import Timeline
+from cabinlens.widgets.video_view import VideoView
 
 RESWEEP_DISTANCE = 300  # frames: a playhead this far from the sweep's centre restarts it there
 

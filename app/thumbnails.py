@@ -61,7 +61,7 @@ class Thumbnails(QObject):
     def _loop(self) -> None:
         import cv2
 
-        from engine.video.reader import VideoReader
+        from cabinlens.engine.video.reader import VideoReader
 
         readers: OrderedDict[str, VideoReader] = OrderedDict()
         try:

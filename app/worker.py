@@ -40,7 +40,7 @@ class _Runner(QObject):
                 self.progress.emit(generation, item)
             self.finished.emit(generation, value)
         except Exception as exc:  # noqa: BLE001 - every failure reaches the user
-            from engine.errors import CabinLensError
+            from cabinlens.engine.errors import CabinLensError
 
             message = str(exc) if isinstance(exc, CabinLensError) else f"{type(exc).__name__}: {exc}"
             self.failed.emit(generation, message)

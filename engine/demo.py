@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.progress import Message
-from resources import RESOURCES
+from cabinlens.engine.progress import Message
+from cabinlens.resources import RESOURCES
 
 MODELS_DIR = RESOURCES / "models"
 SHIPPED = ("i3d_small", "c3d_small", "p3d_small")  # I3D first: the paper's best, the one shown first
@@ -55,12 +55,12 @@ def recorded_metrics() -> dict:
 def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None = None,
             device: str = "cpu") -> Iterator[Message | DemoReady]:
     """Dataset, analyses and embeddings of the demo under ``data_dir``; yields progress, then ``DemoReady``."""
-    from engine.analysis.embeddings import cached_tsne, cached_ward
-    from engine.analysis.jobs import open_run, split_job
-    from engine.analysis.runner import analyse
-    from engine.analysis.store import Store
-    from engine.cli.common import model_from_arg
-    from engine.data.synth.generate import is_complete, synthesize
+    from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
+    from cabinlens.engine.analysis.jobs import open_run, split_job
+    from cabinlens.engine.analysis.runner import analyse
+    from cabinlens.engine.analysis.store import Store
+    from cabinlens.engine.cli.common import model_from_arg
+    from cabinlens.engine.data.synth.generate import is_complete, synthesize
 
     t0 = time.perf_counter()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from engine.errors import InputError
+from cabinlens.engine.errors import InputError
 
 
 @contextlib.contextmanager

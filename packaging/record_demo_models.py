@@ -16,10 +16,10 @@ import hashlib
 import json
 import sys
 
-from engine.analysis.report import run_metrics
-from engine.analysis.store import Store
-from engine.demo import MODELS_DIR, SHIPPED
-from engine.models.checkpoints import load_model
+from cabinlens.engine.analysis.report import run_metrics
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.demo import MODELS_DIR, SHIPPED
+from cabinlens.engine.models.checkpoints import load_model
 
 
 def main(project: str) -> int:

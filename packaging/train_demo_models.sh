@@ -11,7 +11,7 @@ set -uo pipefail
 out=${1:?usage: train_demo_models.sh OUTDIR [DATADIR]}
 data=${2:-${TMPDIR:-/tmp}/cabinlens-synthetic-${SCALE:-medium}}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cl() { python3 -c 'import sys; from engine.cli.main import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+cl() { python3 -c 'import sys; from cabinlens.engine.cli.main import main; sys.exit(main(sys.argv[1:]))' "$@"; }
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -22,7 +22,7 @@ cp "$data/synth.json" "$out/synth.json"
 common=(--data "$data" --split 0 --batch-size 32 --lr 3e-3 --balanced --seed 0 --cache --workers 8
         --device "${DEVICE:-cuda}" ${LIMIT:+--limit "$LIMIT" --val-limit "$LIMIT"})
 train() {  # name arch epochs
-    timeout "${TRAIN_TIMEOUT:-430}" python3 -c 'import sys; from engine.cli.main import main; sys.exit(main(sys.argv[1:]))' \
+    timeout "${TRAIN_TIMEOUT:-430}" python3 -c 'import sys; from cabinlens.engine.cli.main import main; sys.exit(main(sys.argv[1:]))' \
         train --model "$2" --epochs "$3" --out "$work/$1.pt" "${common[@]}" >"$work/$1.log" 2>&1
     echo "$1: exit $? after $SECONDS s" >>"$work/$1.log"
 }

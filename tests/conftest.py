@@ -44,7 +44,7 @@ def long_gop_reference(long_gop_video) -> list:
 @pytest.fixture(scope="session")
 def synth_small(tmp_path_factory) -> Path:
     """The default synthetic Drive&Act (small, seed 0), generated once per test session."""
-    from engine.data.synth.generate import synthesize
+    from cabinlens.engine.data.synth.generate import synthesize
 
     root = tmp_path_factory.mktemp("synth") / "driveact"
     synthesize(root, seed=0, scale="small")
@@ -54,7 +54,7 @@ def synth_small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_data(synth_small, tmp_path_factory) -> Path:
     """A demo data folder over the session's synthetic dataset, prepared once (analyses, embeddings)."""
-    from engine.demo import DATASET, DemoReady, prepare
+    from cabinlens.engine.demo import DATASET, DemoReady, prepare
 
     folder = tmp_path_factory.mktemp("demo")
     (folder / DATASET).symlink_to(synth_small, target_is_directory=True)

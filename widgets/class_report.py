@@ -12,9 +12,9 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
 
-from engine.analysis import tables
-from widgets.export import TABLE_FILTER, export_button, export_table
-from widgets.plots import title_label
+from cabinlens.engine.analysis import tables
+from cabinlens.widgets.export import TABLE_FILTER, export_button, export_table
+from cabinlens.widgets.plots import title_label
 
 RARE = QColor(255, 244, 214)
 BETTER, WORSE = QColor(0, 120, 40), QColor(190, 30, 30)

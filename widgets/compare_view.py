@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.video_view import TARGETS, FrameCanvas, choose, normalisation_box
+from cabinlens.widgets.video_view import TARGETS, FrameCanvas, choose, normalisation_box
 
 PER_ROW = 3
 EMPTY = "Open a near miss (Near misses tab), or select clips and press Compare in the clip list."

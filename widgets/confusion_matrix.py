@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.plots import title_label
+from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
+from cabinlens.widgets.plots import title_label
 
 ORDERS = ("alphabetical", "training frequency", "dendrogram")
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from scipy.cluster.hierarchy import dendrogram
 
-from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.plots import without_menus, title_label
+from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
+from cabinlens.widgets.plots import without_menus, title_label
 
 CLUSTER_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                    (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207)]

@@ -15,9 +15,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPixmap, QPolygonF
 from PySide6.QtWidgets import QComboBox, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.palette import CORRECT, class_colour
-from widgets.plots import without_menus, title_label
+from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
+from cabinlens.widgets.palette import CORRECT, class_colour
+from cabinlens.widgets.plots import without_menus, title_label
 
 WRONG = QColor(215, 50, 50)
 COLOURINGS = ("ground truth", "prediction", "correct / wrong", "class group")

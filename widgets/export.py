@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QToolButton, QWidget
 
-from engine.analysis import tables
+from cabinlens.engine.analysis import tables
 
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TABLE_FILTER = "CSV (*.csv);;Markdown (*.md);;LaTeX (*.tex)"

@@ -9,8 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from widgets.export import FIGURE_FILTER, export_button, export_figure
-from widgets.plots import without_menus, title_label
+from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
+from cabinlens.widgets.plots import without_menus, title_label
 
 TOP_CONFUSIONS = 12
 

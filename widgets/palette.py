@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from engine import palette
+from cabinlens.engine import palette
 
 
 def class_colour(index: int, alpha: int = 255) -> QColor:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.timecode import clock
+from cabinlens.engine.timecode import clock
 
 
 class TimeRangeDialog(QDialog):

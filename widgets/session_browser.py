@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from app.state import AppState
-from engine.analysis.session import SessionSummary
-from engine.data.videos import SENSOR_OF_VIEW
+from cabinlens.app.state import AppState
+from cabinlens.engine.analysis.session import SessionSummary
+from cabinlens.engine.data.videos import SENSOR_OF_VIEW
 
 VIEW_OF_SENSOR = {sensor: view for view, sensor in SENSOR_OF_VIEW.items()}
 

@@ -13,10 +13,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from app.state import AppState
-from engine.analysis.session import SessionTracks
-from widgets.palette import CORRECT, WRONG, class_colour
-from widgets.plots import without_menus
+from cabinlens.app.state import AppState
+from cabinlens.engine.analysis.session import SessionTracks
+from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
+from cabinlens.widgets.plots import without_menus
 
 
 class Timeline(pg.PlotWidget):

@@ -10,8 +10,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
-from app.state import AppState
-from engine.explain.normalisation import LABELS
+from cabinlens.app.state import AppState
+from cabinlens.engine.explain.normalisation import LABELS
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
 NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's maximum is full colour (where the model "

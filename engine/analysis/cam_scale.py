@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.analysis.store import Store
-from engine.explain.normalisation import LABELS, check
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.explain.normalisation import LABELS, check
 
 QUANTILE = 0.99
 #: A sweep still filling in: the dataset divisor is recomputed once the model's analysed clips grew by this share.

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy.cluster.hierarchy import linkage
 
-from engine.analysis.store import RunResults, Store
-from engine.compute import COMPUTE
+from cabinlens.engine.analysis.store import RunResults, Store
+from cabinlens.engine.compute import COMPUTE
 
 
 def tsne(features: np.ndarray, seed: int = 0) -> np.ndarray:

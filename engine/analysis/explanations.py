@@ -15,11 +15,11 @@ from dataclasses import astuple, dataclass
 
 import numpy as np
 
-from engine.analysis.session import layer_positions, layer_slice
-from engine.analysis.store import RunInfo, RunResults, Store
-from engine.errors import CabinLensError
-from engine.explain.evidence import GRID, Box, evidence_path, read_evidence, score_frame
-from engine.video.geometry import input_region
+from cabinlens.engine.analysis.session import layer_positions, layer_slice
+from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
+from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.explain.evidence import GRID, Box, evidence_path, read_evidence, score_frame
+from cabinlens.engine.video.geometry import input_region
 
 GT_SLOT = 5  # the store keeps the top-5 predicted classes' maps, then the ground truth's
 
@@ -99,8 +99,8 @@ def pointing_per_class(scored: RunExplanations, n_classes: int) -> list[float | 
 def score_run(store: Store, info: RunInfo, results: RunResults | None = None) -> RunExplanations:
     """Score every labelled, analysed clip of run ``info`` that has evidence (videos are only probed
     for their frame size; evidence files are read once per video)."""
-    from engine.video.reader import frame_size
-    from engine.video.sampling import sample_indices
+    from cabinlens.engine.video.reader import frame_size
+    from cabinlens.engine.video.sampling import sample_indices
 
     inp = info.spec["input"]
     results = results if results is not None else store.results(info.id)

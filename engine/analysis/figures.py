@@ -12,8 +12,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.cluster.hierarchy import dendrogram
 
-from engine.analysis.metrics import Metrics
-from engine.io import atomic_path
+from cabinlens.engine.analysis.metrics import Metrics
+from cabinlens.engine.io import atomic_path
 
 
 def _palette(n: int) -> np.ndarray:

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.analysis.store import SampleRecord, Store
-from engine.data.annotations import read_annotations
-from engine.data.layout import discover
-from engine.data.videos import resolve_videos
-from engine.errors import InputError
-from engine.models.spec import ModelSpec
-from engine.video.reader import probe
+from cabinlens.engine.analysis.store import SampleRecord, Store
+from cabinlens.engine.data.annotations import read_annotations
+from cabinlens.engine.data.layout import discover
+from cabinlens.engine.data.videos import resolve_videos
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.models.spec import ModelSpec
+from cabinlens.engine.video.reader import probe
 
 
 @dataclass(frozen=True)

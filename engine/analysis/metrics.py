@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from engine.data.vocabulary import common_rare_split
+from cabinlens.engine.data.vocabulary import common_rare_split
 
 
 @dataclass(frozen=True)

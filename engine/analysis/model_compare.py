@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.analysis.metrics import Metrics, evaluate
-from engine.analysis.store import RunInfo, RunResults
+from cabinlens.engine.analysis.metrics import Metrics, evaluate
+from cabinlens.engine.analysis.store import RunInfo, RunResults
 
 
 @dataclass(frozen=True)

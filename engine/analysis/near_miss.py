@@ -119,7 +119,7 @@ class RunClips:
 
 def run_clips(store, run_id: int) -> RunClips:
     """The labelled clips of ``run_id`` with their predictions and features (from the project)."""
-    from engine.analysis.metrics import softmax
+    from cabinlens.engine.analysis.metrics import softmax
 
     results = store.results(run_id)
     samples = store.samples(run_id)

@@ -24,15 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.analysis import figures, tables
-from engine.analysis.embeddings import cached_tsne, cached_ward
-from engine.analysis.explanations import cached_scores
-from engine.analysis.metrics import Metrics, evaluate, softmax
-from engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
-from engine.analysis.separability import Separability, separability
-from engine.analysis.store import RunInfo, RunResults, Store
-from engine.errors import InputError
-from engine.io import atomic_path
+from cabinlens.engine.analysis import figures, tables
+from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
+from cabinlens.engine.analysis.explanations import cached_scores
+from cabinlens.engine.analysis.metrics import Metrics, evaluate, softmax
+from cabinlens.engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
+from cabinlens.engine.analysis.separability import Separability, separability
+from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
 
 
 @dataclass

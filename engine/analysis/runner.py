@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.analysis.store import SampleRecord, Store
-from engine.compute import COMPUTE
-from engine.errors import CabinLensError
-from engine.explain.gradcam import GradCam, Mode
-from engine.models.spec import ModelSpec, resize_frames
-from engine.video.reader import VideoReader
-from engine.video.sampling import sample_indices
+from cabinlens.engine.analysis.store import SampleRecord, Store
+from cabinlens.engine.compute import COMPUTE
+from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.explain.gradcam import GradCam, Mode
+from cabinlens.engine.models.spec import ModelSpec, resize_frames
+from cabinlens.engine.video.reader import VideoReader
+from cabinlens.engine.video.sampling import sample_indices
 
 CAM_TOP = 5  # CAMs are kept for the top-5 predicted classes and the ground truth
 

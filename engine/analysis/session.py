@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.metrics import softmax
-from engine.analysis.store import Store
+from cabinlens.engine.analysis.metrics import softmax
+from cabinlens.engine.analysis.store import Store
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def frame_cam(store: Store, track: Track, frame: int, target: str = "pred") -> t
         slot = 0
     else:
         slot = int(target.removeprefix("top")) - 1
-    from engine.video.sampling import sample_indices  # keeps the video stack out of window start-up
+    from cabinlens.engine.video.sampling import sample_indices  # keeps the video stack out of window start-up
 
     inp = track.spec["input"]
     sampled = sample_indices(int(track.starts[k]), int(track.ends[k]), inp["frames"], inp["sampling"])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import InputError
+from cabinlens.engine.errors import InputError
 
 SCHEMA_VERSION = 1
 SCHEMA = """

@@ -14,9 +14,9 @@ import csv
 import io
 from collections.abc import Sequence
 
-from engine.analysis.metrics import Metrics
-from engine.analysis.model_compare import ModelComparison
-from engine.analysis.separability import Separability
+from cabinlens.engine.analysis.metrics import Metrics
+from cabinlens.engine.analysis.model_compare import ModelComparison
+from cabinlens.engine.analysis.separability import Separability
 
 TABLE1_HEADER = ["model", "samples", "top1_all", "top1_common", "top1_rare", "top5_all", "top5_common", "top5_rare"]
 TABLE2_HEADER = ["class", "group", "train_count", "support", "precision", "recall", "f1", "top5_recall",

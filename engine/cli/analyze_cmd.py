@@ -7,12 +7,12 @@ import json
 import sys
 import time
 
-from engine.analysis.jobs import open_run, split_job, sweep_job
-from engine.analysis.report import describe_explanations, describe_pair, write_report
-from engine.analysis.runner import analyse
-from engine.analysis.store import Store
-from engine.cli.common import device_from_arg, model_from_arg, progress_bar
-from engine.errors import InputError
+from cabinlens.engine.analysis.jobs import open_run, split_job, sweep_job
+from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
+from cabinlens.engine.analysis.runner import analyse
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.cli.common import device_from_arg, model_from_arg, progress_bar
+from cabinlens.engine.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,12 +6,12 @@ import argparse
 
 import torch
 
-from engine.cli.common import device_from_arg, model_from_arg
-from engine.errors import InputError
-from engine.explain.export import cam_arrays, write_npz, write_overlays
-from engine.explain.normalisation import NORMALISATIONS
-from engine.explain.segment import explain_segment, resolve_targets
-from engine.video.reader import VideoReader
+from cabinlens.engine.cli.common import device_from_arg, model_from_arg
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
+from cabinlens.engine.explain.normalisation import NORMALISATIONS
+from cabinlens.engine.explain.segment import explain_segment, resolve_targets
+from cabinlens.engine.video.reader import VideoReader
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,8 +81,8 @@ def _cam(args: argparse.Namespace) -> int:
 
 def _project_scale(project: str, name: str, weights: str, layer: str, mode: str) -> tuple[float, str]:
     """The dataset divisor a project holds for these weights, CAM layer and mode, and its words."""
-    from engine.analysis.cam_scale import model_runs, runs_scale
-    from engine.analysis.store import Store
+    from cabinlens.engine.analysis.cam_scale import model_runs, runs_scale
+    from cabinlens.engine.analysis.store import Store
 
     with Store(project, readonly=True) as store:
         runs = model_runs(store, weights, layer, mode)

@@ -8,11 +8,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.errors import InputError
-from engine.models.checkpoints import load_model
-from engine.models.registry import ARCHITECTURES, build_model, default_spec
-from engine.models.spec import ModelSpec
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.models.checkpoints import load_model
+from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
+from cabinlens.engine.models.spec import ModelSpec
 
 
 def model_from_arg(name: str, arch: str | None = None) -> tuple[nn.Module, ModelSpec, str, str]:

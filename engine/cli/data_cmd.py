@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
-from engine.cli.groups import add_group
-from engine.data.layout import discover
-from engine.data.summary import format_summary, summarize
-from engine.data.synth.config import SCALES
+from cabinlens.engine.cli.groups import add_group
+from cabinlens.engine.data.layout import discover
+from cabinlens.engine.data.summary import format_summary, summarize
+from cabinlens.engine.data.synth.config import SCALES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from engine.data.synth.generate import synthesize
+    from cabinlens.engine.data.synth.generate import synthesize
 
     def progress(done: int, total: int) -> None:
         print(f"\r  runs rendered {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)

@@ -26,9 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from engine.analysis.report import describe_explanations, describe_pair, write_report
-    from engine.cli.common import device_from_arg, progress_bar
-    from engine.demo import DemoReady, default_data_dir, prepare
+    from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
+    from cabinlens.engine.cli.common import device_from_arg, progress_bar
+    from cabinlens.engine.demo import DemoReady, default_data_dir, prepare
 
     data = Path(args.data) if args.data else default_data_dir()
     out = Path(args.out) if args.out else data / "demo-report"

@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from engine.errors import InputError
+from cabinlens.engine.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _pane_specs(args: argparse.Namespace):
-    from engine.clips.panes import PaneSpec
+    from cabinlens.engine.clips.panes import PaneSpec
 
     base = {"session": args.session, "start": args.start, "end": args.end, "model": args.model, "target": args.target}
     wanted = [base]
@@ -81,9 +81,9 @@ def _pane_specs(args: argparse.Namespace):
 
 
 def _export(args: argparse.Namespace) -> int:
-    from engine.cli.common import progress_bar
-    from engine.clips.draw import OverlayStyle
-    from engine.clips.export import ExportDone, export_clip, render_frame, write_png
+    from cabinlens.engine.cli.common import progress_bar
+    from cabinlens.engine.clips.draw import OverlayStyle
+    from cabinlens.engine.clips.export import ExportDone, export_clip, render_frame, write_png
 
     specs = _pane_specs(args)
     if not 0.05 <= args.scale <= 4:
@@ -110,8 +110,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _near_misses(args: argparse.Namespace) -> int:
-    from engine.analysis.near_miss import near_misses_of_run, run_clips
-    from engine.analysis.store import Store
+    from cabinlens.engine.analysis.near_miss import near_misses_of_run, run_clips
+    from cabinlens.engine.analysis.store import Store
 
     with Store(args.project, readonly=True) as store:
         runs = [r for r in store.runs() if r.kind == "split" and r.done > 0]

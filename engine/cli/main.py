@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine import __version__
-from engine.cli import analyze_cmd, cam_cmd, data_cmd, demo_cmd, export_cmd, models_cmd, train_cmd, video_cmd
-from engine.errors import CabinLensError
+from cabinlens.engine import __version__
+from cabinlens.engine.cli import analyze_cmd, cam_cmd, data_cmd, demo_cmd, export_cmd, models_cmd, train_cmd, video_cmd
+from cabinlens.engine.errors import CabinLensError
 
 GROUPS = (demo_cmd, data_cmd, video_cmd, models_cmd, cam_cmd, analyze_cmd, export_cmd, train_cmd)
 

@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.cli.groups import add_group
-from engine.models.checkpoints import CheckpointError, load_model, read_checkpoint, recognise, unwrap
-from engine.models.registry import ARCHITECTURES
+from cabinlens.engine.cli.groups import add_group
+from cabinlens.engine.models.checkpoints import CheckpointError, load_model, read_checkpoint, recognise, unwrap
+from cabinlens.engine.models.registry import ARCHITECTURES
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli.common import device_from_arg
+from cabinlens.engine.cli.common import device_from_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from engine.training.train import TrainConfig, train
+    from cabinlens.engine.training.train import TrainConfig, train
 
     device = device_from_arg(args.device)
     cfg = TrainConfig(data=args.data, model=args.model, out=args.out, split=args.split, view=args.view, level=args.level,

@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.cli.groups import add_group
-from engine.errors import InputError
-from engine.io import atomic_path
-from engine.video.reader import VideoReader, probe
+from cabinlens.engine.cli.groups import add_group
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
+from cabinlens.engine.video.reader import VideoReader, probe
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,11 +11,11 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from engine.explain.normalisation import LABELS
-from engine.clips.panes import FrameNotes
-from engine.explain.overlay import overlay
-from engine.palette import CORRECT, UNKNOWN, WRONG, class_rgb
-from engine.timecode import clock
+from cabinlens.engine.explain.normalisation import LABELS
+from cabinlens.engine.clips.panes import FrameNotes
+from cabinlens.engine.explain.overlay import overlay
+from cabinlens.engine.palette import CORRECT, UNKNOWN, WRONG, class_rgb
+from cabinlens.engine.timecode import clock
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 BACKGROUND = (24, 24, 28)
@@ -158,7 +158,7 @@ def paint_pane(view: np.ndarray, layout: Layout, frame: np.ndarray, cam: tuple[s
     """Paint one pane into ``view`` (``layout.total`` x ``layout.width`` of the output canvas):
     banner, the frame with the CAM laid where the model looked, and the strip with its playhead.
     Written in place, because whole-frame copies are what an export pays for most."""
-    from engine.video.geometry import input_region
+    from cabinlens.engine.video.geometry import input_region
 
     h, w = layout.height, layout.width
     view[: layout.banner] = head

@@ -20,13 +20,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.analysis.store import Store
-from engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
-from engine.clips.encode import Mp4Writer
-from engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
-from engine.errors import InputError
-from engine.io import atomic_path
-from engine.progress import Message
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
+from cabinlens.engine.clips.encode import Mp4Writer
+from cabinlens.engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
+from cabinlens.engine.progress import Message
 
 QUEUE = 12  # frames in flight per stage
 PAINTERS = 2  # threads drawing large frames (OpenCV releases the interpreter lock)
@@ -101,7 +101,7 @@ class ClipRenderer:
 
 
 def _open_readers(panes: list[Pane]):
-    from engine.video.reader import VideoReader
+    from cabinlens.engine.video.reader import VideoReader
 
     readers = []
     try:

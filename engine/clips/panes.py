@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.cam_scale import CamScales
-from engine.explain.normalisation import check
-from engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
-from engine.analysis.store import Store
-from engine.errors import InputError
+from cabinlens.engine.analysis.cam_scale import CamScales
+from cabinlens.engine.explain.normalisation import check
+from cabinlens.engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.errors import InputError
 
 TARGETS = ("pred", "gt", "top2", "top3", "top4", "top5")
 
@@ -102,7 +102,7 @@ class Pane:
         track, k = found
         key = (track.run_id, int(track.indices[k]))
         if key not in self._cams:
-            from engine.video.sampling import sample_indices
+            from cabinlens.engine.video.sampling import sample_indices
 
             targets, maps = self.store.cams(track.run_id, int(track.indices[k]))
             inp = track.spec["input"]

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.data.records import Segment
-from engine.errors import InputError
+from cabinlens.engine.data.records import Segment
+from cabinlens.engine.errors import InputError
 
 DRIVEACT_COLUMNS = ("participant_id", "file_id", "annotation_id", "frame_start", "frame_end", "chunk_id")
 LABEL_COLUMNS = ("activity", "action", "label")

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.data.annotations import Annotations, read_annotations
-from engine.errors import InputError
+from cabinlens.engine.data.annotations import Annotations, read_annotations
+from cabinlens.engine.errors import InputError
 
 SUBSETS = ("train", "val", "test")
 ANY: object = object()  # "do not filter on this field"; None means "the merged file"

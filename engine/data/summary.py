@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from engine.data.layout import AnnotationFile, DatasetIndex
-from engine.data.vocabulary import common_rare_split, frequency_order
-from engine.errors import InputError
+from cabinlens.engine.data.layout import AnnotationFile, DatasetIndex
+from cabinlens.engine.data.vocabulary import common_rare_split, frequency_order
+from cabinlens.engine.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from engine.data.records import Segment
-from engine.errors import InputError
+from cabinlens.engine.data.records import Segment
+from cabinlens.engine.errors import InputError
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov")
 

@@ -11,7 +11,7 @@ __all__ = ["CamResult", "GradCam", "LayerShapeError"]
 
 def __getattr__(name: str):
     if name in __all__:
-        from engine.explain import gradcam
+        from cabinlens.engine.explain import gradcam
 
         return getattr(gradcam, name)
-    raise AttributeError(f"module 'engine.explain' has no attribute {name!r}")
+    raise AttributeError(f"module 'cabinlens.engine.explain' has no attribute {name!r}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.errors import InputError
+from cabinlens.engine.errors import InputError
 
 COLUMNS = ("frame", "activity", "part", "role", "x0", "y0", "x1", "y1")
 ROLES = ("evidence", "distractor")

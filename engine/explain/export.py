@@ -11,10 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.explain.overlay import overlay
-from engine.explain.segment import SegmentCam
-from engine.io import atomic_path
-from engine.video.reader import VideoReader
+from cabinlens.engine.explain.overlay import overlay
+from cabinlens.engine.explain.segment import SegmentCam
+from cabinlens.engine.io import atomic_path
+from cabinlens.engine.video.reader import VideoReader
 
 
 def cam_arrays(cam: SegmentCam, *, model: str, checkpoint_sha256: str = "") -> dict[str, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.explain.normalisation import check
+from cabinlens.engine.explain.normalisation import check
 
 Normalisation = Literal["clip", "dataset", "raw"]
 

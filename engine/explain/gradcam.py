@@ -22,7 +22,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from engine.errors import CabinLensError
+from cabinlens.engine.errors import CabinLensError
 
 Mode = Literal["clip", "time"]
 

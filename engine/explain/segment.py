@@ -15,12 +15,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.errors import CabinLensError, InputError
-from engine.explain.frames import Normalisation, normalise, time_mapping, to_frames, upsample
-from engine.explain.gradcam import GradCam, Mode
-from engine.models.spec import ModelSpec, input_region, to_input
-from engine.video.reader import VideoReader
-from engine.video.sampling import sample_indices
+from cabinlens.engine.errors import CabinLensError, InputError
+from cabinlens.engine.explain.frames import Normalisation, normalise, time_mapping, to_frames, upsample
+from cabinlens.engine.explain.gradcam import GradCam, Mode
+from cabinlens.engine.models.spec import ModelSpec, input_region, to_input
+from cabinlens.engine.video.reader import VideoReader
+from cabinlens.engine.video.sampling import sample_indices
 
 
 @dataclass

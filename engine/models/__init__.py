@@ -1,8 +1,8 @@
 """Video classification models: architectures, specs, registry, safe checkpoint loading."""
 
-from engine.models.checkpoints import CheckpointError, LoadedModel, load_model, save_model
-from engine.models.registry import ARCHITECTURES, build_model, default_spec
-from engine.models.spec import InputSpec, ModelSpec
+from cabinlens.engine.models.checkpoints import CheckpointError, LoadedModel, load_model, save_model
+from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
+from cabinlens.engine.models.spec import InputSpec, ModelSpec
 
 __all__ = [
     "ARCHITECTURES", "CheckpointError", "InputSpec", "LoadedModel", "ModelSpec",

@@ -21,12 +21,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.errors import InputError
-from engine.io import atomic_path
-from engine.models.p3d import DEPTHS
-from engine.models.registry import build_model, default_spec
-from engine.models.spec import ModelSpec
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
+from cabinlens.engine.models.p3d import DEPTHS
+from cabinlens.engine.models.registry import build_model, default_spec
+from cabinlens.engine.models.spec import ModelSpec
 
 FORMAT = "cabinlens-checkpoint"
 WRAPPERS = ("state_dict", "model_state_dict", "student_model_state_dict", "model")

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from engine.errors import CabinLensError
-from engine.models.c3d import C3D
-from engine.models.i3d import InceptionI3d
-from engine.models.p3d import DEPTHS, P3D
-from engine.models.spec import InputSpec, ModelSpec
+from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.models.c3d import C3D
+from cabinlens.engine.models.i3d import InceptionI3d
+from cabinlens.engine.models.p3d import DEPTHS, P3D
+from cabinlens.engine.models.spec import InputSpec, ModelSpec
 
 KINETICS_RESNET = dict(mean=(0.43216, 0.394666, 0.37645), std=(0.22803, 0.22145, 0.216989))
 KINETICS = dict(mean=(0.45, 0.45, 0.45), std=(0.225, 0.225, 0.225))

@@ -12,8 +12,8 @@ from typing import Literal
 import numpy as np
 import torch
 
-from engine.video import geometry
-from engine.video.sampling import Policy
+from cabinlens.engine.video import geometry
+from cabinlens.engine.video.sampling import Policy
 
 
 @dataclass(frozen=True)

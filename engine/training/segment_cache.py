@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from engine.analysis.store import SampleRecord
-from engine.errors import InputError
-from engine.models.spec import InputSpec, resize_frames
-from engine.video.reader import VideoReader
+from cabinlens.engine.analysis.store import SampleRecord
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.models.spec import InputSpec, resize_frames
+from cabinlens.engine.video.reader import VideoReader
 
 
 def available_memory() -> int | None:

@@ -26,18 +26,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.analysis.jobs import split_job
-from engine.analysis.metrics import evaluate
-from engine.analysis.runner import _Readers, prefetch
-from engine.analysis.store import SampleRecord
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.errors import InputError
-from engine.io import atomic_path
-from engine.models.checkpoints import load_model, save_model
-from engine.models.registry import ARCHITECTURES, build_model, default_spec
-from engine.models.spec import ModelSpec, resize_frames
-from engine.training.segment_cache import SegmentCache
-from engine.video.sampling import sample_indices
+from cabinlens.engine.analysis.jobs import split_job
+from cabinlens.engine.analysis.metrics import evaluate
+from cabinlens.engine.analysis.runner import _Readers, prefetch
+from cabinlens.engine.analysis.store import SampleRecord
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
+from cabinlens.engine.models.checkpoints import load_model, save_model
+from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
+from cabinlens.engine.models.spec import ModelSpec, resize_frames
+from cabinlens.engine.training.segment_cache import SegmentCache
+from cabinlens.engine.video.sampling import sample_indices
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.errors import InputError
+from cabinlens.engine.errors import InputError
 
 
 class VideoError(InputError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from engine.video.bitstream import h264_is_disposable, h264_nal_length_size
+from cabinlens.engine.video.bitstream import h264_is_disposable, h264_nal_length_size
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from typing import Literal
 import av
 import numpy as np
 
-from engine.video.cache import FrameCache
-from engine.video.errors import FrameIndexError, VideoError
-from engine.video.packet_index import PacketIndex, build_packet_index
+from cabinlens.engine.video.cache import FrameCache
+from cabinlens.engine.video.errors import FrameIndexError, VideoError
+from cabinlens.engine.video.packet_index import PacketIndex, build_packet_index
 
 PixelFormat = Literal["rgb24", "bgr24", "gray"]
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 @pytest.fixture(scope="session")
 def project(synth_small, tmp_path_factory):
-    from engine.cli.main import main
+    from cabinlens.engine.cli.main import main
 
     path = tmp_path_factory.mktemp("gui") / "val.cabinlens"
     assert main(["analyze", "--data", str(synth_small), "--subset", "val", "--model", "c3d_small",
@@ -23,7 +23,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def window(qtbot, settings):
-    from app.main_window import MainWindow
+    from cabinlens.app.main_window import MainWindow
 
     w = MainWindow(settings)
     qtbot.addWidget(w)

@@ -145,7 +145,7 @@ def test_clicking_a_most_common_confusion_selects_that_cell(window, panels):
 def test_another_model_on_the_same_clips_shows_per_class_differences(qtbot, window, panels, tmp_path):
     from sklearn.metrics import recall_score
 
-    from engine.analysis.store import Store
+    from cabinlens.engine.analysis.store import Store
 
     report, d = panels.report, panels.data
     others = [p.theirs for p in d.peers]

@@ -183,7 +183,7 @@ def test_exports_from_the_window_and_cancel(qtbot, ready, tmp_path):
 
 
 def test_a_failing_export_is_reported_and_the_window_keeps_working(qtbot, ready, tmp_path):
-    from engine.clips.panes import PaneSpec
+    from cabinlens.engine.clips.panes import PaneSpec
 
     window = ready
     window.export_layout([PaneSpec("vp99/none", 0, 10, "i3d_small")], 1.0, path=str(tmp_path / "x.mp4"))
@@ -230,7 +230,7 @@ def test_the_export_menu_asks_for_a_file_and_writes_it(qtbot, ready, tmp_path, m
     # A time range: the dialog opens on the segment under the playhead; the user picks 2 s from there.
     from PySide6.QtWidgets import QDialog
 
-    from widgets.range_dialog import TimeRangeDialog
+    from cabinlens.widgets.range_dialog import TimeRangeDialog
 
     opened = []
 
@@ -254,7 +254,7 @@ def test_the_export_menu_asks_for_a_file_and_writes_it(qtbot, ready, tmp_path, m
 def test_the_compare_layout_is_kept_per_project_and_reopened(qtbot, ready, settings, demo_data):
     import json
 
-    from app.main_window import COMPARE_LAYOUTS, MainWindow
+    from cabinlens.app.main_window import COMPARE_LAYOUTS, MainWindow
 
     window = ready
     _open_first_pair(qtbot, window)

@@ -8,7 +8,7 @@ SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 def test_demo_opens_its_project_with_a_session_playing(qtbot, window, demo_data):
-    from engine.demo import PROJECT
+    from cabinlens.engine.demo import PROJECT
 
     window.player.sweep_sessions = False
     window.start_demo(str(demo_data))

@@ -7,7 +7,7 @@ import csv
 import sqlite3
 from pathlib import Path
 
-from app.exports import report_folder
+from cabinlens.app.exports import report_folder
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from app.jobs import RunChoices, demo, load_project
-from engine.progress import Message
+from cabinlens.app.jobs import RunChoices, demo, load_project
+from cabinlens.engine.progress import Message
 
 
 def _after_the_sessions(items: list) -> list:

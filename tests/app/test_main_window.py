@@ -30,7 +30,7 @@ def test_main_window_shows(window):
 
 
 def test_window_module_does_not_import_torch():
-    code = "import sys, app.main_window; print('torch' in sys.modules)"
+    code = "import sys, cabinlens.app.main_window; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
@@ -124,7 +124,7 @@ def test_the_gui_thread_never_decodes_or_infers_while_a_sweep_runs_and_the_user_
     threshold in a unit test fails on a loaded machine and proves nothing on a fast one.)"""
     import torch
 
-    from engine.video.reader import VideoReader
+    from cabinlens.engine.video.reader import VideoReader
 
     calls: dict[str, set[str]] = {"decode": set(), "forward": set()}
 
@@ -196,9 +196,9 @@ def test_open_a_dataset_with_a_model_analyses_it_and_opens_the_result(qtbot, win
     assert project.exists()
     qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
     # A checkpoint dropped alone adds its model to the open dataset's project.
-    from engine.models import build_model, default_spec
-    from engine.models.checkpoints import save_model
-    from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+    from cabinlens.engine.models import build_model, default_spec
+    from cabinlens.engine.models.checkpoints import save_model
+    from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 
     spec = default_spec("c3d_small", DRIVEACT_MIDLEVEL_CLASSES)
     checkpoint = save_model(tmp_path / "other.pt", build_model(spec), spec)
@@ -207,7 +207,7 @@ def test_open_a_dataset_with_a_model_analyses_it_and_opens_the_result(qtbot, win
 
 
 def _runs(project):
-    from engine.analysis.store import Store
+    from cabinlens.engine.analysis.store import Store
 
     with Store(project, readonly=True) as store:
         return store.runs()
@@ -215,8 +215,8 @@ def _runs(project):
 
 
 def test_normalisation_is_a_visible_choice_shared_by_player_compare_and_export(qtbot, window, project):
-    from engine.analysis.cam_scale import cam_scale
-    from engine.analysis.store import Store
+    from cabinlens.engine.analysis.cam_scale import cam_scale
+    from cabinlens.engine.analysis.store import Store
 
     open_session(qtbot, window, project)
     track = window.player.tracks.tracks[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from app.worker import EngineWorker
-from engine.errors import InputError
+from cabinlens.app.worker import EngineWorker
+from cabinlens.engine.errors import InputError
 
 
 def counting(n, delay=0.0):

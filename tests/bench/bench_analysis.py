@@ -22,12 +22,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.analysis.jobs import open_run, split_job  # noqa: E402
-from engine.analysis.runner import CAM_TOP, analyse, prefetch  # noqa: E402
-from engine.analysis.store import Store  # noqa: E402
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES  # noqa: E402
-from engine.explain import GradCam  # noqa: E402
-from engine.models import build_model, default_spec  # noqa: E402
+from cabinlens.engine.analysis.jobs import open_run, split_job  # noqa: E402
+from cabinlens.engine.analysis.runner import CAM_TOP, analyse, prefetch  # noqa: E402
+from cabinlens.engine.analysis.store import Store  # noqa: E402
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES  # noqa: E402
+from cabinlens.engine.explain import GradCam  # noqa: E402
+from cabinlens.engine.models import build_model, default_spec  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -51,7 +51,7 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory()
     data = args.data
     if data is None:
-        from engine.data.synth.generate import synthesize
+        from cabinlens.engine.data.synth.generate import synthesize
 
         data = Path(tmp.name) / "synth"
         print("generating the small synthetic dataset ...", flush=True)

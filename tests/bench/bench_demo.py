@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-c", "import sys; from app.launcher import main; sys.exit(main(sys.argv[1:]))"]
+CLI = [sys.executable, "-c", "import sys; from cabinlens.app.launcher import main; sys.exit(main(sys.argv[1:]))"]
 
 WINDOW = textwrap.dedent("""
     import time; t0 = time.perf_counter()
@@ -28,7 +28,7 @@ WINDOW = textwrap.dedent("""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
-    from app.main_window import MainWindow
+    from cabinlens.app.main_window import MainWindow
     app = QApplication([])
     w = MainWindow(QSettings(sys.argv[2], QSettings.Format.IniFormat))
     w.player.sweep_sessions = False

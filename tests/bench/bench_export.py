@@ -34,14 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import media  # noqa: E402
 from bench_video import make_video  # noqa: E402
-from engine.analysis.store import SampleRecord, Store  # noqa: E402
-from engine.clips.draw import OverlayStyle  # noqa: E402
-from engine.clips.encode import Mp4Writer  # noqa: E402
-from engine.clips.export import ClipRenderer, ExportDone, export_clip  # noqa: E402
-from engine.clips.panes import PaneSpec, resolve_panes  # noqa: E402
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES  # noqa: E402
-from engine.models.registry import default_spec  # noqa: E402
-from engine.video.reader import VideoReader  # noqa: E402
+from cabinlens.engine.analysis.store import SampleRecord, Store  # noqa: E402
+from cabinlens.engine.clips.draw import OverlayStyle  # noqa: E402
+from cabinlens.engine.clips.encode import Mp4Writer  # noqa: E402
+from cabinlens.engine.clips.export import ClipRenderer, ExportDone, export_clip  # noqa: E402
+from cabinlens.engine.clips.panes import PaneSpec, resolve_panes  # noqa: E402
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES  # noqa: E402
+from cabinlens.engine.models.registry import default_spec  # noqa: E402
+from cabinlens.engine.video.reader import VideoReader  # noqa: E402
 
 FILE_ID = "vp1/bench.ids_1"
 CHUNK = 90

@@ -28,8 +28,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.explain import GradCam  # noqa: E402
-from engine.models import build_model, default_spec  # noqa: E402
+from cabinlens.engine.explain import GradCam  # noqa: E402
+from cabinlens.engine.models import build_model, default_spec  # noqa: E402
 
 CASES = [("r3d_18", 4, 16, 112), ("i3d_small", 4, 16, 112), ("i3d", 1, 32, 224)]
 TIME_TARGET, MEMORY_TARGET = 1.15, 1.3

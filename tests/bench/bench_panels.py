@@ -55,7 +55,7 @@ def main() -> int:
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
-    from widgets.embedding_scatter import EmbeddingScatter
+    from cabinlens.widgets.embedding_scatter import EmbeddingScatter
 
     app = QApplication([])
     data = fake_data(n)

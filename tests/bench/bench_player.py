@@ -30,7 +30,7 @@ START = ("import time; t0 = time.perf_counter()\n"
          "{make}\n"
          "w.show(); app.processEvents()\n"
          "import sys; print(time.perf_counter() - t0, 'torch' in sys.modules, flush=True); w.close()\n")
-CABINLENS = "from app.main_window import MainWindow\nw = MainWindow()"
+CABINLENS = "from cabinlens.app.main_window import MainWindow\nw = MainWindow()"
 BARE = "w = QMainWindow()"  # the baseline: what any PySide6 window costs on this machine, now
 
 
@@ -60,7 +60,7 @@ def window_start_seconds(repeats: int = 3) -> float:
 def make_project(folder: Path) -> tuple[Path, Path]:
     from media import write_h264
 
-    from engine.cli.main import main
+    from cabinlens.engine.cli.main import main
 
     video = folder / "vp1" / "run1_2018-05-03-14-08-31.ids_1.mp4"
     video.parent.mkdir(parents=True)
@@ -78,10 +78,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from app.frame_source import FrameRequest, FrameSource
-    from engine.analysis.session import session_tracks
-    from engine.analysis.store import Store
-    from widgets.video_view import FrameCanvas
+    from cabinlens.app.frame_source import FrameRequest, FrameSource
+    from cabinlens.engine.analysis.session import session_tracks
+    from cabinlens.engine.analysis.store import Store
+    from cabinlens.widgets.video_view import FrameCanvas
 
     with tempfile.TemporaryDirectory() as tmp:
         project, video = make_project(Path(tmp))
@@ -124,11 +124,11 @@ def main() -> int:
         # A session sweep runs on the engine worker meanwhile, as when the window opens a session.
         import torch  # noqa: F401 - the window loads it on its worker right after start-up
 
-        from app.jobs import Message
-        from app.worker import EngineWorker
-        from engine.analysis.jobs import open_run, sweep_job
-        from engine.analysis.runner import analyse
-        from engine.cli.common import model_from_arg
+        from cabinlens.app.jobs import Message
+        from cabinlens.app.worker import EngineWorker
+        from cabinlens.engine.analysis.jobs import open_run, sweep_job
+        from cabinlens.engine.analysis.runner import analyse
+        from cabinlens.engine.cli.common import model_from_arg
 
         def sweep(abort):
             model, spec, name, weights = model_from_arg("i3d_small")

@@ -20,10 +20,10 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.data.synth.config import SCALES  # noqa: E402
-from engine.data.synth.generate import synthesize  # noqa: E402
-from engine.data.synth.plan import plan_dataset  # noqa: E402
-from engine.data.synth.render import ENCODER_OPTIONS, RunRenderer  # noqa: E402
+from cabinlens.engine.data.synth.config import SCALES  # noqa: E402
+from cabinlens.engine.data.synth.generate import synthesize  # noqa: E402
+from cabinlens.engine.data.synth.plan import plan_dataset  # noqa: E402
+from cabinlens.engine.data.synth.render import ENCODER_OPTIONS, RunRenderer  # noqa: E402
 
 
 def breakdown(scale: str, seed: int, folder: Path) -> tuple[float, float, int]:

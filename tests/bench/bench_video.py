@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import media  # noqa: E402
-from engine.video import VideoReader  # noqa: E402
-from engine.video.reader import usable_cores  # noqa: E402
+from cabinlens.engine.video import VideoReader  # noqa: E402
+from cabinlens.engine.video.reader import usable_cores  # noqa: E402
 
 FMT = "rgb24"
 SETTLE_S = 0.05  # frame threads finish the pictures queued past a target within a few ms

@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pytest
 
-from engine.analysis.report import run_metrics
-from engine.analysis.store import Store
-from engine.data.synth.activities import REVERSED
-from engine.demo import PROJECT, SHIPPED, DemoReady, prepare, recorded_metrics, shipped_models
-from engine.progress import Message
-from engine.models.checkpoints import load_model
+from cabinlens.engine.analysis.report import run_metrics
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.data.synth.activities import REVERSED
+from cabinlens.engine.demo import PROJECT, SHIPPED, DemoReady, prepare, recorded_metrics, shipped_models
+from cabinlens.engine.progress import Message
+from cabinlens.engine.models.checkpoints import load_model
 
 # The confusions the synthetic data is built to provoke (see engine.data.synth.activities), and
 # magazine/newspaper: the same reading movement with paper objects of different size.
@@ -72,7 +72,7 @@ def test_second_preparation_finds_everything_cached(demo_data):
 
 
 def test_headless_demo_writes_the_report(demo_data, tmp_path, capsys):
-    from engine.cli.main import main
+    from cabinlens.engine.cli.main import main
 
     out = tmp_path / "report"
     assert main(["demo", "--headless", "--data", str(demo_data), "--out", str(out)]) == 0
@@ -146,21 +146,21 @@ def _pairs_match_the_predictions(out, summary) -> None:
 
 
 def test_demo_without_a_display_runs_headless_and_says_so(monkeypatch, capsys, tmp_path):
-    import app.launcher
-    import engine.cli.main
+    import cabinlens.app.launcher
+    import cabinlens.engine.cli.main
 
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(app.launcher.sys, "platform", "linux")
+    monkeypatch.setattr(cabinlens.app.launcher.sys, "platform", "linux")
     seen = []
-    monkeypatch.setattr(engine.cli.main, "main", lambda argv: seen.append(argv) or 0)
-    assert app.launcher.main(["demo", "--data", str(tmp_path)]) == 0
+    monkeypatch.setattr(cabinlens.engine.cli.main, "main", lambda argv: seen.append(argv) or 0)
+    assert cabinlens.app.launcher.main(["demo", "--data", str(tmp_path)]) == 0
     assert seen == [["demo", "--data", str(tmp_path), "--headless"]]
     assert "no display found" in capsys.readouterr().err
 
 
 def test_a_broken_dataset_is_named(tmp_path):
-    from engine.demo import DATASET
+    from cabinlens.engine.demo import DATASET
 
     (tmp_path / DATASET).mkdir()
     (tmp_path / DATASET / "synth.json").write_text("not json")

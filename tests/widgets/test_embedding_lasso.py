@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.path import Path as MplPath
 from PySide6.QtCore import QPointF, Qt
 
-from widgets.embedding_scatter import EmbeddingScatter, points_in_polygon
+from cabinlens.widgets.embedding_scatter import EmbeddingScatter, points_in_polygon
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 

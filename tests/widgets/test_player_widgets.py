@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from app.state import AppState
-from engine.analysis.session import SessionSummary, SessionTracks, Track
-from widgets.session_browser import SessionBrowser
-from widgets.timeline import Timeline
-from widgets.video_view import VideoView
+from cabinlens.app.state import AppState
+from cabinlens.engine.analysis.session import SessionSummary, SessionTracks, Track
+from cabinlens.widgets.session_browser import SessionBrowser
+from cabinlens.widgets.timeline import Timeline
+from cabinlens.widgets.video_view import VideoView
 
 CLASSES = ("drinking", "eating", "writing")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from widgets.range_dialog import TimeRangeDialog
+from cabinlens.widgets.range_dialog import TimeRangeDialog
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.data.synth.pose import Look, Point, Pose
+from cabinlens.engine.data.synth.pose import Look, Point, Pose
 
 # Fixed cabin places in 320x256 pixels (the renderer scales them to other sizes).
 SEAT_DROP: Point = (230.0, 234.0)  # where objects lie on the passenger seat

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS
 
 #: Bump when the generator's output changes, so caches of an older dataset are not reused.
 GENERATOR_VERSION = 1

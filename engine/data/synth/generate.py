@@ -23,10 +23,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.data.synth.config import GENERATOR_VERSION, LEVEL, SCALES, VIEW
-from engine.data.synth.plan import RunPlan, plan_dataset, split_files
-from engine.errors import InputError
-from engine.io import atomic_path
+from cabinlens.engine.data.synth.config import GENERATOR_VERSION, LEVEL, SCALES, VIEW
+from cabinlens.engine.data.synth.plan import RunPlan, plan_dataset, split_files
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import atomic_path
 
 MANIFEST = "synth.json"
 
@@ -51,7 +51,7 @@ def video_paths(root: Path, plan: RunPlan) -> tuple[Path, Path]:
 
 
 def _render(plan: RunPlan, root: str, size: tuple[int, int]) -> int:
-    from engine.data.synth.render import write_run  # imported in the worker process
+    from cabinlens.engine.data.synth.render import write_run  # imported in the worker process
 
     video, evidence = video_paths(Path(root), plan)
     video.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.data.synth.config import CHUNK, HEADER, PARTICIPANTS, SENSOR, Scale, rows_per_run, subset_of
+from cabinlens.engine.data.synth.config import CHUNK, HEADER, PARTICIPANTS, SENSOR, Scale, rows_per_run, subset_of
 
 INTRO = ("opening_door_outside", "entering_car", "closing_door_inside", "fastening_seat_belt")
 OUTRO = ("unfastening_seat_belt", "opening_door_inside", "exiting_car", "closing_door_outside")

@@ -22,12 +22,12 @@ import av
 import cv2
 import numpy as np
 
-from engine.data.synth.activities import BACKPACK, SEAT_DROP, Anchors, Params, pose_at
-from engine.data.synth.config import FPS
-from engine.data.synth.plan import EPISODE_OBJECT, Annotation, RunPlan
-from engine.data.synth.pose import Look, Pose
-from engine.data.synth.scene import H, W, cabin, paint
-from engine.io import atomic_path
+from cabinlens.engine.data.synth.activities import BACKPACK, SEAT_DROP, Anchors, Params, pose_at
+from cabinlens.engine.data.synth.config import FPS
+from cabinlens.engine.data.synth.plan import EPISODE_OBJECT, Annotation, RunPlan
+from cabinlens.engine.data.synth.pose import Look, Pose
+from cabinlens.engine.data.synth.scene import H, W, cabin, paint
+from cabinlens.engine.io import atomic_path
 
 EVIDENCE_HEADER = "frame,activity,part,role,x0,y0,x1,y1"
 TRANSIENT_OBJECTS = ("pen", "paper", "phone")

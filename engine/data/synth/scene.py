@@ -13,8 +13,8 @@ import math
 import cv2
 import numpy as np
 
-from engine.data.synth.activities import BACKPACK, BUTTON, DISPLAY, GLASSES_SHELF, WINDOW_OUT, Anchors
-from engine.data.synth.pose import Look, Point, Pose
+from cabinlens.engine.data.synth.activities import BACKPACK, BUTTON, DISPLAY, GLASSES_SHELF, WINDOW_OUT, Anchors
+from cabinlens.engine.data.synth.pose import Look, Point, Pose
 
 W, H = 320, 256
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)

@@ -16,14 +16,14 @@ import pytest
 import torch
 from sklearn.metrics import balanced_accuracy_score
 
-from engine.analysis.jobs import open_run, split_job, sweep_job
-from engine.analysis.runner import analyse
-from engine.analysis.store import Store
-from engine.cli.main import main
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.errors import InputError
-from engine.explain import GradCam
-from engine.models import build_model, default_spec
+from cabinlens.engine.analysis.jobs import open_run, split_job, sweep_job
+from cabinlens.engine.analysis.runner import analyse
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain import GradCam
+from cabinlens.engine.models import build_model, default_spec
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -61,7 +61,7 @@ def test_one_pass_stores_logits_embeddings_and_cams(analysed, c3d):
         sample = store.samples(run_id)[3]
     assert targets.shape == (6,) and targets[5] == sample.label and maps.shape == (6, 2, 7, 7)
     # Recompute the sample alone: same logits, same top-5, same maps (at float16 precision).
-    from engine.analysis.runner import _Readers, load_clip
+    from cabinlens.engine.analysis.runner import _Readers, load_clip
 
     readers = _Readers()
     clip = torch.from_numpy(load_clip(readers, sample, spec))[None].permute(0, 4, 1, 2, 3)
@@ -74,7 +74,7 @@ def test_one_pass_stores_logits_embeddings_and_cams(analysed, c3d):
 
 def test_killed_mid_run_resumes_with_every_sample_exactly_once(analysed, synth_small, tmp_path):
     project = tmp_path / "killed.cabinlens"
-    argv = [sys.executable, "-m", "engine.cli.main", "analyze", "--data", str(synth_small), "--subset", "val",
+    argv = [sys.executable, "-m", "cabinlens", "analyze", "--data", str(synth_small), "--subset", "val",
             "--model", "c3d_small", "--project", str(project), "--batch-size", "4", "--workers", "1", "--device", "cpu"]
     child = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stored = 0
@@ -133,7 +133,7 @@ def test_sweep_windows_cover_the_session_and_take_the_label_at_their_centre(synt
     video = next((synth_small / "inner_mirror" / "vp14").glob("*.mp4"))
     csv_path = synth_small / "iccv_activities_3s" / "activities_3s" / "inner_mirror" / "midlevel.chunks_90.split_0.val.csv"
     job = sweep_job(video, spec, window=16, stride=30, annotations=csv_path)
-    from engine.video.reader import probe
+    from cabinlens.engine.video.reader import probe
 
     n = probe(video).frame_count
     assert len(job.samples) == (n - 16) // 30 + 1 and job.samples[-1].frame_end <= n
@@ -191,11 +191,11 @@ def test_report_matches_an_independent_computation(analysed, tmp_path, capsys):
 
 
 def test_a_report_without_evidence_files_says_so(analysed, tmp_path, monkeypatch):
-    import engine.analysis.explanations
-    from engine.analysis.report import write_report
+    import cabinlens.engine.analysis.explanations
+    from cabinlens.engine.analysis.report import write_report
 
     project, _, _ = analysed
-    monkeypatch.setattr(engine.analysis.explanations, "evidence_path", lambda video: tmp_path / "none.evidence.csv")
+    monkeypatch.setattr(cabinlens.engine.analysis.explanations, "evidence_path", lambda video: tmp_path / "none.evidence.csv")
     summary = write_report(project, tmp_path / "report", figures_too=False)
     assert summary["runs"][0]["explanations"] is None
     assert (tmp_path / "report" / "explanations.csv").read_text().count("\n") == 1  # the header alone
@@ -214,7 +214,7 @@ def test_bad_input_gets_a_clear_message(synth_small, tmp_path, capsys):
 
 
 def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth_small, c3d):
-    from engine.analysis.runner import prefetch
+    from cabinlens.engine.analysis.runner import prefetch
 
     _, spec = c3d
     job = split_job(synth_small, spec, split=0, subset="val")
@@ -234,7 +234,7 @@ def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth
 
 
 def test_readers_are_kept_per_thread_and_forgotten_when_evicted(synth_small, c3d):
-    from engine.analysis.runner import _Readers, load_clip
+    from cabinlens.engine.analysis.runner import _Readers, load_clip
 
     _, spec = c3d
     samples = split_job(synth_small, spec, split=0, subset="test").samples

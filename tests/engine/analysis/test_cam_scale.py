@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.analysis.cam_scale import CamScales, cam_scale, describe, same_model_runs
-from engine.analysis.store import SampleRecord, Store
-from engine.explain.frames import dataset_scale
+from cabinlens.engine.analysis.cam_scale import CamScales, cam_scale, describe, same_model_runs
+from cabinlens.engine.analysis.store import SampleRecord, Store
+from cabinlens.engine.explain.frames import dataset_scale
 
 
 def _run(store: Store, checkpoint: str, name: str, n: int, rng, *, layer: str = "Mixed_5c", fill: int | None = None,

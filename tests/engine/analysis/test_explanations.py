@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.analysis.explanations import GT_SLOT, score_run
-from engine.analysis.store import Store
-from engine.explain.evidence import evidence_path, read_evidence
-from engine.explain.frames import time_mapping, to_frames, upsample
-from engine.video.geometry import input_region
-from engine.video.reader import probe
-from engine.video.sampling import sample_indices
+from cabinlens.engine.analysis.explanations import GT_SLOT, score_run
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.explain.evidence import evidence_path, read_evidence
+from cabinlens.engine.explain.frames import time_mapping, to_frames, upsample
+from cabinlens.engine.video.geometry import input_region
+from cabinlens.engine.video.reader import probe
+from cabinlens.engine.video.sampling import sample_indices
 
 
 def _brute_force(store: Store, info, idx: int) -> tuple[float, float] | None:
@@ -43,7 +43,7 @@ def _brute_force(store: Store, info, idx: int) -> tuple[float, float] | None:
 
 
 def test_scores_match_a_brute_force_pass_over_every_input_pixel(demo_data):
-    from engine.demo import PROJECT
+    from cabinlens.engine.demo import PROJECT
 
     with Store(demo_data / PROJECT, readonly=True) as store:
         info = next(r for r in store.runs() if r.model == "i3d_small" and r.name.endswith("test"))
@@ -68,8 +68,8 @@ def test_scores_are_kept_in_the_project_until_an_evidence_file_changes(demo_data
     import os
     import sqlite3
 
-    import engine.analysis.explanations as explanations
-    from engine.demo import PROJECT
+    import cabinlens.engine.analysis.explanations as explanations
+    from cabinlens.engine.demo import PROJECT
 
     copy = tmp_path / "copy.cabinlens"
     with sqlite3.connect(demo_data / PROJECT) as src, sqlite3.connect(copy) as dst:
@@ -95,9 +95,9 @@ def test_scores_are_kept_in_the_project_until_an_evidence_file_changes(demo_data
 
 
 def test_an_unusable_evidence_file_costs_its_own_clips_and_is_named(demo_data, monkeypatch):
-    import engine.analysis.explanations as explanations
-    from engine.demo import PROJECT
-    from engine.errors import InputError
+    import cabinlens.engine.analysis.explanations as explanations
+    from cabinlens.engine.demo import PROJECT
+    from cabinlens.engine.errors import InputError
 
     real = explanations.read_evidence
     with Store(demo_data / PROJECT, readonly=True) as store:

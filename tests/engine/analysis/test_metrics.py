@@ -13,8 +13,8 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
-from engine.analysis.metrics import evaluate
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES, DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS, common_rare_split
+from cabinlens.engine.analysis.metrics import evaluate
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES, DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS, common_rare_split
 
 CLASSES = list(DRIVEACT_MIDLEVEL_CLASSES)
 COUNTS = dict(DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, recall_score
 
-from engine.analysis.model_compare import comparable, compare_runs
-from engine.analysis.store import RunInfo, RunResults
+from cabinlens.engine.analysis.model_compare import comparable, compare_runs
+from cabinlens.engine.analysis.store import RunInfo, RunResults
 
 CLASSES = tuple(f"class_{k}" for k in range(6))
 COUNTS = {c: 100 - 10 * k for k, c in enumerate(CLASSES)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.analysis.near_miss import find_near_misses
+from cabinlens.engine.analysis.near_miss import find_near_misses
 
 
 def _case():

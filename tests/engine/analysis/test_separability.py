@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
-from engine.analysis.separability import knn_balanced, pairwise_distances, separability
+from cabinlens.engine.analysis.separability import knn_balanced, pairwise_distances, separability
 
 
 def _blobs(rng, n_classes: int, per_class, spread: float, dims: int = 16):

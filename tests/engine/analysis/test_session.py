@@ -7,10 +7,10 @@ import numpy as np
 import torch
 from media import write_h264
 
-from engine.analysis.session import layer_slice
-from engine.explain.segment import explain_segment
-from engine.models import build_model, default_spec
-from engine.video import VideoReader
+from cabinlens.engine.analysis.session import layer_slice
+from cabinlens.engine.explain.segment import explain_segment
+from cabinlens.engine.models import build_model, default_spec
+from cabinlens.engine.video import VideoReader
 
 
 def test_numpy_frame_cam_matches_the_torch_frame_maps(tmp_path):

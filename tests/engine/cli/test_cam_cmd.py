@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.analysis.cam_scale import cam_scale
-from engine.analysis.store import Store
-from engine.cli.main import main
+from cabinlens.engine.analysis.cam_scale import cam_scale
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.cli.main import main
 
 
 @pytest.fixture(scope="module")
 def project(demo_data):
-    from engine.demo import PROJECT
+    from cabinlens.engine.demo import PROJECT
 
     return str(demo_data / PROJECT)
 

@@ -7,10 +7,10 @@ import json
 import cv2
 import numpy as np
 
-from app.launcher import main as launcher_main
-from engine.cli.main import main
-from engine.video import VideoReader
-from resources import RESOURCES
+from cabinlens.app.launcher import main as launcher_main
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.video import VideoReader
+from cabinlens.resources import RESOURCES
 
 SAMPLE = RESOURCES / "sample_driveact"
 

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.cli.main import main
+from cabinlens.engine.cli.main import main
 
 
 @pytest.fixture(scope="module")
 def project(demo_data):
-    from engine.demo import PROJECT
+    from cabinlens.engine.demo import PROJECT
 
     return str(demo_data / PROJECT)
 

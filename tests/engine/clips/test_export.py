@@ -9,19 +9,19 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.analysis.session import session_tracks, sessions
-from engine.analysis.store import Store
-from engine.clips.draw import Layout, OverlayStyle
-from engine.clips.export import ExportDone, export_clip, render_frame
-from engine.clips.panes import PaneSpec, resolve_panes
-from engine.errors import InputError
-from engine.video.geometry import input_region
-from engine.video.reader import VideoReader
+from cabinlens.engine.analysis.session import session_tracks, sessions
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.clips.draw import Layout, OverlayStyle
+from cabinlens.engine.clips.export import ExportDone, export_clip, render_frame
+from cabinlens.engine.clips.panes import PaneSpec, resolve_panes
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.video.geometry import input_region
+from cabinlens.engine.video.reader import VideoReader
 
 
 @pytest.fixture(scope="module")
 def project(demo_data) -> Path:
-    from engine.demo import PROJECT
+    from cabinlens.engine.demo import PROJECT
 
     return demo_data / PROJECT
 
@@ -170,9 +170,9 @@ def test_overlay_is_hottest_where_the_cam_peaks(project, segments, tmp_path):
 
 
 def test_pane_maps_under_each_normalisation_match_the_stored_maps(project, segments):
-    from engine.analysis.cam_scale import cam_scale
-    from engine.analysis.session import layer_slice
-    from engine.video.sampling import sample_indices
+    from cabinlens.engine.analysis.cam_scale import cam_scale
+    from cabinlens.engine.analysis.session import layer_slice
+    from cabinlens.engine.video.sampling import sample_indices
 
     file_id, _, segs = segments
     a, b, _ = segs[0]
@@ -240,7 +240,7 @@ def test_bad_requests_name_the_problem(project, segments, tmp_path):
 
 
 def test_a_video_that_breaks_mid_export_leaves_no_file(project, segments, tmp_path, monkeypatch):
-    from engine.video import reader as reader_module
+    from cabinlens.engine.video import reader as reader_module
 
     file_id, _, segs = segments
     a, b, _ = segs[0]

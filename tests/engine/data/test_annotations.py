@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.data import AnnotationError, read_annotations
+from cabinlens.engine.data import AnnotationError, read_annotations
 
 HEADER = "participant_id,file_id,annotation_id,frame_start,frame_end,activity,chunk_id\n"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.data import ClassVocabulary, discover
-from engine.data.summary import summarize
-from engine.data.videos import MissingVideosError, resolve_video, resolve_videos
-from engine.data.vocabulary import common_rare_split
-from engine.errors import InputError
+from cabinlens.engine.data import ClassVocabulary, discover
+from cabinlens.engine.data.summary import summarize
+from cabinlens.engine.data.videos import MissingVideosError, resolve_video, resolve_videos
+from cabinlens.engine.data.vocabulary import common_rare_split
+from cabinlens.engine.errors import InputError
 
 HEADER = "participant_id,file_id,annotation_id,frame_start,frame_end,activity,chunk_id\n"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from driveact_checks import check_file
 
-from engine.data import DRIVEACT_MIDLEVEL_CLASSES, discover
-from engine.data.summary import summarize
+from cabinlens.engine.data import DRIVEACT_MIDLEVEL_CLASSES, discover
+from cabinlens.engine.data.summary import summarize
 
 TRAIN = [1, 2, 3, 4, 6, 7, 8, 9, 10, 12]
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.errors import InputError
-from engine.explain.evidence import Box, evidence_path, read_evidence, score_frame
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.evidence import Box, evidence_path, read_evidence, score_frame
 
 REGION = (16.0, 0.0, 96.0, 128.0)  # top, left, height, width of the seen part of a 128x128 frame
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.explain.frames import dataset_scale, normalise, time_mapping, to_frames, upsample
-from engine.models.spec import InputSpec, input_region, resize_frames
-from engine.video.sampling import sample_indices
+from cabinlens.engine.explain.frames import dataset_scale, normalise, time_mapping, to_frames, upsample
+from cabinlens.engine.models.spec import InputSpec, input_region, resize_frames
+from cabinlens.engine.video.sampling import sample_indices
 
 
 def test_upsample_keeps_a_peak_over_the_input_cells_it_came_from():

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from engine.explain import GradCam, LayerShapeError
-from engine.explain.gradcam import to_bcthw
-from engine.models import build_model, default_spec
+from cabinlens.engine.explain import GradCam, LayerShapeError
+from cabinlens.engine.explain.gradcam import to_bcthw
+from cabinlens.engine.models import build_model, default_spec
 
 CLASSES = tuple(f"c{i}" for i in range(6))
 

@@ -7,15 +7,15 @@ import pytest
 import torch
 from media import write_h264
 
-from engine.cli.main import main
-from engine.errors import CabinLensError, InputError
-from engine.explain import GradCam
-from engine.explain.frames import upsample
-from engine.explain.segment import explain_segment, resolve_targets
-from engine.models import build_model, default_spec
-from engine.models.checkpoints import save_model
-from engine.models.spec import input_region, to_input
-from engine.video import VideoReader
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.errors import CabinLensError, InputError
+from cabinlens.engine.explain import GradCam
+from cabinlens.engine.explain.frames import upsample
+from cabinlens.engine.explain.segment import explain_segment, resolve_targets
+from cabinlens.engine.models import build_model, default_spec
+from cabinlens.engine.models.checkpoints import save_model
+from cabinlens.engine.models.spec import input_region, to_input
+from cabinlens.engine.video import VideoReader
 
 CLASSES = ("closing_door", "eating", "opening_door", "reading_magazine", "drinking")
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.models import ARCHITECTURES, build_model, default_spec
-from engine.models.c3d import C3D
-from engine.models.i3d import InceptionI3d
-from engine.models.p3d import DEPTHS, P3D
+from cabinlens.engine.models import ARCHITECTURES, build_model, default_spec
+from cabinlens.engine.models.c3d import C3D
+from cabinlens.engine.models.i3d import InceptionI3d
+from cabinlens.engine.models.p3d import DEPTHS, P3D
 
 torch.manual_seed(0)
 

@@ -9,10 +9,10 @@ import pickle
 import pytest
 import torch
 
-from engine.cli.main import main
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.models import CheckpointError, build_model, default_spec, load_model, save_model
-from engine.models.checkpoints import map_hassony2_i3d
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.models import CheckpointError, build_model, default_spec, load_model, save_model
+from cabinlens.engine.models.checkpoints import map_hassony2_i3d
 
 CLASSES = tuple(f"act_{i}" for i in range(6))
 

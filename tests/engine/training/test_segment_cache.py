@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.analysis.jobs import split_job
-from engine.analysis.runner import _Readers, load_clip
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from engine.errors import InputError
-from engine.models.registry import default_spec
-from engine.training import segment_cache
-from engine.training.segment_cache import SegmentCache
-from engine.video.sampling import sample_indices
+from cabinlens.engine.analysis.jobs import split_job
+from cabinlens.engine.analysis.runner import _Readers, load_clip
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.models.registry import default_spec
+from cabinlens.engine.training import segment_cache
+from cabinlens.engine.training.segment_cache import SegmentCache
+from cabinlens.engine.video.sampling import sample_indices
 
 
 @pytest.fixture(scope="module")

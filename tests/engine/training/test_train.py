@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 import torch
 
-from engine.cli.main import main
-from engine.errors import InputError
-from engine.models.checkpoints import load_model
-from engine.training.train import TrainConfig, epoch_order, train
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.models.checkpoints import load_model
+from cabinlens.engine.training.train import TrainConfig, epoch_order, train
 
 
 def test_balanced_sampling_draws_classes_evenly():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import media
-from engine.video import FrameIndexError, VideoError, VideoReader, probe
+from cabinlens.engine.video import FrameIndexError, VideoError, VideoReader, probe
 
 
 def test_every_frame_in_random_order_equals_sequential_decoding(long_gop_video, long_gop_reference):
@@ -35,7 +35,7 @@ def test_random_access_is_exact_whatever_the_number_of_frame_threads(long_gop_vi
 
 
 def test_random_access_uses_one_frame_thread_per_usable_core(long_gop_video, monkeypatch):
-    import engine.video.reader as reader_module
+    import cabinlens.engine.video.reader as reader_module
 
     monkeypatch.setattr(reader_module.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert reader_module.usable_cores() == 3
@@ -230,7 +230,7 @@ def test_mkv_without_a_frame_count(media_dir, tmp_path):
 
 
 def test_frame_size_reads_the_header_only(long_gop_video, tmp_path):
-    from engine.video.reader import frame_size
+    from cabinlens.engine.video.reader import frame_size
 
     info = probe(long_gop_video)
     assert frame_size(long_gop_video) == (info.height, info.width)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.video import sample_indices
+from cabinlens.engine.video import sample_indices
 
 
 def test_uniform_spreads_over_the_segment():

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 from driveact_checks import check_file, check_split_participants
 
-import engine.data.synth.generate as generate
-from engine.cli.main import main
-from engine.data import discover
-from engine.data.summary import summarize
-from engine.data.synth.config import SCALES
-from engine.data.synth.plan import plan_dataset
-from engine.data.synth.render import RunRenderer, write_run
-from engine.data.videos import resolve_videos
-from engine.errors import InputError
-from engine.video import VideoReader
-from engine.video.reader import probe
+import cabinlens.engine.data.synth.generate as generate
+from cabinlens.engine.cli.main import main
+from cabinlens.engine.data import discover
+from cabinlens.engine.data.summary import summarize
+from cabinlens.engine.data.synth.config import SCALES
+from cabinlens.engine.data.synth.plan import plan_dataset
+from cabinlens.engine.data.synth.render import RunRenderer, write_run
+from cabinlens.engine.data.videos import resolve_videos
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.video import VideoReader
+from cabinlens.engine.video.reader import probe
 
 
 def evidence_rows(path: Path) -> dict[int, list[dict]]:

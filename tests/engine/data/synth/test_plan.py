@@ -8,9 +8,9 @@ import numpy as np
 from driveact_checks import check_file, check_split_participants
 from scipy.stats import spearmanr
 
-from engine.data.synth.config import SCALES
-from engine.data.synth.plan import INTRO, OUTRO, chunk_rows, plan_dataset, split_files
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES, DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS
+from cabinlens.engine.data.synth.config import SCALES
+from cabinlens.engine.data.synth.plan import INTRO, OUTRO, chunk_rows, plan_dataset, split_files
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES, DRIVEACT_MIDLEVEL_SPLIT0_TRAIN_COUNTS
 
 
 def written(tmp_path, seed=0, scale="small"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data.synth.activities import REVERSED
-from engine.data.synth.plan import Annotation, RunPlan
-from engine.data.synth.render import RunRenderer, render_clip
-from engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.data.synth.activities import REVERSED
+from cabinlens.engine.data.synth.plan import Annotation, RunPlan
+from cabinlens.engine.data.synth.render import RunRenderer, render_clip
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 
 LENGTH = 48
 

@@ -1,0 +1,7 @@
+"""``python -m cabinlens ...``: the same as the ``cabinlens`` command (also what ``torchrun -m`` runs)."""
+
+import sys
+
+from cabinlens.app.launcher import main
+
+sys.exit(main())
