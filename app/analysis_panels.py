@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox
 
 from cabinlens.app.analysis_data import AnalysisData, RunChoice, clock, load_analysis
 from cabinlens.engine.progress import Message
+from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.state import AppState
 from cabinlens.app.thumbnails import Thumbnails
 from cabinlens.app.worker import EngineWorker
@@ -73,6 +74,7 @@ class AnalysisPanels(QObject):
         self.clips.compareRequested.connect(self.compare_clips)
         self.near.pairClicked.connect(self.compare_pair)
         self.near.showAllRequested.connect(self._all_pairs)
+        self._route = Dispatch({Message: self._waiting, AnalysisData: self._loaded})
         self.worker.progress.connect(self._progress)
         self.worker.failed.connect(self._failed)
 
@@ -126,15 +128,21 @@ class AnalysisPanels(QObject):
     def _progress(self, generation: int, item: object) -> None:
         if generation != self.generation:
             return
-        if isinstance(item, Message):  # the panels say what they wait for; the status bar stays the player's
-            if self.data is None:
-                self._placeholder(item.text)
-        elif isinstance(item, AnalysisData) and item.run_id == self.state.analysis_run:
-            self.data = item
-            for panel in self.panels():
-                panel.set_data(item)
-            self._filter(self.state.class_filter)
-            self._pairs()
+        self._route(item)
+
+    def _waiting(self, item: Message) -> None:
+        """The panels say what they wait for; the status bar stays the player's."""
+        if self.data is None:
+            self._placeholder(item.text)
+
+    def _loaded(self, item: AnalysisData) -> None:
+        if item.run_id != self.state.analysis_run:
+            return
+        self.data = item
+        for panel in self.panels():
+            panel.set_data(item)
+        self._filter(self.state.class_filter)
+        self._pairs()
 
     # ------------------------------------------------------------------ selection and filter
     def select(self, positions, what: str, open_it: bool = False, peer=None) -> None:

@@ -24,12 +24,25 @@ class SessionLoaded:
     fps: float
 
 
+@dataclass(frozen=True)
+class DevicesFound:
+    """The devices the engine can use here: (choice, label), the CPU first; found when torch loads."""
+
+    devices: list
+
+
+@dataclass(frozen=True)
+class SessionsFound:
+    """The project's sessions (``SessionSummary`` each), for the session browser."""
+
+    sessions: list
+
+
 def warm_up() -> Iterator[object]:
-    """Import the inference stack in the background right after the window appears."""
-    import torch  # noqa: F401
+    """Import the inference stack in the background right after the window appears; say what devices it has."""
+    from cabinlens.engine.analysis.service import available_devices
 
-    import cabinlens.engine.analysis.runner  # noqa: F401
-
+    yield DevicesFound(available_devices())
     yield Message("ready")
 
 
@@ -54,10 +67,29 @@ def load_project(path: str, summary: str = "") -> Iterator[object]:
         choices = run_choices(store)
     yield RunChoices(choices)
     yield Message(summary or f"{Path(path).name}: {len(found)} sessions")
-    yield found
+    yield SessionsFound(found)
 
 
-def open_session(project: str, file_id: str, near_frame: int, abort: threading.Event, sweep: bool = True) -> Iterator[object]:
+def _service_events(events: Iterator[object], what: str, after_batch=None) -> Iterator[object]:
+    """The service's events as the window takes them: progress as a status-bar Message (then whatever
+    ``after_batch()`` yields once a batch is stored), warnings and run starts (with the device) as they are."""
+    from cabinlens.engine.analysis.runner import Progress
+    from cabinlens.engine.analysis.service import RunStarted
+
+    model, device = "a model", ""
+    for event in events:
+        if isinstance(event, Progress):
+            yield Message(f"{what} with {model} on {device}", event.done, event.total)
+            if after_batch is not None and event.session_done:
+                yield from after_batch()
+            continue
+        if isinstance(event, RunStarted):
+            model, device = event.model, event.device
+        yield event
+
+
+def open_session(project: str, file_id: str, near_frame: int, abort: threading.Event, sweep: bool = True,
+                 device: str = "auto") -> Iterator[object]:
     """Load a session's tracks at once, then sweep it with every model, nearest the playhead first."""
     from cabinlens.engine.video.reader import probe
 
@@ -71,49 +103,48 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
     yield SessionLoaded(tracks, info.frame_count, info.fps)
     if not sweep or not sources:
         return
-    from cabinlens.engine.analysis.jobs import open_run, sweep_job
-    from cabinlens.engine.analysis.runner import analyse
-    from cabinlens.engine.cli.common import model_from_arg
+    from cabinlens.engine.analysis.jobs import sweep_job
+    from cabinlens.engine.analysis.service import Analysis, analyse_models, available_devices
 
+    yield DevicesFound(available_devices())
     for source, run in sources.items():
         if abort.is_set():
             return
         yield Message(f"loading {run.model} for the session sweep ...")
-        model, spec, display, weights = model_from_arg(source)
-        job = sweep_job(tracks.video, spec)
-        with Store(project) as store:
-            run_id = open_run(store, job, spec, display, weights, run.cam_mode, source=source)
-            for progress in analyse(store, run_id, model, spec, batch_size=8, workers=1, cam_mode=run.cam_mode,
-                                    abort=abort, near_frame=near_frame):
-                yield Message(f"sweeping {tracks.file_id} with {display}", progress.done, progress.total)
-                if progress.session_done:
-                    yield session_tracks(store, file_id)
+        how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame)
+        events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec), how, abort=abort)
+        yield from _service_events(events, f"sweeping {tracks.file_id}", after_batch=lambda: [_tracks(project, file_id)])
     yield Message(f"{tracks.file_id}: swept")
 
 
-def analyse_dataset(root: str, models: list[str], project: str, abort: threading.Event, subset: str = "test") -> Iterator[object]:
-    """Open a dataset with checkpoints: analyse its test subset with each model into ``project``."""
-    from cabinlens.engine.analysis.jobs import open_run, split_job
-    from cabinlens.engine.analysis.runner import analyse
-    from cabinlens.engine.cli.common import model_from_arg
+def _tracks(project: str, file_id: str) -> SessionTracks:
+    with Store(project, readonly=True) as store:
+        return session_tracks(store, file_id)
 
-    for name in models:
-        yield Message(f"loading {Path(name).name} ...")
-        model, spec, display, weights = model_from_arg(name)
-        job = split_job(root, spec, subset=subset)
-        source = str(Path(name).resolve()) if Path(name).exists() else name
-        with Store(project) as store:
-            run_id = open_run(store, job, spec, display, weights, "clip", source=source)
-            for progress in analyse(store, run_id, model, spec, abort=abort):
-                yield Message(f"analysing {job.name} with {display}", progress.done, progress.total)
+
+def analyse_dataset(root: str, models: list[str], project: str, abort: threading.Event, subset: str = "test",
+                    device: str = "auto") -> Iterator[object]:
+    """Open a dataset with checkpoints: analyse its test subset with each model into ``project``."""
+    from cabinlens.engine.analysis.jobs import split_job
+    from cabinlens.engine.analysis.service import Analysis, analyse_models, available_devices
+
+    yield DevicesFound(available_devices())
+    yield Message(f"loading {', '.join(Path(m).name for m in models)} ...")
+    events = analyse_models(project, models, lambda spec: split_job(root, spec, subset=subset), Analysis(device=device),
+                            abort=abort)
+    yield from _service_events(events, f"analysing {subset}")
+    if abort.is_set():
+        return
     yield from load_project(project)
 
 
-def demo(data_dir: str | None, abort: threading.Event) -> Iterator[object]:
+def demo(data_dir: str | None, abort: threading.Event, device: str = "auto") -> Iterator[object]:
     """The demo's preparation (dataset, analyses, embeddings; cached), then its project's sessions."""
+    from cabinlens.engine.analysis.service import available_devices
     from cabinlens.engine.demo import DemoReady, prepare
 
-    for item in prepare(data_dir, abort=abort):
+    yield DevicesFound(available_devices())
+    for item in prepare(data_dir, abort=abort, device=device):
         if isinstance(item, DemoReady):
             ready = (f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"
                      + (" (cached)" if item.cached else f" (prepared in {item.seconds:.0f} s)"))

@@ -6,19 +6,22 @@ import sys
 from collections.abc import Sequence
 
 
-def run_gui(argv: Sequence[str], *, demo_data: str | None = None, demo: bool = False) -> int:
-    """The window; with ``demo`` it opens the demo project (preparing it on the worker first)."""
+def run_gui(paths: Sequence[str], *, demo_data: str | None = None, demo: bool = False, device: str | None = None) -> int:
+    """The window; with ``demo`` it opens the demo project (preparing it on the worker first), else ``paths``.
+
+    ``device`` (auto, cpu, cuda:N) overrides the kept preference for this window's analyses and sweeps.
+    """
     from PySide6.QtWidgets import QApplication
 
     from cabinlens.app.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("CabinLens")
     app.setOrganizationName("CabinLens")
-    window = MainWindow()
+    window = MainWindow(device=device)
     window.show()
     if demo:
         window.start_demo(demo_data)
-    elif argv:
-        window.open_paths([str(a) for a in argv])
+    elif paths:
+        window.open_paths([str(a) for a in paths])
     return app.exec()

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -26,16 +26,20 @@ from PySide6.QtWidgets import (
 )
 
 from cabinlens.app.analysis_panels import AnalysisPanels
+from cabinlens.app.bindings import bind_session_browser, bind_timeline, bind_video_view
 from cabinlens.app.compare import CompareController
 from cabinlens.app.exports import Exports, report_folder
-from cabinlens.app.jobs import RunChoices, analyse_dataset, demo, load_project, warm_up
+from cabinlens.app.dispatch import Dispatch
+from cabinlens.app.jobs import DevicesFound, RunChoices, SessionsFound, analyse_dataset, demo, load_project, warm_up
 from cabinlens.app.player import Player
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine import __version__
+from cabinlens.engine.analysis.events import ModelWarning, RunStarted
 from cabinlens.engine.explain.normalisation import LABELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.compare_view import CompareView
+from cabinlens.widgets.log_view import LogView
 from cabinlens.widgets.range_dialog import TimeRangeDialog
 from cabinlens.widgets.session_browser import SessionBrowser
 from cabinlens.widgets.timeline import Timeline
@@ -44,31 +48,41 @@ from cabinlens.widgets.video_view import VideoView
 PROJECT_SUFFIX = ".cabinlens"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
 COMPARE_LAYOUTS = "compareLayouts"  # QSettings: {project path: layout}, most recent first
+DEVICE = "device"  # QSettings: the engine's device (auto, cpu, cuda:N)
 MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, device: str | None = None) -> None:
+        """``device`` (the command line's ``--device``) overrides the kept preference for this window."""
         super().__init__()
         self.setWindowTitle(f"CabinLens {__version__}")
         self.resize(1600, 950)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings()
         self.state = AppState()
+        self.state.set_device(device or str(self.settings.value(DEVICE, "auto")) or "auto")
+        self.devices: list[tuple[str, str]] = []  # (choice, label) the engine found; empty until torch loads
         self.worker = EngineWorker(self)
-        self.video = VideoView(self.state)
+        self.video = VideoView()
+        bind_video_view(self.video, self.state)
         self.compare_view = CompareView()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("centralTabs")
         self.tabs.addTab(self.video, "Player")
         self.tabs.addTab(self.compare_view, "Compare")
         self.setCentralWidget(self.tabs)
-        self.sessions = SessionBrowser(self.state)
-        self.timeline = Timeline(self.state)
+        self.sessions = SessionBrowser()
+        bind_session_browser(self.sessions, self.state)
+        self.timeline = Timeline()
+        bind_timeline(self.timeline, self.state)
         sessions_dock = self._dock("Sessions", self.sessions, Qt.DockWidgetArea.LeftDockWidgetArea)
         timeline_dock = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([sessions_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([timeline_dock], [260], Qt.Orientation.Vertical)
+        self.log = LogView()
+        self.log_dock = self._dock("Log", self.log, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.log_dock.hide()  # opened from the status bar's warning count, or View → Log
         self.player = Player(self.state, self.worker, self.video, self.timeline)
         self.compare = CompareController(self.state, self.compare_view)
         self.exports = Exports(self)
@@ -77,6 +91,11 @@ class MainWindow(QMainWindow):
         self.shortcuts = self.player.install_shortcuts(self, route=self._keys)
         self._status_bar()
         self._menus()
+        self._route = Dispatch({
+            Message: self._show, RunChoices: self._run_choices, SessionsFound: self._sessions_found,
+            ModelWarning: self._warn, RunStarted: self._run_started, DevicesFound: self._devices_found,
+        })
+        self._routing = -1  # the generation whose item is being routed
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
@@ -95,6 +114,7 @@ class MainWindow(QMainWindow):
         self.exports.failed.connect(self._export_failed)
         self.exports.cancelled.connect(lambda: self._export_idle("export cancelled; no file written"))
         self.project_generation = -1
+        self.warnings: list[str] = []
         # Load torch on the worker once the window is up: importing it later, while the user
         # scrubs during a sweep, would hold the interpreter lock for hundreds of milliseconds.
         QTimer.singleShot(300, lambda: self.worker.submit(lambda _abort: warm_up()) if self.worker.generation == 0 else None)
@@ -131,6 +151,15 @@ class MainWindow(QMainWindow):
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.worker.cancel)
         self.statusBar().addWidget(self.status, 1)
+        self.warnings_button = QPushButton("")
+        self.warnings_button.setObjectName("warningsButton")
+        self.warnings_button.setFlat(True)
+        self.warnings_button.clicked.connect(self.show_log)
+        self.warnings_button.hide()
+        self.device_status = QLabel("")
+        self.device_status.setObjectName("deviceStatus")
+        self.statusBar().addPermanentWidget(self.warnings_button)
+        self.statusBar().addPermanentWidget(self.device_status)
         self.statusBar().addPermanentWidget(self.bar)
         self.statusBar().addPermanentWidget(self.cancel)
         self.bar.hide()
@@ -170,6 +199,11 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             export_menu.addAction(action)
+        engine_menu = self.menuBar().addMenu("E&ngine")
+        self.device_menu = engine_menu.addMenu("&Device for analyses and sweeps")
+        self.device_group = QActionGroup(self)
+        self.device_group.setExclusive(True)
+        self._device_actions()
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
@@ -195,7 +229,9 @@ class MainWindow(QMainWindow):
         self.project_root = root
         self.state.set_project(str(Path(project).resolve()))
         self._remember(self.state.project)
-        self.project_generation = self.worker.submit(lambda abort: analyse_dataset(root, models, project, abort))
+        device = self.state.device
+        self.project_generation = self.worker.submit(lambda abort: analyse_dataset(root, models, project, abort,
+                                                                                   device=device))
 
     def start_demo(self, data_dir: str | None = None) -> None:
         """Open the demo project, preparing it first where needed (progress in the status bar)."""
@@ -204,7 +240,8 @@ class MainWindow(QMainWindow):
         folder = Path(data_dir) if data_dir else default_data_dir()
         self.state.set_project(str((folder / PROJECT).resolve()))
         self.last_dataset = str(folder)
-        self.project_generation = self.worker.submit(lambda abort: demo(str(folder), abort))
+        device = self.state.device
+        self.project_generation = self.worker.submit(lambda abort: demo(str(folder), abort, device=device))
 
     def _ask_project(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"CabinLens projects (*{PROJECT_SUFFIX})")
@@ -268,17 +305,84 @@ class MainWindow(QMainWindow):
     def _progress(self, generation: int, item: object) -> None:
         if generation != self.worker.generation:
             return  # a superseded job
-        if isinstance(item, Message):
-            self._show(item)
-        elif isinstance(item, RunChoices) and generation == self.project_generation:
+        self._routing = generation
+        self._route(item)
+
+    def _run_choices(self, item: RunChoices) -> None:
+        if self._routing == self.project_generation:
             self.analysis.set_runs(item.choices)
-        elif isinstance(item, list) and generation == self.project_generation:
-            self.sessions.set_sessions(item)
-            if item and not self.state.session:
-                self.state.set_session(item[0].file_id)
-            if item and self._layout_restored_for != self.state.project:
-                self._layout_restored_for = self.state.project
-                self.restore_compare_layout()
+
+    def _sessions_found(self, item: SessionsFound) -> None:
+        if self._routing != self.project_generation:
+            return
+        found = item.sessions
+        self.sessions.set_sessions(found)
+        if found and not self.state.session:
+            self.state.set_session(found[0].file_id)
+        if found and self._layout_restored_for != self.state.project:
+            self._layout_restored_for = self.state.project
+            self.restore_compare_layout()
+
+    # ------------------------------------------------------------------ the engine's device and warnings
+    def _device_actions(self) -> None:
+        """Auto, CPU, and each CUDA device the engine found (listed once torch has loaded on the worker)."""
+        self.device_menu.clear()
+        for action in self.device_group.actions():
+            self.device_group.removeAction(action)
+        choices = [("auto", "Auto (a GPU when there is one)")] + (self.devices or [("cpu", "CPU")])
+        if self.state.device not in [c for c, _ in choices]:
+            choices.append((self.state.device, f"{self.state.device} (not found here)"))
+        for choice, label in choices:
+            action = QAction(label, self, checkable=True)
+            action.setData(choice)
+            action.setChecked(choice == self.state.device)
+            action.triggered.connect(lambda _c=False, c=choice: self.set_device(c))
+            self.device_group.addAction(action)
+            self.device_menu.addAction(action)
+        self._device_status()
+
+    def set_device(self, choice: str) -> None:
+        """The device every analysis, sweep and demo the window starts from now on runs on; kept."""
+        self.state.set_device(choice)
+        self.settings.setValue(DEVICE, choice)
+        for action in self.device_group.actions():
+            action.setChecked(action.data() == choice)
+        self._device_status()
+
+    def _device_status(self, using: str | None = None) -> None:
+        if using is None:
+            known = dict(self.devices)
+            if self.state.device == "auto" and self.devices:
+                using = next((label for c, label in self.devices if c.startswith("cuda")), "CPU")
+            else:
+                using = known.get(self.state.device, self.state.device)
+        self.device_status.setText(f"engine: {using}")
+        self.device_status.setToolTip(f"Analyses and sweeps run on {using} (Engine → Device; kept for the next start)")
+
+    def _devices_found(self, item: DevicesFound) -> None:
+        self.devices = list(item.devices)
+        if self.state.device != "auto" and self.state.device not in dict(self.devices):
+            self._warn(ModelWarning("engine", f"the kept device {self.state.device} is not available here; using auto"))
+            self.state.set_device("auto")
+        self._device_actions()
+
+    def _run_started(self, item: RunStarted) -> None:
+        self._device_status(item.device)
+
+    def _warn(self, warning: ModelWarning) -> None:
+        """A warning in the status bar (the full list on hover of the count, and in the log)."""
+        text = str(warning)
+        self.warnings.append(text)
+        self.log.add("warning", text)
+        self.status.setText(f"warning: {text}")
+        self.status.setToolTip(text)
+        self.warnings_button.setText(f"⚠ {len(self.warnings)}")
+        self.warnings_button.setToolTip("\n".join(self.warnings[-20:]) + "\n(click for the log)")
+        self.warnings_button.show()
+
+    def show_log(self) -> None:
+        self.log_dock.show()
+        self.log_dock.raise_()
 
     def _show(self, message: Message) -> None:
         self.status.setText(message.text)
@@ -306,6 +410,7 @@ class MainWindow(QMainWindow):
 
     def _error(self, text: str) -> None:
         self.status.setText(text)
+        self.log.add("error", text)
         box = QMessageBox(QMessageBox.Icon.Warning, "CabinLens", text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorBox")
         box.setModal(False)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
+from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
 from cabinlens.app.jobs import SessionLoaded, open_session
 from cabinlens.app.state import AppState
@@ -48,6 +49,8 @@ class Player(QObject):
         self._normalised_note = "normalised per clip"
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        self._route = Dispatch({SessionLoaded: self._session_loaded, SessionTracks: self._tracks_grew,
+                                Message: self._sweep_message})
         state.sessionChanged.connect(self._open_session)
         for sig in (state.frameChanged, state.targetChanged, state.trackChanged, state.overlayChanged):
             sig.connect(self.request_frame)
@@ -69,8 +72,9 @@ class Player(QObject):
             near, self.state.pending_frame = self.state.pending_frame, None
         self.sweep_centre = near
         project = self.state.project
-        sweep = self.sweep_sessions
-        self.session_generation = self.worker.submit(lambda abort: open_session(project, file_id, near, abort, sweep))
+        sweep, device = self.sweep_sessions, self.state.device
+        self.session_generation = self.worker.submit(
+            lambda abort: open_session(project, file_id, near, abort, sweep, device=device))
 
     def _maybe_resweep(self, frame: int) -> None:
         if self.sweeping and abs(frame - self.sweep_centre) > RESWEEP_DISTANCE and not self.state.playing:
@@ -81,26 +85,30 @@ class Player(QObject):
             if isinstance(item, Message):
                 self.message.emit(item)
             return
-        if isinstance(item, SessionLoaded):
-            first = self.tracks is None or self.tracks.file_id != item.tracks.file_id
-            self.fps = item.fps or 30.0
-            self.state.frame_count = item.frame_count
-            self._set_tracks(item.tracks, item.frame_count)
-            if first:
-                self.state.frame = -1  # force the first request
-                self.state.set_frame(self.sweep_centre or _first_clip(item.tracks))
-        elif isinstance(item, SessionTracks):
-            # Redrawing hundreds of bars costs the GUI thread; fill the tracks in about once a second.
-            now = time.monotonic()
-            if now - self._last_tracks >= 1.0:
-                self._last_tracks = now
-                self._set_tracks(item, self.state.frame_count)
-                self.request_frame()
-            else:
-                self._pending_tracks = item
-        elif isinstance(item, Message):
-            self.sweeping = item.total > 0 and item.done < item.total
-            self.message.emit(item)
+        self._route(item)
+
+    def _session_loaded(self, item: SessionLoaded) -> None:
+        first = self.tracks is None or self.tracks.file_id != item.tracks.file_id
+        self.fps = item.fps or 30.0
+        self.state.frame_count = item.frame_count
+        self._set_tracks(item.tracks, item.frame_count)
+        if first:
+            self.state.frame = -1  # force the first request
+            self.state.set_frame(self.sweep_centre or _first_clip(item.tracks))
+
+    def _tracks_grew(self, item: SessionTracks) -> None:
+        # Redrawing hundreds of bars costs the GUI thread; fill the tracks in about once a second.
+        now = time.monotonic()
+        if now - self._last_tracks >= 1.0:
+            self._last_tracks = now
+            self._set_tracks(item, self.state.frame_count)
+            self.request_frame()
+        else:
+            self._pending_tracks = item
+
+    def _sweep_message(self, item: Message) -> None:
+        self.sweeping = item.total > 0 and item.done < item.total
+        self.message.emit(item)
 
     def _job_finished(self, generation: int, _value: object) -> None:
         if generation == self.session_generation:

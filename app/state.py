@@ -19,6 +19,7 @@ class AppState(QObject):
     analysisRunChanged = Signal(int)  # run whose metrics and embeddings the analysis panels show
     selectionChanged = Signal(object)  # tuple of sample positions in that run's AnalysisData
     classFilterChanged = Signal(object)  # frozenset of class names (empty: no filter)
+    deviceChanged = Signal(str)  # where the engine runs analyses and sweeps: auto, cpu, cuda:N
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,11 +39,17 @@ class AppState(QObject):
         self.selection: tuple[int, ...] = ()
         self.class_filter: frozenset[str] = frozenset()
         self.pending_frame: int | None = None  # where a session being opened should start
+        self.device = "auto"
 
     def set_project(self, path: str) -> None:
         if path != self.project:
             self.project = path
             self.projectChanged.emit(path)
+
+    def set_device(self, device: str) -> None:
+        if device != self.device:
+            self.device = device
+            self.deviceChanged.emit(device)
 
     def set_session(self, file_id: str) -> None:
         if file_id != self.session:

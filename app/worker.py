@@ -84,6 +84,17 @@ class EngineWorker(QObject):
         return generation == self.generation
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop the job at its next yield and the thread after it; wait up to ``timeout_ms``.
+
+        A job that is still inside one long step then (a t-SNE, an evidence scoring) keeps its thread
+        and runner alive in ``_FINISHING`` until it ends: destroying a running QThread (when Python
+        collects this worker) would abort the process.
+        """
         self._abort.set()
         self._thread.quit()
-        self._thread.wait(timeout_ms)
+        if not self._thread.wait(timeout_ms):
+            _FINISHING.append((self._thread, self._runner))
+        _FINISHING[:] = [(t, r) for t, r in _FINISHING if not t.isFinished()]  # released here, on the GUI thread
+
+
+_FINISHING: list[tuple[QThread, QObject]] = []  # threads of shut-down workers whose job has not yet returned

@@ -16,9 +16,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cabinlens.engine.progress import Message
 from cabinlens.resources import RESOURCES
+
+if TYPE_CHECKING:
+    from cabinlens.engine.analysis.service import ModelWarning
 
 MODELS_DIR = RESOURCES / "models"
 SHIPPED = ("i3d_small", "c3d_small", "p3d_small")  # I3D first: the paper's best, the one shown first
@@ -53,13 +57,13 @@ def recorded_metrics() -> dict:
 
 
 def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None = None,
-            device: str = "cpu") -> Iterator[Message | DemoReady]:
+            device: str = "auto") -> Iterator[Message | ModelWarning | DemoReady]:
     """Dataset, analyses and embeddings of the demo under ``data_dir``; yields progress, then ``DemoReady``."""
     from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
-    from cabinlens.engine.analysis.jobs import open_run, split_job
-    from cabinlens.engine.analysis.runner import analyse
+    from cabinlens.engine.analysis.jobs import split_job
+    from cabinlens.engine.analysis.runner import Progress
+    from cabinlens.engine.analysis.service import Analysis, RunFinished, RunStarted, analyse_models, resolve_model
     from cabinlens.engine.analysis.store import Store
-    from cabinlens.engine.cli.common import model_from_arg
     from cabinlens.engine.data.synth.generate import is_complete, synthesize
 
     t0 = time.perf_counter()
@@ -89,23 +93,27 @@ def prepare(data_dir: str | Path | None = None, *, abort: threading.Event | None
                 yield Message("generating the synthetic Drive&Act (runs rendered)", d, t)
         if thread_error:
             raise thread_error[0]
+    how = Analysis(device=device)
     for path in shipped_models():
         if abort is not None and abort.is_set():
             return
-        model, spec, display, weights = model_from_arg(str(path))
+        model = resolve_model(path)
         for subset in SUBSETS:
-            job = split_job(root, spec, split=0, subset=subset)
+            job = split_job(root, model.spec, split=0, subset=subset)
+            for event in analyse_models(project, [model], lambda _spec, job=job: job, how, abort=abort):
+                if isinstance(event, RunStarted):
+                    computed = computed or event.todo > 0
+                    run_id = event.run_id
+                elif isinstance(event, Progress) and event.session_done:
+                    yield Message(f"analysing split 0 {subset} with {model.name}", event.done, event.total)
+                elif isinstance(event, RunFinished) and event.aborted:
+                    return
+                elif not isinstance(event, (Progress, RunFinished)):
+                    yield event  # a ModelWarning: the CLI prints it, the window shows it
             with Store(project) as store:
-                run_id = open_run(store, job, spec, display, weights, "clip", source=str(path))
-                if len(store.done(run_id)) < len(job.samples):
-                    computed = True
-                    for p in analyse(store, run_id, model, spec, device=device, abort=abort):
-                        yield Message(f"analysing split 0 {subset} with {display}", p.done, p.total)
-                    if abort is not None and abort.is_set():
-                        return
                 if store.cache_get(run_id, f"tsne:{len(job.samples)}:0") is None:
                     computed = True
-                    yield Message(f"embedding {display} on {subset} (t-SNE, Ward) ...")
+                    yield Message(f"embedding {model.name} on {subset} (t-SNE, Ward) ...")
                 cached_tsne(store, run_id)
                 cached_ward(store, run_id)
     yield DemoReady(root, project, time.perf_counter() - t0, cached=not computed)

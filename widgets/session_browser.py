@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from cabinlens.app.state import AppState
 from cabinlens.engine.analysis.session import SessionSummary
 from cabinlens.engine.data.videos import SENSOR_OF_VIEW
 
@@ -15,15 +14,17 @@ FILE_ID = Qt.ItemDataRole.UserRole
 
 
 class SessionBrowser(QTreeWidget):
-    def __init__(self, state: AppState) -> None:
+    """The sessions of a project by participant; a click emits ``sessionChosen``, ``select`` follows the app."""
+
+    sessionChosen = Signal(str)  # file_id
+
+    def __init__(self) -> None:
         super().__init__()
-        self.state = state
         self.setHeaderLabels(["session", "view", "samples", "accuracy"])
         self.setRootIsDecorated(True)
         self.setAlternatingRowColors(True)
         self.itemActivated.connect(self._chosen)
         self.itemClicked.connect(self._chosen)
-        state.sessionChanged.connect(self._select)
 
     def set_sessions(self, sessions: list[SessionSummary]) -> None:
         self.clear()
@@ -47,10 +48,10 @@ class SessionBrowser(QTreeWidget):
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         file_id = item.data(0, FILE_ID)
         if file_id:
-            self.state.set_session(file_id)
+            self.sessionChosen.emit(file_id)
 
-    def _select(self, file_id: str) -> None:
-        """State -> selection (another view may have opened the session)."""
+    def select(self, file_id: str) -> None:
+        """Show ``file_id`` as the current session (another view may have opened it)."""
         for i in range(self.topLevelItemCount()):
             parent = self.topLevelItem(i)
             for j in range(parent.childCount()):

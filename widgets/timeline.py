@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
-from cabinlens.app.state import AppState
 from cabinlens.engine.analysis.session import SessionTracks
 from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
 from cabinlens.widgets.plots import without_menus
 
 
 class Timeline(pg.PlotWidget):
-    def __init__(self, state: AppState) -> None:
+    """Emits ``frameChosen`` on a click or drag; ``follow`` moves the playhead, ``set_current_track``
+    chooses the run whose correct/wrong and confidence rows are drawn."""
+
+    frameChosen = Signal(int)
+
+    def __init__(self) -> None:
         super().__init__(background="#1e1e1e")
         without_menus(self)
-        self.state = state
+        self.current_track = -1  # run id
         self.tracks: SessionTracks | None = None
         self.rows: list[tuple[str, object]] = []  # (label, what) from top to bottom
         self.setMouseEnabled(x=True, y=False)
@@ -46,8 +50,6 @@ class Timeline(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._moved)
         self._items: list = []
-        state.frameChanged.connect(self._follow)
-        state.trackChanged.connect(lambda _r: self.set_tracks(self.tracks))
         self.setMinimumHeight(150)
 
     # ------------------------------------------------------------------ content
@@ -63,7 +65,7 @@ class Timeline(pg.PlotWidget):
         self.rows.append(("ground truth", "gt"))
         for t in tracks.tracks:
             self.rows.append((f"{t.model} ({t.kind})", t))
-        current = next((t for t in tracks.tracks if t.run_id == self.state.track), None)
+        current = next((t for t in tracks.tracks if t.run_id == self.current_track), None)
         if current is not None:
             self.rows += [("correct / wrong", ("correct", current)), ("confidence", ("confidence", current))]
         n = len(self.rows)
@@ -110,25 +112,30 @@ class Timeline(pg.PlotWidget):
         self._items.append(item)
 
     # ------------------------------------------------------------------ interaction
-    def _follow(self, frame: int) -> None:
-        """State -> playhead (without echoing back)."""
+    def set_current_track(self, run_id: int) -> None:
+        if run_id != self.current_track:
+            self.current_track = run_id
+            self.set_tracks(self.tracks)
+
+    def follow(self, frame: int, playing: bool = False) -> None:
+        """Move the playhead to ``frame`` (without echoing back); while playing, page the view along."""
         if int(round(self.playhead.value())) != frame:
             self.playhead.blockSignals(True)
             self.playhead.setValue(frame)
             self.playhead.blockSignals(False)
         lo, hi = self.getViewBox().viewRange()[0]
-        if not lo <= frame <= hi and self.state.playing:
+        if not lo <= frame <= hi and playing:
             span = hi - lo
             self.setXRange(frame - 0.1 * span, frame + 0.9 * span, padding=0)
 
     def _dragged(self, line) -> None:
-        self.state.set_frame(int(round(line.value())))
+        self.frameChosen.emit(int(round(line.value())))
 
     def _clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = self.getViewBox().mapSceneToView(event.scenePos())
-        self.state.set_frame(int(round(point.x())))
+        self.frameChosen.emit(int(round(point.x())))
 
     def _moved(self, args) -> None:
         pos = args[0]

@@ -1,16 +1,16 @@
 """The current frame with its Grad-CAM overlay, the labels of the frame, and the overlay controls.
 
-It only paints what it is given (an RGB array) and writes the user's choices into the app state.
+It only paints what it is given (an RGB array) and emits the user's choices; the application wires
+them to its state and shows the state's values back with ``show_controls``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
-from cabinlens.app.state import AppState
 from cabinlens.engine.explain.normalisation import LABELS
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
@@ -72,9 +72,14 @@ class FrameCanvas(QWidget):
 
 
 class VideoView(QWidget):
-    def __init__(self, state: AppState) -> None:
+    overlayToggled = Signal(bool)
+    opacityChosen = Signal(float)  # 0..1
+    colormapChosen = Signal(str)
+    normalisationChosen = Signal(str)  # see cabinlens.engine.explain.normalisation
+    targetChosen = Signal(str)  # "pred", "gt", "top2" ... "top5"
+
+    def __init__(self) -> None:
         super().__init__()
-        self.state = state
         self.canvas = FrameCanvas()
         self.labels = QLabel("")
         self.labels.setObjectName("frameLabels")
@@ -82,10 +87,9 @@ class VideoView(QWidget):
         # A long line of predictions must not widen the window: it is clipped, and the tooltip has it all.
         self.labels.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.overlay = QCheckBox("Grad-CAM")
-        self.overlay.setChecked(state.overlay_on)
+        self.overlay.setChecked(True)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
-        self.opacity.setValue(int(state.opacity * 100))
         self.opacity.setMinimumWidth(80)
         self.opacity.setMaximumWidth(140)
         self.colormap = QComboBox()
@@ -108,26 +112,27 @@ class VideoView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addLayout(controls)
         layout.addWidget(self.mode_note)  # a line of its own: the divisor of dataset normalisation must show
-        self.overlay.toggled.connect(lambda on: state.set_overlay(on=on))
-        self.opacity.valueChanged.connect(lambda v: state.set_overlay(opacity=v / 100))
-        self.target.currentIndexChanged.connect(lambda i: state.set_target(self.target.itemData(i)))
-        self.colormap.currentTextChanged.connect(lambda name: state.set_overlay(colormap=name))
-        self.normalisation.currentIndexChanged.connect(self._normalisation_chosen)
-        state.overlayChanged.connect(self._sync)
-        state.targetChanged.connect(self._sync)
+        self.overlay.toggled.connect(self.overlayToggled)
+        self.opacity.valueChanged.connect(lambda v: self.opacityChosen.emit(v / 100))
+        self.target.currentIndexChanged.connect(lambda i: self.targetChosen.emit(self.target.itemData(i)))
+        self.colormap.currentTextChanged.connect(self.colormapChosen)
+        self.normalisation.currentIndexChanged.connect(lambda i: self.normalisationChosen.emit(self.normalisation.itemData(i)))
 
-    def _sync(self, *_args) -> None:
-        """State -> controls (another view, or a shortcut, may have changed it)."""
-        self.overlay.setChecked(self.state.overlay_on)
-        self.opacity.setValue(int(round(self.state.opacity * 100)))
-        self.colormap.setCurrentText(self.state.colormap)
-        choose(self.normalisation, self.state.normalisation)
-        index = self.target.findData(self.state.target)
-        if index >= 0:
-            self.target.setCurrentIndex(index)
-
-    def _normalisation_chosen(self, index: int) -> None:
-        self.state.set_overlay(normalisation=self.normalisation.itemData(index))
+    def show_controls(self, *, on: bool, opacity: float, colormap: str, normalisation: str, target: str) -> None:
+        """Show these values in the controls without emitting (the app's state, changed elsewhere)."""
+        for w in (self.overlay, self.opacity, self.colormap, self.normalisation, self.target):
+            w.blockSignals(True)
+        try:
+            self.overlay.setChecked(on)
+            self.opacity.setValue(int(round(opacity * 100)))
+            self.colormap.setCurrentText(colormap)
+            choose(self.normalisation, normalisation)
+            index = self.target.findData(target)
+            if index >= 0:
+                self.target.setCurrentIndex(index)
+        finally:
+            for w in (self.overlay, self.opacity, self.colormap, self.normalisation, self.target):
+                w.blockSignals(False)
 
     def set_mode_note(self, text: str) -> None:
         self.mode_note.setText(text)

@@ -12,85 +12,25 @@ import ctypes
 import queue
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from cabinlens.engine.analysis.events import Progress
 from cabinlens.engine.analysis.store import SampleRecord, Store
 from cabinlens.engine.compute import COMPUTE
 from cabinlens.engine.errors import CabinLensError
 from cabinlens.engine.explain.gradcam import GradCam, Mode
 from cabinlens.engine.models.spec import ModelSpec, resize_frames
-from cabinlens.engine.video.reader import VideoReader
+from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.video.sampling import sample_indices
 
 CAM_TOP = 5  # CAMs are kept for the top-5 predicted classes and the ground truth
 
 
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int
-    elapsed: float
-    aborted: bool = False
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at the rate of this session (None before the first batch)."""
-        return None if self.done == 0 or self.elapsed == 0 else self.elapsed / max(self.session_done, 1) * (self.total - self.done)
-
-    session_done: int = 0  # samples done in this session (a resumed run starts from its stored ones)
-
-
-class _Readers:
-    """Per-thread video readers (a few per thread, least recently used closed), all closed at the end.
-
-    Opening a reader indexes the whole file, so readers are kept across clips; one that falls out
-    of a thread's cache is closed and forgotten at once (keeping closed readers around would keep
-    their packet indexes alive: gigabytes over a training run that jumps between videos).
-    """
-
-    def __init__(self, per_thread: int = 8, cache_bytes: int = 16 * 2**20) -> None:
-        self.local = threading.local()
-        self.per_thread = per_thread
-        self.cache_bytes = cache_bytes
-        self.all: set[VideoReader] = set()
-        self.lock = threading.Lock()
-
-    def get(self, path: str) -> VideoReader:
-        cache: OrderedDict[str, VideoReader] | None = getattr(self.local, "cache", None)
-        if cache is None:
-            cache = self.local.cache = OrderedDict()
-        if path in cache:
-            cache.move_to_end(path)
-            return cache[path]
-        reader = VideoReader(path, cache_bytes=self.cache_bytes)
-        with self.lock:
-            self.all.add(reader)
-        cache[path] = reader
-        while len(cache) > self.per_thread:
-            _, old = cache.popitem(last=False)
-            old.close()
-            with self.lock:
-                self.all.discard(old)
-        return reader
-
-    def open_count(self) -> int:
-        with self.lock:
-            return len(self.all)
-
-    def close(self) -> None:
-        with self.lock:
-            for reader in self.all:
-                reader.close()
-            self.all.clear()
-
-
-def load_clip(readers: _Readers, sample: SampleRecord, spec: ModelSpec) -> np.ndarray:
+def load_clip(readers: ReaderPool, sample: SampleRecord, spec: ModelSpec) -> np.ndarray:
     """Decode the spec's sampled frames of one sample and resize them: (T, h, w, 3) uint8."""
     indices = sample_indices(sample.frame_start, sample.frame_end, spec.input.frames, spec.input.sampling)
     return resize_frames(readers.get(sample.video).frames(indices), spec.input)
@@ -104,7 +44,7 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
     own readers, so a reader moves forward through a video instead of every thread decoding the
     frames between its clips. Pairs come in completion order (results are stored by index).
     """
-    readers = _Readers()
+    readers = ReaderPool()
     blocks: queue.Queue = queue.Queue()
     for k in range(0, len(samples), block):
         blocks.put(samples[k : k + block])

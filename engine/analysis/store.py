@@ -15,7 +15,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +97,11 @@ class RunResults:
     seconds: np.ndarray  # (N,)
 
 
+SAMPLE_COLUMNS = tuple(f.name for f in fields(SampleRecord))
+RUN_COLUMNS = tuple(f.name for f in fields(RunInfo))
+JSON_RUN_COLUMNS = ("spec", "classes", "train_counts", "params")
+
+
 def run_key(identity: dict) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
@@ -114,9 +119,10 @@ class Store:
         uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
         try:
             self.db = sqlite3.connect(uri, uri=True, timeout=30.0)
+            self.db.row_factory = sqlite3.Row  # rows read by column name, never by position
             self.db.execute("PRAGMA busy_timeout = 30000")
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = self.db.execute("PRAGMA user_version").fetchone()["user_version"]
+            tables = {r["name"] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"is not a CabinLens project ({exc})") from None
         if tables and "runs" not in tables:
@@ -147,9 +153,9 @@ class Store:
         key = run_key(identity)
         row = self.db.execute("SELECT id, total FROM runs WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            if row[1] != len(samples):
-                raise InputError(self.path, f"run {name!r} holds {row[1]} samples but {len(samples)} were given")
-            return int(row[0])
+            if row["total"] != len(samples):
+                raise InputError(self.path, f"run {name!r} holds {row['total']} samples but {len(samples)} were given")
+            return int(row["id"])
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO runs (key, name, kind, model, arch, checkpoint_sha256, dataset_hash, annotation_hash, spec,"
@@ -163,8 +169,9 @@ class Store:
             )
             run_id = int(cur.lastrowid)
             self.db.executemany(
-                "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, i, *asdict(s).values()) for i, s in enumerate(samples)],
+                f"INSERT INTO samples (run_id, idx, {', '.join(SAMPLE_COLUMNS)}) VALUES"
+                f" (:run_id, :idx, {', '.join(':' + c for c in SAMPLE_COLUMNS)})",
+                [{"run_id": run_id, "idx": i, **asdict(s)} for i, s in enumerate(samples)],
             )
         return run_id
 
@@ -174,16 +181,15 @@ class Store:
 
     def runs(self) -> list[RunInfo]:
         rows = self.db.execute(
-            "SELECT r.*, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id) FROM runs r ORDER BY r.id"
+            "SELECT r.*, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id) AS done FROM runs r ORDER BY r.id"
         ).fetchall()
         out = []
         for r in rows:
-            out.append(RunInfo(
-                id=r[0], key=r[1], name=r[2], kind=r[3], model=r[4], arch=r[5], checkpoint_sha256=r[6],
-                dataset_hash=r[7], annotation_hash=r[8], spec=json.loads(r[9]), cam_mode=r[10], cam_layer=r[11],
-                classes=tuple(json.loads(r[12])), train_counts=json.loads(r[13]), params=json.loads(r[14]),
-                total=r[15], created=r[16], finished=r[17], source=r[18], done=r[19],
-            ))
+            values = {name: r[name] for name in RUN_COLUMNS}
+            for name in JSON_RUN_COLUMNS:
+                values[name] = json.loads(values[name])
+            values["classes"] = tuple(values["classes"])
+            out.append(RunInfo(**values))
         return out
 
     def run(self, run_id: int) -> RunInfo:
@@ -193,14 +199,12 @@ class Store:
         raise KeyError(f"no run {run_id} in {self.path}")
 
     def samples(self, run_id: int) -> list[SampleRecord]:
-        rows = self.db.execute(
-            "SELECT file_id, video, frame_start, frame_end, label, label_name, annotation_id, chunk_id"
-            " FROM samples WHERE run_id = ? ORDER BY idx", (run_id,)
-        ).fetchall()
-        return [SampleRecord(*r) for r in rows]
+        rows = self.db.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM samples WHERE run_id = ? ORDER BY idx",
+                               (run_id,)).fetchall()
+        return [SampleRecord(**{c: r[c] for c in SAMPLE_COLUMNS}) for r in rows]
 
     def done(self, run_id: int) -> set[int]:
-        return {r[0] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}
+        return {r["idx"] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}
 
     # ---------------------------------------------------------------------- results
     def write_batch(self, run_id: int, rows: Iterable[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]]) -> None:
@@ -211,7 +215,8 @@ class Store:
             for idx, lg, ft, tg, cm, sec in rows
         ]
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", payload)
+            self.db.executemany("INSERT OR REPLACE INTO results (run_id, idx, logits, feature, cam_targets, cams,"
+                                " cam_shape, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", payload)
 
     def results(self, run_id: int) -> RunResults:
         rows = self.db.execute(
@@ -222,11 +227,11 @@ class Store:
             return RunResults(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float16),
                               np.zeros(0, np.int64), np.zeros(0))
         return RunResults(
-            indices=np.array([r[0] for r in rows], dtype=np.int64),
-            logits=np.stack([np.frombuffer(r[1], "<f4") for r in rows]),
-            features=np.stack([np.frombuffer(r[2], "<f2") for r in rows]),
-            labels=np.array([r[3] for r in rows], dtype=np.int64),
-            seconds=np.array([r[4] for r in rows], dtype=np.float64),
+            indices=np.array([r["idx"] for r in rows], dtype=np.int64),
+            logits=np.stack([np.frombuffer(r["logits"], "<f4") for r in rows]),
+            features=np.stack([np.frombuffer(r["feature"], "<f2") for r in rows]),
+            labels=np.array([r["label"] for r in rows], dtype=np.int64),
+            seconds=np.array([r["seconds"] for r in rows], dtype=np.float64),
         )
 
     def cams(self, run_id: int, idx: int) -> tuple[np.ndarray, np.ndarray]:
@@ -235,15 +240,15 @@ class Store:
                               (run_id, idx)).fetchone()
         if row is None:
             raise KeyError(f"sample {idx} of run {run_id} has no results yet")
-        return np.frombuffer(row[0], "<i4").astype(np.int64), np.frombuffer(row[1], "<f2").reshape(json.loads(row[2]))
+        return (np.frombuffer(row["cam_targets"], "<i4").astype(np.int64),
+                np.frombuffer(row["cams"], "<f2").reshape(json.loads(row["cam_shape"])))
 
     def cam_peaks(self, run_ids: Sequence[int], slot: int = 0) -> np.ndarray:
         """The maximum of CAM ``slot`` (0: the top-1 class) of every sample with results in ``run_ids``."""
         marks = ",".join("?" * len(run_ids))
         peaks = []
-        for blob, shape in self.db.execute(f"SELECT cams, cam_shape FROM results WHERE run_id IN ({marks})",
-                                           tuple(run_ids)):
-            dims = json.loads(shape)
+        for row in self.db.execute(f"SELECT cams, cam_shape FROM results WHERE run_id IN ({marks})", tuple(run_ids)):
+            blob, dims = row["cams"], json.loads(row["cam_shape"])
             size = int(np.prod(dims[1:]))
             if slot < dims[0] and size:
                 peaks.append(float(np.frombuffer(blob, "<f2", count=size, offset=2 * size * slot).max()))
@@ -251,13 +256,14 @@ class Store:
 
     def result_count(self, run_ids: Sequence[int]) -> int:
         marks = ",".join("?" * len(run_ids))
-        return int(self.db.execute(f"SELECT COUNT(*) FROM results WHERE run_id IN ({marks})", tuple(run_ids)).fetchone()[0])
+        query = f"SELECT COUNT(*) AS n FROM results WHERE run_id IN ({marks})"
+        return int(self.db.execute(query, tuple(run_ids)).fetchone()["n"])
 
     # ------------------------------------------------------------------------ cache
     def cache_get(self, run_id: int, name: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE run_id = ? AND name = ?", (run_id, name)).fetchone()
-        return row[0] if row else None
+        return row["value"] if row else None
 
     def cache_put(self, run_id: int, name: str, value: bytes) -> None:
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", (run_id, name, value))
+            self.db.execute("INSERT OR REPLACE INTO cache (run_id, name, value) VALUES (?, ?, ?)", (run_id, name, value))

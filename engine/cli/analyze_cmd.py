@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
-from cabinlens.engine.analysis.jobs import open_run, split_job, sweep_job
+from cabinlens.engine.analysis.jobs import split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
-from cabinlens.engine.analysis.runner import analyse
-from cabinlens.engine.analysis.store import Store
-from cabinlens.engine.cli.common import device_from_arg, model_from_arg, progress_bar
+from cabinlens.engine.cli.common import progress_bar, warn
 from cabinlens.engine.errors import InputError
 
 
@@ -36,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a checkpoint, or an architecture for random weights; repeat for several models")
     p.add_argument("--arch", help="architecture of the checkpoints, when they cannot be recognised")
     p.add_argument("--project", required=True, metavar="FILE", help="the project file (*.cabinlens)")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help="auto (the first GPU when there is one, else the CPU), cpu, cuda:N")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--workers", type=int, default=2, help="decoding threads")
     p.add_argument("--mode", choices=("clip", "time"), default="clip", help="Grad-CAM weighting")
@@ -51,33 +48,37 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from cabinlens.engine.analysis.runner import Progress
+    from cabinlens.engine.analysis.service import Analysis, ModelWarning, RunFinished, RunStarted, analyse_models
+
     if args.batch_size < 1 or args.workers < 1:
         raise InputError(args.project, "--batch-size and --workers must be at least 1")
-    device = device_from_arg(args.device)
-    with Store(args.project) as store:
-        for name in args.model:
-            model, spec, display, weights = model_from_arg(name, args.arch)
-            if args.sweep:
-                job = sweep_job(args.sweep, spec, window=args.window, stride=args.stride, annotations=args.annotations)
-            else:
-                job = split_job(args.data, spec, view=args.view, level=args.level, split=args.split,
-                                subset=args.subset, video_root=args.videos)
-            run_id = open_run(store, job, spec, display, weights, args.mode, source=_source(name))
-            t0 = time.perf_counter()
-            last = None
-            try:
-                for progress in analyse(store, run_id, model, spec, batch_size=args.batch_size, device=device,
-                                        workers=args.workers, cam_mode=args.mode):
-                    progress_bar(display, progress)
-                    last = progress
-            except KeyboardInterrupt:
-                print(f"\ncabinlens: interrupted; {store.run(run_id).done} samples are stored, "
-                      "the same command resumes", file=sys.stderr)
-                return 130
-            took = time.perf_counter() - t0
-            resumed = f", {last.done - last.session_done} from before" if last and last.session_done < last.done else ""
-            print(f"{display}: {job.name}: {last.done if last else 0} samples{resumed} in {took:.1f} s on {device} "
-                  f"-> {args.project} (run {run_id})")
+    if args.sweep:
+        make_job = lambda spec: sweep_job(args.sweep, spec, window=args.window, stride=args.stride,  # noqa: E731
+                                          annotations=args.annotations)
+    else:
+        make_job = lambda spec: split_job(args.data, spec, view=args.view, level=args.level,  # noqa: E731
+                                          split=args.split, subset=args.subset, video_root=args.videos)
+    how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, workers=args.workers,
+                   arch=args.arch)
+    started: RunStarted | None = None
+    stored = 0
+    try:
+        for event in analyse_models(args.project, args.model, make_job, how):
+            if isinstance(event, ModelWarning):
+                warn(event)
+            elif isinstance(event, RunStarted):
+                started, stored = event, event.total - event.todo
+            elif isinstance(event, Progress):
+                progress_bar(started.model if started else "", event)
+                stored = event.done
+            elif isinstance(event, RunFinished):
+                resumed = f", {event.done - event.computed} from before" if event.computed < event.done else ""
+                print(f"{event.model}: {event.job}: {event.done} samples{resumed} in {event.seconds:.1f} s on "
+                      f"{event.device} -> {args.project} (run {event.run_id})")
+    except KeyboardInterrupt:
+        print(f"\ncabinlens: interrupted; {stored} samples are stored, the same command resumes", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -105,11 +106,3 @@ def _report(args: argparse.Namespace) -> int:
         print(describe_pair(pair))
     print(f"report: {args.out}/index.html")
     return 0
-
-
-def _source(name: str) -> str:
-    """What to load the model from again (the GUI's session sweeps): an absolute path or an architecture."""
-    from pathlib import Path
-
-    path = Path(name)
-    return str(path.resolve()) if path.exists() else name

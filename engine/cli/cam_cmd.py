@@ -6,7 +6,7 @@ import argparse
 
 import torch
 
-from cabinlens.engine.cli.common import device_from_arg, model_from_arg
+from cabinlens.engine.cli.common import warn
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
 from cabinlens.engine.explain.normalisation import NORMALISATIONS
@@ -51,12 +51,17 @@ def _cam(args: argparse.Namespace) -> int:
         raise InputError(args.scale_from, "give --scale or --scale-from, not both")
     if args.normalise == "dataset" and args.scale is None and not args.scale_from:
         raise InputError(args.out, "--normalise dataset needs --scale (the dataset's divisor) or --scale-from PROJECT")
-    model, spec, name, weights = model_from_arg(args.model, args.arch)
+    from cabinlens.engine.analysis.service import choose_device, resolve_model
+
+    device = choose_device(args.device)
+    resolved = resolve_model(args.model, args.arch)
+    for text in resolved.warnings:
+        warn(f"{resolved.name}: {text}")
+    model, spec, name, weights = resolved.model, resolved.spec, resolved.name, resolved.weights
     sha = "" if weights.startswith("random:") else weights
     scale_words = ""
     if args.scale_from:
         args.scale, scale_words = _project_scale(args.scale_from, name, weights, args.layer or spec.cam_layer, args.mode)
-    device = device_from_arg(args.device)
     model.to(device)
     targets = resolve_targets(spec, args.classes, args.label)
     with VideoReader(args.video) as reader:

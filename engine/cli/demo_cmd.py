@@ -21,13 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="report folder (default: DATA/demo-report)")
     p.add_argument("--data", metavar="DIR", help="where the demo keeps its data (default: $CABINLENS_DATA or "
                    "~/.local/share/cabinlens)")
-    p.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    p.add_argument("--device", default="auto", help="auto (default: the first GPU when there is one, else the CPU), cpu, cuda:N")
     p.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
-    from cabinlens.engine.cli.common import device_from_arg, progress_bar
+    from cabinlens.engine.analysis.service import ModelWarning
+    from cabinlens.engine.cli.common import progress_bar, warn
     from cabinlens.engine.demo import DemoReady, default_data_dir, prepare
 
     data = Path(args.data) if args.data else default_data_dir()
@@ -35,9 +36,12 @@ def _demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     ready = None
     last = ""
-    for item in prepare(data, device=str(device_from_arg(args.device))):
+    for item in prepare(data, device=args.device):
         if isinstance(item, DemoReady):
             ready = item
+            continue
+        if isinstance(item, ModelWarning):
+            warn(item)
             continue
         if item.total:
             progress_bar(item.text, item)

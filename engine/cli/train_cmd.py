@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cabinlens.engine.cli.common import device_from_arg
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train or fine-tune a model on a split; checkpoints with a record of the run",
@@ -37,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from cabinlens.engine.training.train import TrainConfig, train
 
-    device = device_from_arg(args.device)
+    from cabinlens.engine.analysis.service import choose_device
+
+    device = choose_device(args.device)
     cfg = TrainConfig(data=args.data, model=args.model, out=args.out, split=args.split, view=args.view, level=args.level,
                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, balanced=args.balanced, seed=args.seed,
                       device=str(device), workers=args.workers, limit=args.limit,

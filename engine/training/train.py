@@ -28,7 +28,8 @@ from torch import nn
 
 from cabinlens.engine.analysis.jobs import split_job
 from cabinlens.engine.analysis.metrics import evaluate
-from cabinlens.engine.analysis.runner import _Readers, prefetch
+from cabinlens.engine.analysis.runner import prefetch
+from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.analysis.store import SampleRecord
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.errors import InputError
@@ -101,7 +102,7 @@ class _Clips:
 
     def __init__(self, samples: list[SampleRecord], spec: ModelSpec, cache: SegmentCache | None) -> None:
         self.samples, self.spec, self.cache = samples, spec, cache
-        self.readers = _Readers()
+        self.readers = ReaderPool()
 
     def get(self, i: int, indices: np.ndarray) -> np.ndarray:
         if self.cache is not None:

@@ -2,6 +2,6 @@
 
 import sys
 
-from cabinlens.app.launcher import main
+from cabinlens.launcher import main
 
 sys.exit(main())

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import threading
 
-from cabinlens.app.jobs import RunChoices, demo, load_project
+from cabinlens.app.jobs import RunChoices, SessionsFound, demo, load_project
 from cabinlens.engine.progress import Message
 
 
 def _after_the_sessions(items: list) -> list:
-    at = next(i for i, item in enumerate(items) if isinstance(item, list))
+    at = next(i for i, item in enumerate(items) if isinstance(item, SessionsFound))
     return items[at + 1:]
 
 
 def test_a_project_says_its_session_count_before_the_sessions(project):
     items = list(load_project(str(project)))
-    assert isinstance(items[-1], list) and items[-1]
+    assert isinstance(items[-1], SessionsFound) and items[-1].sessions
     assert not _after_the_sessions(items)
     summary = items[-2]
-    assert isinstance(summary, Message) and summary.text == f"{project.name}: {len(items[-1])} sessions"
+    assert isinstance(summary, Message) and summary.text == f"{project.name}: {len(items[-1].sessions)} sessions"
     assert any(isinstance(item, RunChoices) for item in items[:-1])
 
 

@@ -24,7 +24,7 @@ def open_session(qtbot, window, project, sweep=False):
 
 def test_main_window_shows(window):
     assert window.windowTitle().startswith("CabinLens")
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Export", "&View", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Export", "E&ngine", "&View", "&Help"]
     SHOTS.mkdir(exist_ok=True)
     assert window.grab().save(str(SHOTS / "main_window_empty.png"))
 

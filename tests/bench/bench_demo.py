@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-c", "import sys; from cabinlens.app.launcher import main; sys.exit(main(sys.argv[1:]))"]
+CLI = [sys.executable, "-c", "import sys; from cabinlens.launcher import main; sys.exit(main(sys.argv[1:]))"]
 
 WINDOW = textwrap.dedent("""
     import time; t0 = time.perf_counter()

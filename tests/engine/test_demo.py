@@ -146,15 +146,15 @@ def _pairs_match_the_predictions(out, summary) -> None:
 
 
 def test_demo_without_a_display_runs_headless_and_says_so(monkeypatch, capsys, tmp_path):
-    import cabinlens.app.launcher
+    import cabinlens.launcher
     import cabinlens.engine.cli.main
 
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(cabinlens.app.launcher.sys, "platform", "linux")
+    monkeypatch.setattr(cabinlens.launcher.sys, "platform", "linux")
     seen = []
     monkeypatch.setattr(cabinlens.engine.cli.main, "main", lambda argv: seen.append(argv) or 0)
-    assert cabinlens.app.launcher.main(["demo", "--data", str(tmp_path)]) == 0
+    assert cabinlens.launcher.main(["demo", "--data", str(tmp_path)]) == 0
     assert seen == [["demo", "--data", str(tmp_path), "--headless"]]
     assert "no display found" in capsys.readouterr().err
 

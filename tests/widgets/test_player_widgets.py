@@ -1,11 +1,12 @@
-"""Each player widget alone: state -> widget and widget -> state, both directions."""
+"""Each player widget alone: what it shows when told, and what it emits when the user acts.
+
+The widgets know no application state (tests/app/test_bindings.py checks the wiring)."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 
-from cabinlens.app.state import AppState
 from cabinlens.engine.analysis.session import SessionSummary, SessionTracks, Track
 from cabinlens.widgets.session_browser import SessionBrowser
 from cabinlens.widgets.timeline import Timeline
@@ -22,53 +23,56 @@ def tracks() -> SessionTracks:
     return SessionTracks("vp1/run1.ids_1", "/v.mp4", [(0, 16, "drinking"), (16, 40, "eating")], [track])
 
 
-def test_timeline_and_state_follow_each_other(qtbot):
-    state = AppState()
-    state.frame_count = 64
-    state.track = 7
-    timeline = Timeline(state)
+def test_timeline_follows_and_emits_frame_exact_choices(qtbot):
+    timeline = Timeline()
     qtbot.addWidget(timeline)
+    timeline.current_track = 7
     timeline.set_tracks(tracks(), 64)
     assert [r[0] for r in timeline.rows] == ["ground truth", "m (split)", "correct / wrong", "confidence"]
-    state.set_frame(20)
-    assert timeline.playhead.value() == 20  # state -> widget
-    timeline.playhead.setValue(33.4)  # dragging the playhead -> state, frame-exact
-    assert state.frame == 33
+    chosen = []
+    timeline.frameChosen.connect(chosen.append)
+    timeline.follow(20)
+    assert timeline.playhead.value() == 20 and chosen == []  # told -> shown, no echo
+    timeline.playhead.setValue(33.4)  # dragging the playhead emits the frame, frame-exact
+    assert chosen == [33]
     assert timeline.describe(18.5, 3) == "frame 18: eating [16, 40)"
     assert "predicts writing (60%); ground truth eating" in timeline.describe(20, 2)
     assert timeline.describe(100, 3) == ""
+    timeline.set_current_track(-1)  # no shown run: no correct/wrong rows
+    assert [r[0] for r in timeline.rows] == ["ground truth", "m (split)"]
 
 
-def test_video_view_controls_and_state(qtbot):
-    state = AppState()
-    view = VideoView(state)
+def test_video_view_emits_choices_and_shows_values_without_echo(qtbot):
+    view = VideoView()
     qtbot.addWidget(view)
+    seen = []
+    for name in ("overlayToggled", "opacityChosen", "colormapChosen", "normalisationChosen", "targetChosen"):
+        getattr(view, name).connect(lambda v, n=name: seen.append((n, v)))
     view.opacity.setValue(80)
-    assert abs(state.opacity - 0.8) < 1e-9  # widget -> state
     view.target.setCurrentIndex(view.target.findData("gt"))
-    assert state.target == "gt"
     view.colormap.setCurrentText("turbo")
-    assert state.colormap == "turbo"
-    state.set_overlay(on=False, opacity=0.3, colormap="viridis")  # state -> widget
-    state.set_target("top3")
+    assert seen == [("opacityChosen", 0.8), ("targetChosen", "gt"), ("colormapChosen", "turbo")]
+    seen.clear()
+    view.show_controls(on=False, opacity=0.3, colormap="viridis", normalisation="raw", target="top3")
+    assert seen == []
     assert not view.overlay.isChecked() and view.opacity.value() == 30 and view.target.currentData() == "top3"
-    assert view.colormap.currentText() == "viridis"
+    assert view.colormap.currentText() == "viridis" and view.normalisation.currentData() == "raw"
     view.canvas.show_frame(np.zeros((256, 320, 3), np.uint8))
     view.set_labels(12, "eating", [("m split", "writing", 0.6, False)], "writing")
     assert "frame 12" in view.labels.text() and "#d33" in view.labels.text() and "Grad-CAM of <i>writing" in view.labels.text()
 
 
-def test_session_browser_and_state(qtbot):
-    state = AppState()
-    browser = SessionBrowser(state)
+def test_session_browser_emits_the_chosen_session_and_selects_when_told(qtbot):
+    browser = SessionBrowser()
     qtbot.addWidget(browser)
     browser.set_sessions([SessionSummary("vp1/a.ids_1", "/a.mp4", "vp1", {"m": 5}, {"m": 0.4}),
                           SessionSummary("vp2/b.ids_1", "/b.mp4", "vp2", {"m": 3}, {"m": None})])
     first = browser.topLevelItem(0).child(0)
     assert browser.topLevelItemCount() == 2 and first.text(3) == "m 40%"
     assert (first.text(0), first.text(1)) == ("a", "inner_mirror")
-    item = browser.topLevelItem(1).child(0)
-    browser.itemClicked.emit(item, 0)
-    assert state.session == "vp2/b.ids_1"  # widget -> state
-    state.set_session("vp1/a.ids_1")
-    assert browser.currentItem().data(0, Qt.ItemDataRole.UserRole) == "vp1/a.ids_1"  # state -> widget
+    chosen = []
+    browser.sessionChosen.connect(chosen.append)
+    browser.itemClicked.emit(browser.topLevelItem(1).child(0), 0)
+    assert chosen == ["vp2/b.ids_1"]
+    browser.select("vp1/a.ids_1")
+    assert browser.currentItem().data(0, Qt.ItemDataRole.UserRole) == "vp1/a.ids_1"

@@ -61,9 +61,10 @@ def test_one_pass_stores_logits_embeddings_and_cams(analysed, c3d):
         sample = store.samples(run_id)[3]
     assert targets.shape == (6,) and targets[5] == sample.label and maps.shape == (6, 2, 7, 7)
     # Recompute the sample alone: same logits, same top-5, same maps (at float16 precision).
-    from cabinlens.engine.analysis.runner import _Readers, load_clip
+    from cabinlens.engine.analysis.runner import load_clip
+    from cabinlens.engine.video.pool import ReaderPool
 
-    readers = _Readers()
+    readers = ReaderPool()
     clip = torch.from_numpy(load_clip(readers, sample, spec))[None].permute(0, 4, 1, 2, 3)
     readers.close()
     alone = GradCam.for_spec(model, spec)(spec.input.normalise(clip), top=5, extra=[sample.label])
@@ -234,14 +235,15 @@ def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth
 
 
 def test_readers_are_kept_per_thread_and_forgotten_when_evicted(synth_small, c3d):
-    from cabinlens.engine.analysis.runner import _Readers, load_clip
+    from cabinlens.engine.analysis.runner import load_clip
+    from cabinlens.engine.video.pool import ReaderPool
 
     _, spec = c3d
     samples = split_job(synth_small, spec, split=0, subset="test").samples
     by_video = {}
     for s in samples:
         by_video.setdefault(s.video, s)
-    readers = _Readers(per_thread=2)
+    readers = ReaderPool(per_thread=2)
     for _ in range(3):  # jumping between three videos, as a shuffled training epoch does
         for s in by_video.values():
             load_clip(readers, s, spec)

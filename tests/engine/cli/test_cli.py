@@ -7,7 +7,7 @@ import json
 import cv2
 import numpy as np
 
-from cabinlens.app.launcher import main as launcher_main
+from cabinlens.launcher import main as launcher_main
 from cabinlens.engine.cli.main import main
 from cabinlens.engine.video import VideoReader
 from cabinlens.resources import RESOURCES

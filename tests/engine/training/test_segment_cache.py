@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cabinlens.engine.analysis.jobs import split_job
-from cabinlens.engine.analysis.runner import _Readers, load_clip
+from cabinlens.engine.analysis.runner import load_clip
+from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.models.registry import default_spec
@@ -25,7 +26,7 @@ def samples(synth_small):
 def test_clips_from_the_cache_equal_decoded_clips(samples):
     spec, chosen = samples
     cache = SegmentCache(chosen, spec.input, workers=2)
-    readers = _Readers()
+    readers = ReaderPool()
     try:
         for i, s in enumerate(chosen):
             want = load_clip(readers, s, spec)

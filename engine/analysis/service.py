@@ -1,0 +1,149 @@
+"""The one path from a model to stored results: resolve the model, choose the device, open or
+resume a run, analyse.
+
+The command line (``cabinlens analyze``, ``cabinlens cam``, the demo) and the window all come
+through here, so a fix to any step (a checkpoint warning, the device, resuming) reaches every
+caller. Warnings are values (``ModelWarning``), not prints: the CLI writes them to stderr, the
+window to its status bar and log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from cabinlens.engine.analysis.events import ModelWarning, Progress, RunFinished, RunStarted
+from cabinlens.engine.analysis.jobs import Job, open_run
+from cabinlens.engine.analysis.runner import analyse
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.gradcam import Mode
+from cabinlens.engine.models.checkpoints import load_model
+from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
+from cabinlens.engine.models.spec import ModelSpec
+
+__all__ = ["Analysis", "ModelWarning", "Progress", "ResolvedModel", "RunFinished", "RunStarted", "analyse_models",
+           "available_devices", "choose_device", "device_label", "resolve_model", "run_job"]
+
+RANDOM_WEIGHTS_WARNING = "{arch} with random weights: results show the tool, not a trained model"
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model ready to analyse, with everything that identifies it and what the user should know."""
+
+    model: nn.Module
+    spec: ModelSpec
+    name: str  # shown to the user: the checkpoint's stem, or "<arch> (random)"
+    weights: str  # the checkpoint's SHA-256, or random:<arch>:0
+    source: str  # what loads it again (the window's session sweeps): an absolute path or an architecture
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """How to analyse: where, with which Grad-CAM weighting, in what batches."""
+
+    device: str = "auto"
+    cam_mode: Mode = "clip"
+    batch_size: int = 8
+    workers: int = 2
+    near_frame: int | None = None  # sweeps: the samples nearest this frame first
+    arch: str | None = None  # for checkpoints that cannot be recognised
+
+
+def resolve_model(name: str | Path, arch: str | None = None) -> ResolvedModel:
+    """A checkpoint path or an architecture name (random weights, seed 0, the 34 Drive&Act classes)."""
+    path = Path(name)
+    if path.exists():
+        loaded = load_model(path, arch=arch)
+        return ResolvedModel(loaded.model, loaded.spec, path.stem, loaded.sha256, str(path.resolve()),
+                             tuple(loaded.warnings))
+    if str(name) in ARCHITECTURES:
+        spec = default_spec(str(name), DRIVEACT_MIDLEVEL_CLASSES)
+        torch.manual_seed(0)
+        return ResolvedModel(build_model(spec), spec, f"{name} (random)", f"random:{name}:0", str(name),
+                             (RANDOM_WEIGHTS_WARNING.format(arch=name),))
+    raise InputError(path, f"is neither a file nor an architecture ({', '.join(ARCHITECTURES)})")
+
+
+def choose_device(choice: str = "auto") -> torch.device:
+    """``auto`` (the first CUDA device when there is one, else the CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
+    choice = (choice or "auto").strip()
+    if choice == "auto":
+        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(choice)
+    except RuntimeError:
+        raise InputError(choice, "is not a device (use auto, cpu, cuda or cuda:N)") from None
+    if device.type not in ("cpu", "cuda"):
+        raise InputError(choice, "is not a device (use auto, cpu, cuda or cuda:N)")
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise InputError(choice, "no CUDA device is available here; use --device cpu (or auto)")
+        if (device.index or 0) >= count:
+            raise InputError(choice, f"there {'is' if count == 1 else 'are'} only {count} CUDA device(s) here "
+                                     f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''})")
+    return device
+
+
+def device_label(device: torch.device | str) -> str:
+    """``CPU`` or ``cuda:0 (NVIDIA H200)``: what the status bar and the CLI say."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return "CPU"
+    index = device.index or 0
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+
+
+def available_devices() -> list[tuple[str, str]]:
+    """(choice, label) of every device the engine can use here, the CPU first."""
+    found = [("cpu", "CPU")]
+    if torch.cuda.is_available():
+        found += [(f"cuda:{i}", f"cuda:{i} ({torch.cuda.get_device_name(i)})") for i in range(torch.cuda.device_count())]
+    return found
+
+
+def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, *,
+            abort: threading.Event | None = None) -> Iterator[RunStarted | Progress | RunFinished]:
+    """Open (or find again, to resume) the run of ``model`` on ``job`` in ``project`` and analyse what is missing."""
+    device = choose_device(how.device)
+    label = device_label(device)
+    t0 = time.perf_counter()
+    with Store(project) as store:
+        run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source)
+        before = len(store.done(run_id))
+        yield RunStarted(run_id, model.name, job.name, label, len(job.samples) - before, len(job.samples))
+        last: Progress | None = None
+        for progress in analyse(store, run_id, model.model, model.spec, batch_size=how.batch_size, device=device,
+                                workers=how.workers, cam_mode=how.cam_mode, abort=abort, near_frame=how.near_frame):
+            last = progress
+            yield progress
+        done = len(store.done(run_id))
+    yield RunFinished(run_id, model.name, job.name, label, done, done - before, time.perf_counter() - t0,
+                      aborted=bool(last and last.aborted) or bool(abort is not None and abort.is_set()))
+
+
+def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedModel], make_job: Callable[[ModelSpec], Job],
+                   how: Analysis = Analysis(), *, abort: threading.Event | None = None,
+                   ) -> Iterator[ModelWarning | RunStarted | Progress | RunFinished]:
+    """Each model (a checkpoint, an architecture, or already resolved) over the job it makes, in turn.
+
+    The device is chosen before any model loads, so a wrong ``--device`` fails at once.
+    """
+    choose_device(how.device)
+    for item in models:
+        if abort is not None and abort.is_set():
+            return
+        model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
+        for text in model.warnings:
+            yield ModelWarning(model.name, text)
+        yield from run_job(project, model, make_job(model.spec), how, abort=abort)
