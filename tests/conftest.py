@@ -52,6 +52,18 @@ def synth_small(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def val_project(synth_small, tmp_path_factory) -> Path:
+    """Split-0 val of the synthetic dataset analysed once by ``cabinlens analyze`` in one process
+    (c3d_small, random weights): the window's tests open it, the distributed tests compare with it."""
+    from cabinlens.engine.cli.main import main
+
+    path = tmp_path_factory.mktemp("gui") / "val.cabinlens"
+    assert main(["analyze", "--data", str(synth_small), "--subset", "val", "--model", "c3d_small",
+                 "--project", str(path), "--device", "cpu"]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
 def demo_data(synth_small, tmp_path_factory) -> Path:
     """A demo data folder over the session's synthetic dataset, prepared once (analyses, embeddings)."""
     from cabinlens.engine.demo import DATASET, DemoReady, prepare

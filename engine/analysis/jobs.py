@@ -123,9 +123,9 @@ def stem_id(video: Path) -> str:
     return f"{video.parent.name}/{stem}" if video.parent.name.startswith("vp") else stem
 
 
-def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
-             source: str = "") -> int:
-    """The run of this model on this job in the store (created, or found again to resume)."""
+def run_identity(job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
+                 source: str = "") -> tuple[dict, dict]:
+    """(identity, extra) of the run of this model on this job: the identity decides the run's key."""
     identity = {
         "checkpoint_sha256": checkpoint_sha256, "dataset_hash": job.dataset_hash, "annotation_hash": job.annotation_hash,
         "spec": spec.to_dict(), "cam_mode": cam_mode, "cam_layer": spec.cam_layer,
@@ -133,4 +133,31 @@ def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoin
     }
     extra = {"kind": job.kind, "model": model_name, "arch": spec.arch, "classes": spec.classes,
              "train_counts": job.train_counts, "source": source}
+    return identity, extra
+
+
+def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
+             source: str = "") -> int:
+    """The run of this model on this job in the store (created, or found again to resume)."""
+    identity, extra = run_identity(job, spec, model_name, checkpoint_sha256, cam_mode, source)
     return store.begin_run(identity, f"{model_name}: {job.name}", job.samples, extra)
+
+
+def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = None, level: str = "midlevel",
+                       window: int | None = None, stride: int | None = None,
+                       video_root: str | Path | None = None) -> list[Job]:
+    """A sweep of every session video of a dataset's view, labelled from the view's all-rows annotation file.
+
+    The sessions are the videos its annotation files name (every split and subset of the level);
+    a missing video is reported with the others before anything runs.
+    """
+    index = discover(root)
+    view = view or index.views()[0]
+    files = index.select(view=view, level=level)
+    if not files:
+        raise InputError(index.root, f"no annotation files for {view}/{level}")
+    rows = [row for f in files for row in index.load(f)]
+    videos = resolve_videos(rows, video_root or index.root, view)
+    labels = next((f.path for f in files if f.split is None), None)  # <level>.chunks_90.csv: every row
+    return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=labels)
+            for file_id in sorted(videos)]

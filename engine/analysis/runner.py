@@ -12,7 +12,7 @@ import ctypes
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -143,18 +143,23 @@ def analyse(
     cam_mode: Mode = "clip",
     abort: threading.Event | None = None,
     near_frame: int | None = None,
+    only: Collection[int] | None = None,
+    done_elsewhere: Collection[int] = (),
 ) -> Iterator[Progress]:
     """Analyse the samples of ``run_id`` that have no results yet; yields after every stored batch.
 
     ``near_frame``: analyse the samples nearest that frame first (a session sweep around the
-    player's playhead), in blocks that still read forward through the video.
+    player's playhead), in blocks that still read forward through the video. ``only``: just these
+    sample indices (a rank's shard); ``done_elsewhere``: indices stored in another store already
+    (the merged project), counted as done.
     """
     samples = store.samples(run_id)
-    done = store.done(run_id)
-    todo = [(i, s) for i, s in enumerate(samples) if i not in done]
+    wanted = set(range(len(samples))) if only is None else set(only)
+    done = (store.done(run_id) | set(done_elsewhere)) & wanted
+    todo = [(i, s) for i, s in enumerate(samples) if i in wanted and i not in done]
     if near_frame is not None:
         todo.sort(key=lambda item: abs((item[1].frame_start + item[1].frame_end) / 2 - near_frame))
-    total, start_done = len(samples), len(done)
+    total, start_done = len(wanted), len(done)
     t0 = time.perf_counter()
     yield Progress(start_done, total, 0.0, session_done=0)
     if not todo:

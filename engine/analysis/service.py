@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default
 from cabinlens.engine.models.spec import ModelSpec
 
 __all__ = ["Analysis", "ModelWarning", "Progress", "ResolvedModel", "RunFinished", "RunStarted", "analyse_models",
-           "available_devices", "choose_device", "device_label", "resolve_model", "run_job"]
+           "available_devices", "choose_device", "device_label", "jobs_of", "resolve_model", "run_job"]
 
 RANDOM_WEIGHTS_WARNING = "{arch} with random weights: results show the tool, not a trained model"
 
@@ -113,29 +113,41 @@ def available_devices() -> list[tuple[str, str]]:
 
 
 def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, *,
-            abort: threading.Event | None = None) -> Iterator[RunStarted | Progress | RunFinished]:
-    """Open (or find again, to resume) the run of ``model`` on ``job`` in ``project`` and analyse what is missing."""
+            abort: threading.Event | None = None, only: Collection[int] | None = None,
+            done_elsewhere: Collection[int] = (), wal: bool = True) -> Iterator[RunStarted | Progress | RunFinished]:
+    """Open (or find again, to resume) the run of ``model`` on ``job`` in ``project`` and analyse what is missing.
+
+    ``only``/``done_elsewhere``/``wal``: a rank's shard of the job, what the merged project holds
+    already, and a shard store's journal (see ``engine.analysis.distributed``).
+    """
     device = choose_device(how.device)
     label = device_label(device)
     t0 = time.perf_counter()
-    with Store(project) as store:
+    wanted = set(range(len(job.samples))) if only is None else set(only)
+    with Store(project, wal=wal) as store:
         run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source)
-        before = len(store.done(run_id))
-        yield RunStarted(run_id, model.name, job.name, label, len(job.samples) - before, len(job.samples))
+        before = (store.done(run_id) | set(done_elsewhere)) & wanted
+        yield RunStarted(run_id, model.name, job.name, label, len(wanted) - len(before), len(wanted))
         last: Progress | None = None
         for progress in analyse(store, run_id, model.model, model.spec, batch_size=how.batch_size, device=device,
-                                workers=how.workers, cam_mode=how.cam_mode, abort=abort, near_frame=how.near_frame):
+                                workers=how.workers, cam_mode=how.cam_mode, abort=abort, near_frame=how.near_frame,
+                                only=only, done_elsewhere=done_elsewhere):
             last = progress
             yield progress
-        done = len(store.done(run_id))
-    yield RunFinished(run_id, model.name, job.name, label, done, done - before, time.perf_counter() - t0,
+        done = len((store.done(run_id) | set(done_elsewhere)) & wanted)
+    yield RunFinished(run_id, model.name, job.name, label, done, done - len(before), time.perf_counter() - t0,
                       aborted=bool(last and last.aborted) or bool(abort is not None and abort.is_set()))
 
 
-def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedModel], make_job: Callable[[ModelSpec], Job],
-                   how: Analysis = Analysis(), *, abort: threading.Event | None = None,
+def jobs_of(made: Job | Sequence[Job]) -> list[Job]:
+    return [made] if isinstance(made, Job) else list(made)
+
+
+def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedModel],
+                   make_jobs: Callable[[ModelSpec], Job | Sequence[Job]], how: Analysis = Analysis(), *,
+                   abort: threading.Event | None = None,
                    ) -> Iterator[ModelWarning | RunStarted | Progress | RunFinished]:
-    """Each model (a checkpoint, an architecture, or already resolved) over the job it makes, in turn.
+    """Each model (a checkpoint, an architecture, or already resolved) over the job(s) it makes, in turn.
 
     The device is chosen before any model loads, so a wrong ``--device`` fails at once.
     """
@@ -146,4 +158,7 @@ def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedMo
         model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
         for text in model.warnings:
             yield ModelWarning(model.name, text)
-        yield from run_job(project, model, make_job(model.spec), how, abort=abort)
+        for job in jobs_of(make_jobs(model.spec)):
+            if abort is not None and abort.is_set():
+                return
+            yield from run_job(project, model, job, how, abort=abort)

@@ -109,7 +109,9 @@ def run_key(identity: dict) -> str:
 class Store:
     """A project file. One instance per thread: SQLite connections are not shared across threads."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False, wal: bool = True) -> None:
+        """``wal=False``: a rollback journal instead of WAL, for a file only one process ever opens
+        (a rank's shard store, possibly on a network file system, where WAL's shared memory fails)."""
         self.path = Path(path)
         self.readonly = readonly
         if readonly and not self.path.exists():
@@ -132,7 +134,7 @@ class Store:
             self.db.close()
             raise InputError(self.path, f"was written by a newer CabinLens (schema {version} > {SCHEMA_VERSION})")
         if not readonly:
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
             self.db.execute("PRAGMA synchronous = NORMAL")
             with self.db:
                 self.db.executescript(SCHEMA)
@@ -258,6 +260,48 @@ class Store:
         marks = ",".join("?" * len(run_ids))
         query = f"SELECT COUNT(*) AS n FROM results WHERE run_id IN ({marks})"
         return int(self.db.execute(query, tuple(run_ids)).fetchone()["n"])
+
+    # ------------------------------------------------------------------------ merging
+    def merge(self, other: str | Path) -> dict[int, int]:
+        """Copy the runs, samples and results of another store (a rank's shard) into this one.
+
+        Runs are matched by their key (what identifies their results), so a run already here takes
+        the other's results and a new one is created; every sample's result is stored exactly once
+        (the primary key), so merging the same file twice changes nothing. One transaction: a crash
+        leaves this project as it was. Returns {run id here: results added}.
+        """
+        other = Path(other)
+        runs_columns = ", ".join(c for c in RUN_COLUMNS if c not in ("id", "done", "finished"))  # finished: by count, below
+        sample_columns = ", ".join(SAMPLE_COLUMNS)
+        before = {r["id"]: r["n"] for r in self.db.execute(
+            "SELECT run_id AS id, COUNT(*) AS n FROM results GROUP BY run_id")}
+        try:
+            self.db.execute("ATTACH DATABASE ? AS shard", (f"file:{other}?mode=ro",))
+        except sqlite3.DatabaseError as exc:
+            raise InputError(other, f"cannot be read as a shard store ({exc})") from None
+        try:
+            with self.db:
+                self.db.execute(f"INSERT OR IGNORE INTO runs ({runs_columns}) SELECT {runs_columns} FROM shard.runs")
+                self.db.execute(
+                    f"INSERT OR IGNORE INTO samples (run_id, idx, {sample_columns}) SELECT m.id, s.idx, "
+                    f"{', '.join('s.' + c for c in SAMPLE_COLUMNS)} FROM shard.samples s "
+                    "JOIN shard.runs o ON o.id = s.run_id JOIN runs m ON m.key = o.key")
+                self.db.execute(
+                    "INSERT OR IGNORE INTO results (run_id, idx, logits, feature, cam_targets, cams, cam_shape, seconds)"
+                    " SELECT m.id, r.idx, r.logits, r.feature, r.cam_targets, r.cams, r.cam_shape, r.seconds"
+                    " FROM shard.results r JOIN shard.runs o ON o.id = r.run_id JOIN runs m ON m.key = o.key")
+                self.db.execute(
+                    "UPDATE runs SET finished = ? WHERE finished IS NULL AND total = "
+                    "(SELECT COUNT(*) FROM results s WHERE s.run_id = runs.id)", (time.time(),))
+        finally:
+            self.db.execute("DETACH DATABASE shard")
+        after = {r["id"]: r["n"] for r in self.db.execute(
+            "SELECT run_id AS id, COUNT(*) AS n FROM results GROUP BY run_id")}
+        return {run: n - before.get(run, 0) for run, n in after.items() if n != before.get(run, 0)}
+
+    def run_by_key(self, key: str) -> int | None:
+        row = self.db.execute("SELECT id FROM runs WHERE key = ?", (key,)).fetchone()
+        return None if row is None else int(row["id"])
 
     # ------------------------------------------------------------------------ cache
     def cache_get(self, run_id: int, name: str) -> bytes | None:

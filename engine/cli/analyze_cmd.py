@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from cabinlens.engine.analysis.jobs import split_job, sweep_job
+from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
 from cabinlens.engine.cli.common import progress_bar, warn
 from cabinlens.engine.errors import InputError
@@ -16,11 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze", help="run models over a dataset split or a session; results go to a project file",
         description="Logits, embeddings and Grad-CAMs (top-5 and ground truth) of every clip, stored in PROJECT. "
-        "Interrupt at any time: the same command resumes where it stopped.",
+        "Interrupt at any time: the same command resumes where it stopped. Under torchrun "
+        "(torchrun --nproc-per-node N -m cabinlens analyze ...) every rank analyses its own shard on its own "
+        "device and rank 0 merges the shards into PROJECT.",
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--data", metavar="ROOT", help="a Drive&Act-format dataset (root or annotation folder)")
     what.add_argument("--sweep", metavar="VIDEO", help="slide windows over a whole session video instead")
+    what.add_argument("--sweep-all", metavar="ROOT", help="sweep every session video of a dataset's view "
+                      "(labelled from its all-rows annotation file)")
     p.add_argument("--view", help="camera view (default: the first one found)")
     p.add_argument("--level", default="midlevel")
     p.add_argument("--split", type=int, default=0)
@@ -48,36 +52,54 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from cabinlens.engine.analysis.distributed import Rank, analyse_distributed
     from cabinlens.engine.analysis.runner import Progress
     from cabinlens.engine.analysis.service import Analysis, ModelWarning, RunFinished, RunStarted, analyse_models
+    from cabinlens.engine.progress import Message
 
     if args.batch_size < 1 or args.workers < 1:
         raise InputError(args.project, "--batch-size and --workers must be at least 1")
     if args.sweep:
-        make_job = lambda spec: sweep_job(args.sweep, spec, window=args.window, stride=args.stride,  # noqa: E731
-                                          annotations=args.annotations)
+        make_jobs = lambda spec: sweep_job(args.sweep, spec, window=args.window, stride=args.stride,  # noqa: E731
+                                           annotations=args.annotations)
+    elif args.sweep_all:
+        make_jobs = lambda spec: session_sweep_jobs(args.sweep_all, spec, view=args.view, level=args.level,  # noqa: E731
+                                                    window=args.window, stride=args.stride, video_root=args.videos)
     else:
-        make_job = lambda spec: split_job(args.data, spec, view=args.view, level=args.level,  # noqa: E731
-                                          split=args.split, subset=args.subset, video_root=args.videos)
+        make_jobs = lambda spec: split_job(args.data, spec, view=args.view, level=args.level,  # noqa: E731
+                                           split=args.split, subset=args.subset, video_root=args.videos)
     how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, workers=args.workers,
                    arch=args.arch)
+    rank = Rank.from_env()
+    if rank is None:
+        events = analyse_models(args.project, args.model, make_jobs, how)
+    else:
+        events = analyse_distributed(args.project, args.model, make_jobs, how, rank)
+    speaks = rank is None or rank.is_main  # one rank prints; the others work quietly
     started: RunStarted | None = None
     stored = 0
     try:
-        for event in analyse_models(args.project, args.model, make_job, how):
+        for event in events:
             if isinstance(event, ModelWarning):
                 warn(event)
             elif isinstance(event, RunStarted):
                 started, stored = event, event.total - event.todo
+                if rank is not None and speaks:
+                    print(f"{event.model}: {event.job}: rank 0 of {rank.world} on {event.device}: "
+                          f"{event.todo} of its {event.total} samples to analyse", file=sys.stderr, flush=True)
             elif isinstance(event, Progress):
-                progress_bar(started.model if started else "", event)
+                if speaks:
+                    progress_bar(started.model if started else "", event)
                 stored = event.done
+            elif isinstance(event, Message):
+                print(event.text, file=sys.stderr, flush=True)
             elif isinstance(event, RunFinished):
                 resumed = f", {event.done - event.computed} from before" if event.computed < event.done else ""
                 print(f"{event.model}: {event.job}: {event.done} samples{resumed} in {event.seconds:.1f} s on "
                       f"{event.device} -> {args.project} (run {event.run_id})")
     except KeyboardInterrupt:
-        print(f"\ncabinlens: interrupted; {stored} samples are stored, the same command resumes", file=sys.stderr)
+        if speaks:
+            print(f"\ncabinlens: interrupted; {stored} samples are stored, the same command resumes", file=sys.stderr)
         return 130
     return 0
 

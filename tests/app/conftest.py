@@ -1,4 +1,4 @@
-"""A small project for the application tests: split-0 val of the synthetic dataset, analysed once."""
+"""The application tests' window and settings; their project is the shared ``val_project``."""
 
 from __future__ import annotations
 
@@ -7,13 +7,8 @@ from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(scope="session")
-def project(synth_small, tmp_path_factory):
-    from cabinlens.engine.cli.main import main
-
-    path = tmp_path_factory.mktemp("gui") / "val.cabinlens"
-    assert main(["analyze", "--data", str(synth_small), "--subset", "val", "--model", "c3d_small",
-                 "--project", str(path), "--device", "cpu"]) == 0
-    return path
+def project(val_project):
+    return val_project
 
 
 @pytest.fixture

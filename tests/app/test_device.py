@@ -41,8 +41,13 @@ def test_the_chosen_device_reaches_the_dataset_analysis_and_the_session_sweep(qt
     qtbot.waitUntil(lambda: any("random weights" in w for w in window.warnings), timeout=30000)
     assert "random weights" in window.log.toPlainText() and window.warnings_button.isVisible()
     _choose(qtbot, window, "cpu")
+    import sqlite3
+
+    copy = tmp_path / "copy.cabinlens"  # the sweep adds a run: not to the shared project
+    with sqlite3.connect(project) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
     window.player.sweep_sessions = True
-    window.open_project(str(project))  # opening a session sweeps it: on the CPU now
+    window.open_project(str(copy))  # opening a session sweeps it: on the CPU now
     qtbot.waitUntil(lambda: "cpu" in fake_gpu, timeout=60000)
     assert set(fake_gpu) == {"cuda:0", "cpu"}
     qtbot.waitUntil(lambda: window.device_status.text() == "engine: CPU", timeout=10000)
