@@ -25,25 +25,10 @@ class SessionLoaded:
 
 
 @dataclass(frozen=True)
-class DevicesFound:
-    """The devices the engine can use here: (choice, label), the CPU first; found when torch loads."""
-
-    devices: list
-
-
-@dataclass(frozen=True)
 class SessionsFound:
     """The project's sessions (``SessionSummary`` each), for the session browser."""
 
     sessions: list
-
-
-def warm_up() -> Iterator[object]:
-    """Import the inference stack in the background right after the window appears; say what devices it has."""
-    from cabinlens.engine.analysis.service import available_devices
-
-    yield DevicesFound(available_devices())
-    yield Message("ready")
 
 
 @dataclass(frozen=True)
@@ -104,9 +89,8 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
     if not sweep or not sources:
         return
     from cabinlens.engine.analysis.jobs import sweep_job
-    from cabinlens.engine.analysis.service import Analysis, analyse_models, available_devices
+    from cabinlens.engine.analysis.service import Analysis, analyse_models
 
-    yield DevicesFound(available_devices())
     for source, run in sources.items():
         if abort.is_set():
             return
@@ -126,9 +110,8 @@ def analyse_dataset(root: str, models: list[str], project: str, abort: threading
                     device: str = "auto") -> Iterator[object]:
     """Open a dataset with checkpoints: analyse its test subset with each model into ``project``."""
     from cabinlens.engine.analysis.jobs import split_job
-    from cabinlens.engine.analysis.service import Analysis, analyse_models, available_devices
+    from cabinlens.engine.analysis.service import Analysis, analyse_models
 
-    yield DevicesFound(available_devices())
     yield Message(f"loading {', '.join(Path(m).name for m in models)} ...")
     events = analyse_models(project, models, lambda spec: split_job(root, spec, subset=subset), Analysis(device=device),
                             abort=abort)
@@ -140,10 +123,8 @@ def analyse_dataset(root: str, models: list[str], project: str, abort: threading
 
 def demo(data_dir: str | None, abort: threading.Event, device: str = "auto") -> Iterator[object]:
     """The demo's preparation (dataset, analyses, embeddings; cached), then its project's sessions."""
-    from cabinlens.engine.analysis.service import available_devices
     from cabinlens.engine.demo import DemoReady, prepare
 
-    yield DevicesFound(available_devices())
     for item in prepare(data_dir, abort=abort, device=device):
         if isinstance(item, DemoReady):
             ready = (f"demo ready: {len(SHIPPED_NAMES)} models on split 0 val and test"

@@ -30,7 +30,8 @@ from cabinlens.app.bindings import bind_session_browser, bind_timeline, bind_vid
 from cabinlens.app.compare import CompareController
 from cabinlens.app.exports import Exports, report_folder
 from cabinlens.app.dispatch import Dispatch
-from cabinlens.app.jobs import DevicesFound, RunChoices, SessionsFound, analyse_dataset, demo, load_project, warm_up
+from cabinlens.app.devices import DeviceProbe
+from cabinlens.app.jobs import RunChoices, SessionsFound, analyse_dataset, demo, load_project
 from cabinlens.app.player import Player
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self._menus()
         self._route = Dispatch({
             Message: self._show, RunChoices: self._run_choices, SessionsFound: self._sessions_found,
-            ModelWarning: self._warn, RunStarted: self._run_started, DevicesFound: self._devices_found,
+            ModelWarning: self._warn, RunStarted: self._run_started,
         })
         self._routing = -1  # the generation whose item is being routed
         self.worker.progress.connect(self._progress)
@@ -115,9 +116,14 @@ class MainWindow(QMainWindow):
         self.exports.cancelled.connect(lambda: self._export_idle("export cancelled; no file written"))
         self.project_generation = -1
         self.warnings: list[str] = []
-        # Load torch on the worker once the window is up: importing it later, while the user
-        # scrubs during a sweep, would hold the interpreter lock for hundreds of milliseconds.
-        QTimer.singleShot(300, lambda: self.worker.submit(lambda _abort: warm_up()) if self.worker.generation == 0 else None)
+        # Load torch in the background once the window is up (importing it later, while the user
+        # scrubs during a sweep, would hold the interpreter lock for hundreds of milliseconds), and
+        # learn the devices it has.
+        self.device_probe = DeviceProbe()
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setInterval(200)
+        self._probe_timer.timeout.connect(self._probe_done)
+        QTimer.singleShot(300, self._start_probe)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -355,12 +361,24 @@ class MainWindow(QMainWindow):
             if self.state.device == "auto" and self.devices:
                 using = next((label for c, label in self.devices if c.startswith("cuda")), "CPU")
             else:
-                using = known.get(self.state.device, self.state.device)
+                using = known.get(self.state.device, "auto (finding the devices ...)" if self.state.device == "auto" else self.state.device)
         self.device_status.setText(f"engine: {using}")
         self.device_status.setToolTip(f"Analyses and sweeps run on {using} (Engine → Device; kept for the next start)")
 
-    def _devices_found(self, item: DevicesFound) -> None:
-        self.devices = list(item.devices)
+    def _start_probe(self) -> None:
+        self.device_probe.start()
+        self._probe_timer.start()
+
+    def _probe_done(self) -> None:
+        if self.device_probe.result is None:
+            return
+        self._probe_timer.stop()
+        if self.device_probe.error:
+            self._warn(ModelWarning("engine", f"could not list the GPUs ({self.device_probe.error}); using the CPU"))
+        self._devices_found(self.device_probe.result)
+
+    def _devices_found(self, devices: list[tuple[str, str]]) -> None:
+        self.devices = list(devices)
         if self.state.device != "auto" and self.state.device not in dict(self.devices):
             self._warn(ModelWarning("engine", f"the kept device {self.state.device} is not available here; using auto"))
             self.state.set_device("auto")
@@ -619,4 +637,5 @@ class MainWindow(QMainWindow):
         self.exports.close()
         self.analysis.close()
         self.worker.shutdown()
+        self.device_probe.join(10)
         super().closeEvent(event)

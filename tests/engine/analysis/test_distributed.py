@@ -169,3 +169,25 @@ def test_merging_a_store_twice_stores_each_result_once(val_project, tmp_path):
     shutil.copy(__file__, bad)
     with Store(target) as store, pytest.raises(InputError, match="bad.cabinlens"):
         store.merge(bad)
+
+
+def test_sweeping_every_session_with_two_models_on_two_ranks(synth_small, tmp_path):
+    from cabinlens.engine.cli.main import main
+
+    args = ["analyze", "--sweep-all", str(synth_small), "--window", "16", "--stride", "2500", "--model", "c3d_small",
+            "--model", "p3d_small", "--device", "cpu", "--workers", "1"]
+    one, two = tmp_path / "one.cabinlens", tmp_path / "two.cabinlens"
+    assert main([*args, "--project", str(one)]) == 0
+    job = torchrun([*args, "--project", str(two)], tmp_path)
+    out, err = job.communicate(timeout=600)
+    assert job.returncode == 0, err[-3000:]
+    with Store(one, readonly=True) as a, Store(two, readonly=True) as b:
+        runs_a, runs_b = {r.key: r for r in a.runs()}, {r.key: r for r in b.runs()}
+        assert set(runs_a) == set(runs_b) and len(runs_a) == 2 * 15  # two models x every session of the view
+        for key, ra in runs_a.items():
+            rb = runs_b[key]
+            assert ra.kind == "sweep" and rb.done == rb.total == ra.done == ra.total > 0
+            x, y = a.results(ra.id), b.results(rb.id)
+            assert np.array_equal(x.indices, y.indices)
+            assert np.array_equal(x.logits.argmax(1), y.logits.argmax(1))
+            np.testing.assert_allclose(x.logits, y.logits, atol=1e-4)
