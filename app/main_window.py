@@ -390,10 +390,12 @@ class MainWindow(QMainWindow):
     def _warn(self, warning: ModelWarning) -> None:
         """A warning in the status bar (the full list on hover of the count, and in the log)."""
         text = str(warning)
-        self.warnings.append(text)
-        self.log.add("warning", text)
         self.status.setText(f"warning: {text}")
         self.status.setToolTip(text)
+        if text in self.warnings:
+            return  # the same model's warning again (each session sweep loads it): listed once
+        self.warnings.append(text)
+        self.log.add("warning", text)
         self.warnings_button.setText(f"⚠ {len(self.warnings)}")
         self.warnings_button.setToolTip("\n".join(self.warnings[-20:]) + "\n(click for the log)")
         self.warnings_button.show()

@@ -50,6 +50,8 @@ def test_the_chosen_device_reaches_the_dataset_analysis_and_the_session_sweep(qt
     window.open_project(str(copy))  # opening a session sweeps it: on the CPU now
     qtbot.waitUntil(lambda: "cpu" in fake_gpu, timeout=60000)
     assert set(fake_gpu) == {"cuda:0", "cpu"}
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    assert sum("random weights" in w for w in window.warnings) == 1  # the sweep's model warned again: listed once
     qtbot.waitUntil(lambda: window.device_status.text() == "engine: CPU", timeout=10000)
 
 
