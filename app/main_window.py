@@ -2,7 +2,7 @@
 panels, near misses), menus, recent projects, drag and drop, and the status bar with the engine's
 progress and a Cancel button (and an export's, with its own Cancel).
 
-torch is not imported here: it loads on the worker thread when a job needs it.
+torch is not imported here: it loads on a background thread once the window is up (app.devices).
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ the engine's device and warnings
     def _device_actions(self) -> None:
-        """Auto, CPU, and each CUDA device the engine found (listed once torch has loaded on the worker)."""
+        """Auto, CPU, and each CUDA device the engine found (listed once torch has loaded, off the GUI thread)."""
         self.device_menu.clear()
         for action in self.device_group.actions():
             self.device_group.removeAction(action)

@@ -22,7 +22,6 @@ import datetime
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +161,6 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
     how = Analysis(device=str(device), cam_mode=how.cam_mode, batch_size=how.batch_size, workers=how.workers,
                    near_frame=how.near_frame, arch=how.arch)
     group = _Group(rank, device)
-    t0 = time.perf_counter()
     ended = False  # this rank got through its part: it meets the others at the last barrier
     try:
         if rank.is_main and shard_folder(project).is_dir():
@@ -173,6 +171,7 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
         shard = shard_path(project, rank)
         shard.parent.mkdir(parents=True, exist_ok=True)
         keys: list[tuple[str, str, str]] = []  # (run key, model, job) in order
+        seconds: dict[str, float] = {}
         for item in models:
             model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
             if rank.is_main:
@@ -187,6 +186,7 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
                     if isinstance(event, RunFinished):
                         if event.aborted:
                             return
+                        seconds[keys[-1][0]] = event.seconds  # this rank's time on its shard
                         continue  # the run is finished once merged (below)
                     yield event
         group.barrier()  # every shard is complete
@@ -199,14 +199,15 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
             for key, model_name, job_name in keys:
                 info = by_key[key]
                 if embeddings and info.kind == "split" and info.done == info.total:
-                    yield Message(f"embedding {model_name} on {job_name} (t-SNE, Ward) ...")
                     from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
 
+                    if main.cache_get(info.id, f"tsne:{info.done}:0") is None:
+                        yield Message(f"embedding {model_name} on {job_name} (t-SNE, Ward) ...")
                     results = main.results(info.id)
                     cached_tsne(main, info.id, results=results)
                     cached_ward(main, info.id, results=results)
                 yield RunFinished(info.id, model_name, job_name, f"{rank.world} ranks", info.done, added.get(info.id, 0),
-                                  time.perf_counter() - t0)
+                                  seconds.get(key, 0.0))
     finally:
         # After an error a rank leaves at once (torchrun then stops the others); a barrier here would
         # pair with another rank's earlier barrier and let it merge incomplete shards.

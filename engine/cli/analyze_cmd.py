@@ -98,8 +98,11 @@ def _analyze(args: argparse.Namespace) -> int:
                 print(f"{event.model}: {event.job}: {event.done} samples{resumed} in {event.seconds:.1f} s on "
                       f"{event.device} -> {args.project} (run {event.run_id})")
     except KeyboardInterrupt:
-        if speaks:
+        if rank is None:
             print(f"\ncabinlens: interrupted; {stored} samples are stored, the same command resumes", file=sys.stderr)
+        elif speaks:
+            print(f"\ncabinlens: interrupted; every rank's finished batches are kept in {args.project}.shards "
+                  f"(rank 0: {stored} of its samples); the same command merges them and resumes", file=sys.stderr)
         return 130
     return 0
 

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cabinlens",
         description="Inspect video action-recognition models for driver observation. "
         "With no command, opens the application window.",
+        epilog="The window: cabinlens [gui] [--device auto|cpu|cuda:N] [PROJECT | DATASET CHECKPOINT ...] "
+        "(or cabinlens FILE.cabinlens). Under torchrun: torchrun --nproc-per-node N -m cabinlens analyze ...",
     )
     parser.add_argument("--version", action="version", version=f"cabinlens {__version__}")
     sub = parser.add_subparsers(dest="group", metavar="COMMAND")
