@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -158,8 +158,7 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
     """This rank's share of ``analyse_models``; rank 0 merges and yields a ``RunFinished`` per run at the end."""
     project = Path(project)
     device = choose_device(rank_device(how.device, rank))
-    how = Analysis(device=str(device), cam_mode=how.cam_mode, batch_size=how.batch_size, workers=how.workers,
-                   near_frame=how.near_frame, arch=how.arch)
+    how = replace(how, device=str(device))
     group = _Group(rank, device)
     ended = False  # this rank got through its part: it meets the others at the last barrier
     try:
