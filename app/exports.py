@@ -50,15 +50,14 @@ def report_folder(parent: str | Path, project: str | Path) -> Path:
 
 
 def _report_job(project: str, out: str) -> Iterator[Message]:
-    """``cabinlens report`` in a child process, into a hidden folder renamed when complete.
+    """``cabinlens report`` in a child process (which writes a hidden folder renamed when complete).
 
     A child, because the report may compute t-SNE with scikit-learn, whose OpenMP must not load
     beside torch's in the window's process (see ``app.analysis_data.tsne_elsewhere``); and because
     a cancel can then stop it at once. A cancelled or failed report leaves no folder behind."""
     target = Path(out)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    child = subprocess.Popen([sys.executable, "-m", "cabinlens", "report", project, "--out", str(partial)],
+    partial = target.with_name(f".{target.name}.partial")  # the child's folder until it is complete
+    child = subprocess.Popen([sys.executable, "-m", "cabinlens", "report", project, "--out", str(target)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stderr], name="cabinlens-report-log")
@@ -83,7 +82,6 @@ def _report_job(project: str, out: str) -> Iterator[Message]:
             problem = problem.removeprefix("cabinlens: error: ") or f"exit status {child.returncode}"
             where = "" if project in problem else f" of {project}"
             raise CabinLensError(f"report{where} not written: {problem}")
-        partial.rename(target)
         return str(target / "index.html")
     finally:
         if child.poll() is None:

@@ -96,7 +96,7 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
             return
         yield Message(f"loading {run.model} for the session sweep ...")
         how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame)
-        events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec), how, abort=abort)
+        events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=tracks.file_id), how, abort=abort)
         yield from _service_events(events, f"sweeping {tracks.file_id}", after_batch=lambda: [_tracks(project, file_id)])
     yield Message(f"{tracks.file_id}: swept")
 
@@ -106,16 +106,18 @@ def _tracks(project: str, file_id: str) -> SessionTracks:
         return session_tracks(store, file_id)
 
 
-def analyse_dataset(root: str, models: list[str], project: str, abort: threading.Event, subset: str = "test",
+def analyse_dataset(root: str, models: list[str], project: str, abort: threading.Event, subset: str | None = None,
                     device: str = "auto") -> Iterator[object]:
-    """Open a dataset with checkpoints: analyse its test subset with each model into ``project``."""
+    """Open a dataset with checkpoints: analyse it with each model into ``project``.
+
+    ``subset`` None: a Drive&Act layout's test subset, or every row of a segments CSV."""
     from cabinlens.engine.analysis.jobs import split_job
     from cabinlens.engine.analysis.service import Analysis, analyse_models
 
     yield Message(f"loading {', '.join(Path(m).name for m in models)} ...")
     events = analyse_models(project, models, lambda spec: split_job(root, spec, subset=subset), Analysis(device=device),
                             abort=abort)
-    yield from _service_events(events, f"analysing {subset}")
+    yield from _service_events(events, f"analysing {subset or Path(root).name}")
     if abort.is_set():
         return
     yield from load_project(project)

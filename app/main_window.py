@@ -36,7 +36,7 @@ from cabinlens.app.player import Player
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine import __version__
-from cabinlens.engine.analysis.events import ModelWarning, RunStarted
+from cabinlens.engine.analysis.events import DataNote, ModelWarning, RunStarted
 from cabinlens.engine.explain.normalisation import LABELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.compare_view import CompareView
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self._menus()
         self._route = Dispatch({
             Message: self._show, RunChoices: self._run_choices, SessionsFound: self._sessions_found,
-            ModelWarning: self._warn, RunStarted: self._run_started,
+            ModelWarning: self._warn, DataNote: self._data_note, RunStarted: self._run_started,
         })
         self._routing = -1  # the generation whose item is being routed
         self.worker.progress.connect(self._progress)
@@ -185,8 +185,11 @@ class MainWindow(QMainWindow):
         open_project.triggered.connect(self._ask_project)
         open_dataset = QAction("Open &dataset with checkpoints...", self)
         open_dataset.triggered.connect(self._ask_dataset)
+        open_segments = QAction("Open &segments CSV with checkpoints...", self)
+        open_segments.setToolTip("your own videos: a CSV of video,frame_start,frame_end,label[,subset] rows")
+        open_segments.triggered.connect(self._ask_segments)
         self.recent_menu = file_menu.addMenu("&Recent projects")
-        file_menu.addActions([open_project, open_dataset])
+        file_menu.addActions([open_project, open_dataset, open_segments])
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
@@ -229,9 +232,12 @@ class MainWindow(QMainWindow):
         self.project_generation = self.worker.submit(lambda _abort: load_project(self.state.project))
 
     def open_dataset(self, root: str, models: list[str], project: str | None = None) -> None:
+        """Analyse a dataset (a Drive&Act folder, or a segments CSV) with checkpoints; the project goes beside it."""
         self.last_dataset = root
+        beside = (Path(root).with_suffix(PROJECT_SUFFIX) if Path(root).is_file()
+                  else Path(root) / f"cabinlens{PROJECT_SUFFIX}")
         project = project or (self.state.project if self.state.project and Path(self.state.project).exists()
-                              and getattr(self, "project_root", None) == root else str(Path(root) / f"cabinlens{PROJECT_SUFFIX}"))
+                              and getattr(self, "project_root", None) == root else str(beside))
         self.project_root = root
         self.state.set_project(str(Path(project).resolve()))
         self._remember(self.state.project)
@@ -255,10 +261,18 @@ class MainWindow(QMainWindow):
             self.open_project(path)
 
     def _ask_dataset(self) -> None:
-        root = QFileDialog.getExistingDirectory(self, "Dataset folder (Drive&Act format)")
+        self._ask_checkpoints_for(QFileDialog.getExistingDirectory(self, "Dataset folder (Drive&Act format)"))
+
+    def _ask_segments(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Segments CSV (video,frame_start,frame_end,label[,subset])", "",
+                                              "CSV files (*.csv);;All files (*)")
+        self._ask_checkpoints_for(path)
+
+    def _ask_checkpoints_for(self, root: str) -> None:
         if not root:
             return
-        files, _ = QFileDialog.getOpenFileNames(self, "Checkpoints", root, "Checkpoints (*.pt *.pth *.ckpt *.bin)")
+        start = root if Path(root).is_dir() else str(Path(root).parent)
+        files, _ = QFileDialog.getOpenFileNames(self, "Checkpoints", start, "Checkpoints (*.pt *.pth *.ckpt *.bin)")
         if not files:
             arch, ok = QInputDialog.getText(self, "No checkpoint", "Architecture for random weights (e.g. i3d_small):")
             files = [arch] if ok and arch else []
@@ -294,8 +308,7 @@ class MainWindow(QMainWindow):
         if projects:
             self.open_project(projects[0])
         elif data and checkpoints:
-            root = data[0] if Path(data[0]).is_dir() else str(Path(data[0]).parent)
-            self.open_dataset(root, checkpoints)
+            self.open_dataset(data[0], checkpoints)  # a folder, or a CSV itself (its rows, not its folder's)
         elif checkpoints:
             # A checkpoint alone: analyse the dataset already open, or ask which one.
             root = getattr(self, "last_dataset", None) or QFileDialog.getExistingDirectory(
@@ -386,6 +399,10 @@ class MainWindow(QMainWindow):
 
     def _run_started(self, item: RunStarted) -> None:
         self._device_status(item.device)
+
+    def _data_note(self, note: DataNote) -> None:
+        """What the engine says about the data (skipped or repeated rows, ignored files): listed like a warning."""
+        self._warn(ModelWarning("data", note.text))
 
     def _warn(self, warning: ModelWarning) -> None:
         """A warning in the status bar (the full list on hover of the count, and in the log)."""

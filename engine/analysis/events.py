@@ -35,6 +35,13 @@ class ModelWarning:
 
 
 @dataclass(frozen=True)
+class DataNote:
+    """Something the user should know about the data (ignored files, repeated rows, skipped rows)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class RunStarted:
     run_id: int
     model: str

@@ -9,15 +9,17 @@ command finds its run again; a changed checkpoint or annotation file makes a new
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cabinlens.engine.analysis.store import SampleRecord, Store
+from cabinlens.engine.analysis.validation import InvalidRowsError, RowProblem, frame_counts, row_problems, unknown_labels_text
 from cabinlens.engine.data.annotations import read_annotations
 from cabinlens.engine.data.layout import discover
-from cabinlens.engine.data.videos import resolve_videos
+from cabinlens.engine.data.selection import select_rows
+from cabinlens.engine.data.videos import MissingVideosError, names_video, resolve_videos, session_id, video_candidates
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.video.reader import probe
@@ -32,6 +34,9 @@ class Job:
     annotation_hash: str
     dataset_hash: str
     train_counts: dict[str, int]
+    train_source: str = ""  # where train_counts come from ('' when there are none)
+    notes: tuple[str, ...] = ()  # what the user should hear about the data (ignored files, repeats)
+    skipped: tuple[RowProblem, ...] = ()  # rows left out by --skip-invalid, with the reason
 
 
 def file_hash(path: Path) -> str:
@@ -52,42 +57,54 @@ def videos_hash(paths: Iterable[str | Path]) -> str:
     return digest.hexdigest()
 
 
-def _labels(names: Iterable[str], classes: tuple[str, ...], path: Path) -> None:
-    unknown = sorted(set(names) - set(classes))
-    if unknown:
-        raise InputError(path, f"has classes the model does not know: {', '.join(unknown[:5])}"
-                               f"{' ...' if len(unknown) > 5 else ''} (the model has {len(classes)} classes)")
-
-
 def split_job(root: str | Path, spec: ModelSpec, *, view: str | None = None, level: str = "midlevel",
-              split: int = 0, subset: str = "test", video_root: str | Path | None = None) -> Job:
-    """All chunks of one split subset of a Drive&Act-format dataset."""
-    index = discover(root)
-    view = view or index.views()[0]
-    ann_file = index.find(view=view, level=level, split=split, subset=subset)
-    annotations = index.load(ann_file)
+              split: int | None = None, subset: str | None = None, video_root: str | Path | None = None,
+              train_counts: str | Path | None = None, skip_invalid: bool = False) -> Job:
+    """The rows of a dataset selection (a Drive&Act split subset, or a segments CSV), checked up front.
+
+    Every row is checked against its video (found, readable, long enough) and the model's classes
+    before anything runs; all problems are raised at once, or with ``skip_invalid`` the rows are
+    left out and kept in ``Job.skipped`` for the report.
+    """
+    sel = select_rows(root, view=view, level=level, split=split, subset=subset, video_root=video_root,
+                      train_counts=train_counts)
+    rows = sel.annotations.segments
     classes = tuple(spec.classes)
-    _labels((s.activity for s in annotations), classes, ann_file.path)
-    videos = resolve_videos(annotations, video_root or index.root, view)
+    found = resolve_videos(rows, sel.video_root, sel.view, strict=False)
+    missing = {fid: video_candidates(fid, sel.video_root, sel.view) for fid in {s.file_id for s in rows} - set(found)}
+    problems = row_problems(rows, found, missing, frame_counts(found), classes)
+    notes = list(sel.notes)
+    unknown = unknown_labels_text(sel.annotations, classes)
+    if problems:
+        bad_lines = {p.line for p in problems}
+        if not skip_invalid or len(bad_lines) == len(rows):
+            if not skip_invalid and missing and len(missing) == len({s.file_id for s in rows}):
+                raise MissingVideosError(sel.video_root, missing)  # nothing is where it should be: say that first
+            raise InvalidRowsError(sel.file.path, problems, len(rows), preface=unknown)
+        rows = tuple(s for s in rows if s.line not in bad_lines)
+        notes.append(f"{sel.file.path.name}: skipped {len(bad_lines)} invalid row(s) (--skip-invalid); "
+                     "the report lists them")
+        if unknown:
+            notes.append(unknown)
     samples = tuple(
-        SampleRecord(s.file_id, str(videos[s.file_id]), s.frame_start, s.frame_end, classes.index(s.activity),
-                     s.activity, s.annotation_id, s.chunk_id)
-        for s in annotations
+        SampleRecord(session_id(s.file_id), str(found[s.file_id].absolute()), s.frame_start, s.frame_end,
+                     classes.index(s.activity), s.activity, s.annotation_id, s.chunk_id)
+        for s in rows
     )
-    train_counts: dict[str, int] = {}
-    try:
-        train = index.load(index.find(view=view, level=level, split=split, subset="train"))
-        train_counts = dict(Counter(s.activity for s in train))
-    except InputError:
-        pass  # no training file: every class counts 0 (all rare), said in the report
-    return Job("split", f"{view}/{level} split {split} {subset}", samples,
-               {"view": view, "level": level, "split": split, "subset": subset},
-               file_hash(ann_file.path), videos_hash(videos.values()), train_counts)
+    params = dict(sel.params)
+    if problems:  # a run without these rows is another run than one with them
+        params["skipped"] = hashlib.sha256(json.dumps([p.to_list() for p in problems]).encode()).hexdigest()[:16]
+    return Job("split", sel.name, samples, params, file_hash(sel.file.path), videos_hash(found.values()),
+               dict(sel.training.counts), sel.training.source, tuple(dict.fromkeys(notes)), tuple(problems))
 
 
 def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, stride: int | None = None,
-              annotations: str | Path | None = None) -> Job:
-    """Sliding windows over a whole session; labelled by the annotation at each window's centre."""
+              annotations: str | Path | None = None, file_id: str | None = None) -> Job:
+    """Sliding windows over a whole session; labelled by the annotation at each window's centre.
+
+    ``file_id``: the session's id (the window passes the one it shows); by default the id the
+    annotation rows give the video, else ``stem_id``.
+    """
     video = Path(video)
     info = probe(video)
     window = window or spec.input.frames
@@ -99,10 +116,13 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
     ann_hash = ""
     if annotations is not None:
         rows = read_annotations(annotations)
-        stem = video.name.rsplit(".", 1)[0]
-        labelled = [s for s in rows if s.file_id.rsplit("/", 1)[-1] == stem]
+        labelled = [s for s in rows if names_video(s.file_id, video)]
         if not labelled:
-            raise InputError(Path(annotations), f"has no rows for {video.name} (file ids end in {stem!r}?)")
+            ids = sorted({session_id(s.file_id) for s in rows}, key=len)[:5]
+            raise InputError(Path(annotations), f"has no rows for {video.name} (its file ids are e.g. "
+                                                f"{', '.join(ids)}; a file id names the video's path without "
+                                                "extension, or its last folders and name)")
+        file_id = file_id or session_id(labelled[0].file_id)
         ann_hash = file_hash(Path(annotations))
     samples = []
     for start in range(0, info.frame_count - window + 1, stride):
@@ -111,7 +131,7 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
         # Activities the model does not know (e.g. the classes the benchmark leaves out) stay
         # named on the timeline but count as unlabelled for the metrics.
         label = classes.index(hit.activity) if hit and hit.activity in classes else -1
-        samples.append(SampleRecord(stem_id(video), str(video), start, start + window, label,
+        samples.append(SampleRecord(file_id or stem_id(video), str(video), start, start + window, label,
                                     hit.activity if hit else "", hit.annotation_id if hit else -1, -1))
     return Job("sweep", f"sweep {video.name} window {window} stride {stride}", tuple(samples),
                {"video": video.name, "window": window, "stride": stride}, ann_hash, videos_hash([video]), {})
@@ -132,7 +152,8 @@ def run_identity(job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: 
         "params": {**job.params, "kind": job.kind},
     }
     extra = {"kind": job.kind, "model": model_name, "arch": spec.arch, "classes": spec.classes,
-             "train_counts": job.train_counts, "source": source}
+             "train_counts": job.train_counts, "source": source,
+             "notes": {"train_source": job.train_source, "skipped": [p.to_list() for p in job.skipped]}}
     return identity, extra
 
 
@@ -152,6 +173,11 @@ def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = 
     a missing video is reported with the others before anything runs.
     """
     index = discover(root)
+    if not index.named:  # one segments CSV of the user's own: its rows label its videos
+        sel = select_rows(root, video_root=video_root)
+        videos = resolve_videos(sel.annotations, sel.video_root, None)
+        return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=sel.file.path,
+                          file_id=session_id(file_id)) for file_id in sorted(videos)]
     view = view or index.views()[0]
     files = index.select(view=view, level=level)
     if not files:
@@ -159,5 +185,5 @@ def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = 
     rows = [row for f in files for row in index.load(f)]
     videos = resolve_videos(rows, video_root or index.root, view)
     labels = next((f.path for f in files if f.split is None), None)  # <level>.chunks_90.csv: every row
-    return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=labels)
-            for file_id in sorted(videos)]
+    return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=labels,
+                      file_id=session_id(file_id)) for file_id in sorted(videos)]

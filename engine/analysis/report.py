@@ -18,6 +18,7 @@ import html
 import io
 import json
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -71,15 +72,76 @@ def run_metrics(store: Store, info: RunInfo, results: RunResults | None = None) 
     return evaluate(results.labels[labelled], results.logits[labelled], info.classes, info.train_counts)
 
 
+def run_notes(info: RunInfo, metrics: Metrics | None) -> list[str]:
+    """What a reader of a run's numbers must know: where common/rare come from, skipped rows, a chance-level hint."""
+    notes = []
+    if info.kind == "split":
+        source = info.notes.get("train_source", "")
+        if any(info.train_counts.values()):
+            notes.append(f"common/rare by training frequency from {source or 'the training subset'}")
+        else:
+            notes.append("common/rare n/a: the dataset has no training subset (analyze --train-counts CSV gives the "
+                         "training counts: the training annotation file, or a label,count CSV)")
+    skipped = info.notes.get("skipped", [])
+    if skipped:
+        shown = "; ".join(f"line {line}: {fid}: {why}" for line, fid, why in skipped[:5])
+        notes.append(f"{len({row[0] for row in skipped})} row(s) skipped (--skip-invalid): {shown}"
+                     + (" ..." if len(skipped) > 5 else ""))
+    if metrics is not None and metrics.n_samples >= 20 and metrics.top1["all"] is not None:
+        known = len([c for c in metrics.per_class if c.support > 0]) or 1
+        if metrics.top1["all"] <= 1.5 / known:
+            notes.append(f"balanced top-1 {100 * metrics.top1['all']:.1f}% is at chance level for {known} classes: "
+                         "was the model trained on these labels, with the same class names in the same order "
+                         "(cabinlens models inspect shows its classes)?")
+    return notes
+
+
+def check_reportable(project: str | Path, out: str | Path) -> None:
+    """Refuse before writing anything: no project, a project without results, an output that is not a folder
+    CabinLens may fill (a file; a folder with other things than a report)."""
+    project, out = Path(project), Path(out)
+    if not project.is_file():
+        raise InputError(project, "no such project file" if not project.exists() else "is not a project file")
+    with Store(project, readonly=True) as store:
+        runs = store.runs()
+    if not any(info.done for info in runs):
+        what = f"its {len(runs)} run(s) have" if runs else "it has no runs, so it has"
+        raise InputError(project, f"has no results yet ({what} no analysed samples): run cabinlens analyze first")
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "is a file; --out needs a folder (new, empty, or a previous report)")
+    if out.is_dir() and any(out.iterdir()) and not (out / "metrics.json").is_file():
+        raise InputError(out, "is a folder with other files, not a previous report; give a new or empty folder")
+
+
 def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True,
                  progress: Callable[[int, int, str], None] | None = None) -> dict:
     """Write the report of every run in ``project`` into ``out``; returns the metrics as a dict.
-    ``progress(done, total, what)`` hears of each step (one per run, and the tables before them)."""
-    step = progress or (lambda _done, _total, _what: None)
+    ``progress(done, total, what)`` hears of each step (one per run, and the tables before them).
+
+    The report is written into a hidden folder beside ``out`` and takes ``out``'s place only when
+    complete, so a failed report leaves a previous one as it was and no half-written folder.
+    """
+    check_reportable(project, out)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if not Path(project).exists():
-        raise InputError(project, "no such project file")
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        summary = _write_report(project, partial, figures_too, progress)
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if out.exists():
+            out.rename(old)
+        partial.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return summary
+
+
+def _write_report(project: str | Path, out: Path, figures_too: bool,
+                  progress: Callable[[int, int, str], None] | None) -> dict:
+    step = progress or (lambda _done, _total, _what: None)
     with Store(project) as store:  # writable: t-SNE and Ward are cached in it
         step(0, 1, "metrics")
         reports = []
@@ -126,6 +188,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
         "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
                   "samples": r.info.done, "total": r.info.total, "folder": r.folder,
                   "metrics": r.metrics.to_dict() if r.metrics else None,
+                  "notes": run_notes(r.info, r.metrics), "skipped": r.info.notes.get("skipped", []),
                   "separability": asdict(r.separability) if r.separability else None,
                   "explanations": r.explanations} for r in reports],
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
@@ -278,6 +341,13 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
                      + "".join(f"<li>{html.escape(p)}</li>" for p in evidence_problems) + "</ul>")
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
+        notes = run_notes(r.info, r.metrics)
+        if notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        skipped = r.info.notes.get("skipped", [])
+        if skipped:
+            parts.append("<h3>Rows skipped (--skip-invalid)</h3>"
+                         + _html_table(["CSV line", "file id", "why"], [[str(a), b, c] for a, b, c in skipped]))
         if r.metrics is not None:
             if r.metrics.absent:
                 parts.append(f"<p>Classes without samples in this subset: {html.escape(', '.join(r.metrics.absent))}</p>")

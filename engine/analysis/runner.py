@@ -21,7 +21,7 @@ from torch import nn
 from cabinlens.engine.analysis.events import Progress
 from cabinlens.engine.analysis.store import SampleRecord, Store
 from cabinlens.engine.compute import COMPUTE
-from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.errors import CabinLensError, InputError
 from cabinlens.engine.explain.gradcam import GradCam, Mode
 from cabinlens.engine.models.spec import ModelSpec, resize_frames
 from cabinlens.engine.video.pool import ReaderPool
@@ -62,7 +62,11 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
                 for idx, sample in chunk:
                     if stop.is_set():
                         return
-                    _put(out, (idx, load_clip(readers, sample, spec)), stop)
+                    try:
+                        clip: np.ndarray | SampleFailed = load_clip(readers, sample, spec)
+                    except CabinLensError as exc:  # this sample only: the batch around it is still stored
+                        clip = SampleFailed(sample, exc)
+                    _put(out, (idx, clip), stop)
         except BaseException as exc:  # handed to the consumer, which raises it
             _put(out, (None, exc), stop)
         finally:
@@ -92,6 +96,19 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
             t.join()
         readers.close()
         release_free_memory()
+
+
+class SampleFailed:
+    """A sample whose clip could not be decoded (a damaged stream found only now), in place of its clip."""
+
+    def __init__(self, sample: SampleRecord, error: CabinLensError) -> None:
+        self.sample, self.error = sample, error
+
+    def as_error(self, stored: int) -> InputError:
+        s = self.sample
+        problem = getattr(self.error, "problem", str(self.error))
+        return InputError(s.video, f"frames {s.frame_start}..{s.frame_end - 1} of {s.file_id} cannot be decoded: "
+                                   f"{problem} ({stored} samples are stored; the same command resumes)")
 
 
 def release_free_memory() -> None:
@@ -176,7 +193,11 @@ def analyse(
     batch: list[tuple[int, np.ndarray]] = []
     finished = start_done
     try:
+        failed: SampleFailed | None = None
         for item in prefetch(todo, spec, workers, ahead=max(2 * batch_size, workers * 2)):
+            if isinstance(item[1], SampleFailed):
+                failed = item[1]
+                break
             batch.append(item)
             if len(batch) < batch_size and len(batch) + finished - start_done < len(todo):
                 continue
@@ -186,6 +207,11 @@ def analyse(
             finished += _run_batch(store, run_id, cam, spec, samples, batch, captured, device, cam_mode)
             batch = []
             yield Progress(finished, total, time.perf_counter() - t0, session_done=finished - start_done)
+        if failed is not None:
+            if batch:  # what was decoded before the failure is kept
+                finished += _run_batch(store, run_id, cam, spec, samples, batch, captured, device, cam_mode)
+                yield Progress(finished, total, time.perf_counter() - t0, session_done=finished - start_done)
+            raise failed.as_error(finished)
     finally:
         handle.remove()
     store.finish_run(run_id)

@@ -18,18 +18,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cabinlens.engine.analysis.events import ModelWarning, Progress, RunFinished, RunStarted
+from cabinlens.engine.analysis.events import DataNote, ModelWarning, Progress, RunFinished, RunStarted
 from cabinlens.engine.analysis.jobs import Job, open_run
 from cabinlens.engine.analysis.runner import analyse
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.gradcam import Mode
-from cabinlens.engine.models.checkpoints import load_model
+from cabinlens.engine.models.checkpoints import load_model, with_input
 from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
 from cabinlens.engine.models.spec import ModelSpec
 
-__all__ = ["Analysis", "ModelWarning", "Progress", "ResolvedModel", "RunFinished", "RunStarted", "analyse_models",
+__all__ = ["Analysis", "DataNote", "ModelWarning", "Progress", "ResolvedModel", "RunFinished", "RunStarted", "analyse_models",
            "available_devices", "choose_device", "device_label", "jobs_of", "resolve_model", "run_job"]
 
 RANDOM_WEIGHTS_WARNING = "{arch} with random weights: results show the tool, not a trained model"
@@ -59,15 +59,21 @@ class Analysis:
     arch: str | None = None  # for checkpoints that cannot be recognised
 
 
-def resolve_model(name: str | Path, arch: str | None = None) -> ResolvedModel:
-    """A checkpoint path or an architecture name (random weights, seed 0, the 34 Drive&Act classes)."""
+def resolve_model(name: str | Path, arch: str | None = None, *, frames: int | None = None,
+                  size: int | tuple[int, int] | None = None) -> ResolvedModel:
+    """A checkpoint path or an architecture name (random weights, seed 0, the 34 Drive&Act classes).
+
+    ``frames``/``size`` (a side or (height, width)) replace the input spec's, as ``--frames``/``--size`` do.
+    """
     path = Path(name)
     if path.exists():
-        loaded = load_model(path, arch=arch)
+        loaded = load_model(path, arch=arch, frames=frames, size=size)
         return ResolvedModel(loaded.model, loaded.spec, path.stem, loaded.sha256, str(path.resolve()),
                              tuple(loaded.warnings))
     if str(name) in ARCHITECTURES:
         spec = default_spec(str(name), DRIVEACT_MIDLEVEL_CLASSES)
+        if frames is not None or size is not None:
+            spec = with_input(spec, frames, size, str(name))
         torch.manual_seed(0)
         return ResolvedModel(build_model(spec), spec, f"{name} (random)", f"random:{name}:0", str(name),
                              (RANDOM_WEIGHTS_WARNING.format(arch=name),))
@@ -146,19 +152,47 @@ def jobs_of(made: Job | Sequence[Job]) -> list[Job]:
 def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedModel],
                    make_jobs: Callable[[ModelSpec], Job | Sequence[Job]], how: Analysis = Analysis(), *,
                    abort: threading.Event | None = None,
-                   ) -> Iterator[ModelWarning | RunStarted | Progress | RunFinished]:
+                   ) -> Iterator[ModelWarning | DataNote | RunStarted | Progress | RunFinished]:
     """Each model (a checkpoint, an architecture, or already resolved) over the job(s) it makes, in turn.
 
-    The device is chosen before any model loads, so a wrong ``--device`` fails at once.
+    The device is chosen before any model loads, so a wrong ``--device`` fails at once. A project
+    file this call created is removed again when it ends (an error, an interrupt) before any
+    result was stored, so a failed first run leaves nothing behind.
     """
     choose_device(how.device)
-    for item in models:
-        if abort is not None and abort.is_set():
-            return
-        model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
-        for text in model.warnings:
-            yield ModelWarning(model.name, text)
-        for job in jobs_of(make_jobs(model.spec)):
+    created = not Path(project).exists()
+    said: set[str] = set()
+    try:
+        for item in models:
             if abort is not None and abort.is_set():
                 return
-            yield from run_job(project, model, job, how, abort=abort)
+            model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
+            for text in model.warnings:
+                yield ModelWarning(model.name, text)
+            for job in jobs_of(make_jobs(model.spec)):
+                for text in job.notes:
+                    if text not in said:  # each model makes the same job: say it once
+                        said.add(text)
+                        yield DataNote(text)
+                if abort is not None and abort.is_set():
+                    return
+                yield from run_job(project, model, job, how, abort=abort)
+    finally:
+        if created:
+            discard_if_empty(project)
+
+
+def discard_if_empty(project: str | Path) -> bool:
+    """Remove a project file (and its journal files) that holds no result at all; True if removed."""
+    path = Path(project)
+    if not path.is_file():
+        return False
+    try:
+        with Store(path) as store:
+            if any(info.done for info in store.runs()):
+                return False
+    except InputError:
+        return False  # not ours to remove
+    for name in (path, *(path.with_name(path.name + ext) for ext in ("-wal", "-shm", "-journal"))):
+        name.unlink(missing_ok=True)
+    return True

@@ -16,6 +16,7 @@ import numpy as np
 
 from cabinlens.engine.analysis.metrics import softmax
 from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,27 @@ def sessions(store: Store) -> list[SessionSummary]:
         out.append(SessionSummary(file_id, videos[file_id], file_id.split("/", 1)[0] if "/" in file_id else "",
                                   dict(counts[file_id]), acc))
     return out
+
+
+def find_session(store: Store, given: str) -> str:
+    """The project's session id that ``given`` names: exactly, without a video extension, or by its last
+    folders and name; an error listing the sessions otherwise."""
+    from cabinlens.engine.data.videos import names_video, session_id
+
+    known = store.session_videos()
+    if given in known:
+        return given
+    wanted = session_id(given)
+    for candidates in ([f for f in known if session_id(f) == wanted],
+                       [f for f in known if names_video(f, given) or names_video(given, known[f])]):
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise InputError(store.path, f"{given!r} names {len(candidates)} sessions: {', '.join(candidates[:8])}")
+    shown = ", ".join(sorted(known, key=_natural)[:12]) or "none"
+    more = f" and {len(known) - 12} more" if len(known) > 12 else ""
+    raise InputError(store.path, f"has no session {given!r}; sessions: {shown}{more} (cabinlens sessions "
+                                 f"{store.path.name} lists them)")
 
 
 def _natural(text: str) -> tuple:

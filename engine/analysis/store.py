@@ -15,21 +15,21 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from cabinlens.engine.errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.notes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
     model TEXT NOT NULL, arch TEXT NOT NULL, checkpoint_sha256 TEXT NOT NULL, dataset_hash TEXT NOT NULL,
     annotation_hash TEXT NOT NULL, spec TEXT NOT NULL, cam_mode TEXT NOT NULL, cam_layer TEXT NOT NULL,
     classes TEXT NOT NULL, train_counts TEXT NOT NULL, params TEXT NOT NULL, total INTEGER NOT NULL,
-    created REAL NOT NULL, finished REAL, source TEXT NOT NULL DEFAULT ''
+    created REAL NOT NULL, finished REAL, source TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS samples (
     run_id INTEGER NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL, file_id TEXT NOT NULL,
@@ -83,6 +83,7 @@ class RunInfo:
     created: float
     finished: float | None
     source: str = ""  # the checkpoint path or architecture the run was made with (to analyse more)
+    notes: dict = field(default_factory=dict)  # train_source, skipped rows [[line, file_id, problem]]
     done: int = 0
 
 
@@ -99,7 +100,7 @@ class RunResults:
 
 SAMPLE_COLUMNS = tuple(f.name for f in fields(SampleRecord))
 RUN_COLUMNS = tuple(f.name for f in fields(RunInfo))
-JSON_RUN_COLUMNS = ("spec", "classes", "train_counts", "params")
+JSON_RUN_COLUMNS = ("spec", "classes", "train_counts", "params", "notes")
 
 
 def run_key(identity: dict) -> str:
@@ -127,6 +128,9 @@ class Store:
             tables = {r["name"] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"is not a CabinLens project ({exc})") from None
+        if readonly and not tables:
+            self.db.close()
+            raise InputError(self.path, "is empty or not a CabinLens project (it holds no tables)")
         if tables and "runs" not in tables:
             self.db.close()
             raise InputError(self.path, "is an SQLite file but not a CabinLens project")
@@ -138,6 +142,9 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             with self.db:
                 self.db.executescript(SCHEMA)
+                columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
+                if "notes" not in columns:  # a schema 1 project: add the column, nothing else changes
+                    self.db.execute("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '{}'")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -161,13 +168,13 @@ class Store:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO runs (key, name, kind, model, arch, checkpoint_sha256, dataset_hash, annotation_hash, spec,"
-                " cam_mode, cam_layer, classes, train_counts, params, total, created, source) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " cam_mode, cam_layer, classes, train_counts, params, total, created, source, notes) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, name, extra["kind"], extra["model"], extra["arch"], identity["checkpoint_sha256"],
                  identity["dataset_hash"], identity["annotation_hash"], json.dumps(identity["spec"]),
                  identity["cam_mode"], identity["cam_layer"], json.dumps(list(extra["classes"])),
                  json.dumps(extra.get("train_counts", {})), json.dumps(identity["params"]), len(samples), time.time(),
-                 extra.get("source", "")),
+                 extra.get("source", ""), json.dumps(extra.get("notes", {}))),
             )
             run_id = int(cur.lastrowid)
             self.db.executemany(
@@ -187,7 +194,8 @@ class Store:
         ).fetchall()
         out = []
         for r in rows:
-            values = {name: r[name] for name in RUN_COLUMNS}
+            have = r.keys()  # a read-only schema 1 project has no notes column
+            values = {name: r[name] if name in have else "{}" for name in RUN_COLUMNS}
             for name in JSON_RUN_COLUMNS:
                 values[name] = json.loads(values[name])
             values["classes"] = tuple(values["classes"])
@@ -204,6 +212,11 @@ class Store:
         rows = self.db.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM samples WHERE run_id = ? ORDER BY idx",
                                (run_id,)).fetchall()
         return [SampleRecord(**{c: r[c] for c in SAMPLE_COLUMNS}) for r in rows]
+
+    def session_videos(self) -> dict[str, str]:
+        """file_id -> video of every session any run has samples on."""
+        rows = self.db.execute("SELECT file_id, MIN(video) AS video FROM samples GROUP BY file_id").fetchall()
+        return {r["file_id"]: r["video"] for r in rows}
 
     def done(self, run_id: int) -> set[int]:
         return {r["idx"] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}

@@ -21,15 +21,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "device and rank 0 merges the shards into PROJECT.",
     )
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--data", metavar="ROOT", help="a Drive&Act-format dataset (root or annotation folder)")
+    what.add_argument("--data", metavar="ROOT_OR_CSV", help="a Drive&Act-format dataset (root, annotation folder or "
+                      "file), or a segments CSV (video,frame_start,frame_end,label[,subset]; videos relative to it)")
     what.add_argument("--sweep", metavar="VIDEO", help="slide windows over a whole session video instead")
     what.add_argument("--sweep-all", metavar="ROOT", help="sweep every session video of a dataset's view "
                       "(labelled from its all-rows annotation file)")
     p.add_argument("--view", help="camera view (default: the first one found)")
     p.add_argument("--level", default="midlevel")
-    p.add_argument("--split", type=int, default=0)
-    p.add_argument("--subset", choices=("train", "val", "test"), default="test")
-    p.add_argument("--videos", metavar="ROOT", help="where the videos are (default: the dataset root)")
+    p.add_argument("--split", type=int, help="Drive&Act split 0, 1 or 2 (default: 0)")
+    p.add_argument("--subset", choices=("train", "val", "test"),
+                   help="Drive&Act: default test; a segments CSV: the rows of this subset column value "
+                        "(default: every row)")
+    p.add_argument("--videos", metavar="ROOT", help="where the videos are (default: the dataset root, or the "
+                   "segments CSV's folder)")
+    p.add_argument("--train-counts", metavar="CSV", help="training counts for the common/rare split: the "
+                   "training annotation file, or a label,count CSV (default: the dataset's training subset)")
+    p.add_argument("--skip-invalid", action="store_true", help="analyse the valid rows when some cannot be "
+                   "(video missing or too short, unknown label); the report lists what was skipped")
     p.add_argument("--window", type=int, help="sweep window in frames (default: the model's clip length)")
     p.add_argument("--stride", type=int, help="sweep stride in frames (default: half a window)")
     p.add_argument("--annotations", metavar="CSV", help="label sweep windows from this annotation file")
@@ -54,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _analyze(args: argparse.Namespace) -> int:
     from cabinlens.engine.analysis.distributed import Rank, analyse_distributed
     from cabinlens.engine.analysis.runner import Progress
-    from cabinlens.engine.analysis.service import Analysis, ModelWarning, RunFinished, RunStarted, analyse_models
+    from cabinlens.engine.analysis.service import (Analysis, DataNote, ModelWarning, RunFinished, RunStarted,
+                                                   analyse_models)
     from cabinlens.engine.progress import Message
 
     if args.batch_size < 1 or args.workers < 1:
@@ -67,7 +76,8 @@ def _analyze(args: argparse.Namespace) -> int:
                                                     window=args.window, stride=args.stride, video_root=args.videos)
     else:
         make_jobs = lambda spec: split_job(args.data, spec, view=args.view, level=args.level,  # noqa: E731
-                                           split=args.split, subset=args.subset, video_root=args.videos)
+                                           split=args.split, subset=args.subset, video_root=args.videos,
+                                           train_counts=args.train_counts, skip_invalid=args.skip_invalid)
     how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, workers=args.workers,
                    arch=args.arch)
     rank = Rank.from_env()
@@ -82,6 +92,9 @@ def _analyze(args: argparse.Namespace) -> int:
         for event in events:
             if isinstance(event, ModelWarning):
                 warn(event)
+            elif isinstance(event, DataNote):
+                if speaks:
+                    print(f"cabinlens: note: {event.text}", file=sys.stderr, flush=True)
             elif isinstance(event, RunStarted):
                 started, stored = event, event.total - event.todo
                 if rank is not None and speaks:
@@ -125,6 +138,8 @@ def _report(args: argparse.Namespace) -> int:
             line += (f"; balanced top-1 {pct(m['top1']['all'])} (common {pct(m['top1']['common'])}, rare "
                      f"{pct(m['top1']['rare'])}), top-5 {pct(m['top5']['all'])}")
         print(line)
+        for note in run.get("notes", []):
+            print(f"  {note}")
     for line in filter(None, map(describe_explanations, summary["runs"])):
         print(f"{line}")
     for pair in summary["pairs"]:

@@ -7,6 +7,7 @@ import argparse
 import torch
 
 from cabinlens.engine.cli.common import warn
+from cabinlens.engine.cli.models_cmd import add_input_options
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
 from cabinlens.engine.explain.normalisation import NORMALISATIONS
@@ -36,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scale-from", metavar="PROJECT",
                    help="for --normalise dataset: take the divisor from a project that analysed these weights "
                         "(the window's 'per dataset' colours)")
-    p.add_argument("--arch", help="architecture of the checkpoint, when it cannot be recognised")
+    p.add_argument("--arch", help="architecture of the checkpoint (default: recognised from its keys and shapes)")
+    add_input_options(p)
     p.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1 ...")
     p.add_argument("--out", required=True, help="output .npz")
     p.add_argument("--save-input", action="store_true", help="also store the exact input tensor")
@@ -54,7 +56,7 @@ def _cam(args: argparse.Namespace) -> int:
     from cabinlens.engine.analysis.service import choose_device, resolve_model
 
     device = choose_device(args.device)
-    resolved = resolve_model(args.model, args.arch)
+    resolved = resolve_model(args.model, args.arch, frames=args.frames, size=args.size)
     for text in resolved.warnings:
         warn(f"{resolved.name}: {text}")
     model, spec, name, weights = resolved.model, resolved.spec, resolved.name, resolved.weights

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument("--view", help="camera view (default: the first one found)")
     summary.add_argument("--level", help="annotation level (default: midlevel)")
     summary.add_argument("--split", type=int, help="split 0, 1 or 2 (default: 0)")
+    summary.add_argument("--train-counts", metavar="CSV", help="training counts for the common/rare split (the training "
+                         "annotation file, or a label,count CSV); default: the training subset")
     summary.add_argument("--json", action="store_true", help="print JSON instead of a table")
     summary.set_defaults(func=_summary)
     synth = cmds.add_parser("synth", help="generate the synthetic Drive&Act (videos, CSVs, evidence) into OUT")
@@ -31,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    result = summarize(discover(args.path), view=args.view, level=args.level, split=args.split)
+    result = summarize(discover(args.path), view=args.view, level=args.level, split=args.split,
+                       train_counts=args.train_counts)
     print(json.dumps(result.to_dict(), indent=2) if args.json else format_summary(result))
     return 0
 

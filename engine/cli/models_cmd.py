@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 from pathlib import Path
 
 from cabinlens.engine.cli.groups import add_group
-from cabinlens.engine.models.checkpoints import CheckpointError, load_model, read_checkpoint, recognise, unwrap
+from cabinlens.engine.models.checkpoints import CheckpointError, load_checkpoint, open_checkpoint
+from cabinlens.engine.models.recognise import normalise_keys, recognise
 from cabinlens.engine.models.registry import ARCHITECTURES
+
+
+def size(text: str) -> tuple[int, int]:
+    """``--size``: one side (112) or height x width (112x160)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", text)
+    if not match or int(match.group(1)) < 1 or (match.group(2) and int(match.group(2)) < 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give S (square) or HxW, e.g. 112 or 112x160")
+    h = int(match.group(1))
+    return h, int(match.group(2) or h)
+
+
+def frames(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames (a positive integer)")
+    return int(text)
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """``--frames``/``--size``: the clip the model takes, for files that do not record it (or to override it)."""
+    parser.add_argument("--frames", type=frames, metavar="N",
+                        help="frames per clip (default: the checkpoint's record, else the architecture's default)")
+    parser.add_argument("--size", type=size, metavar="S|HxW",
+                        help="input size, one side or HxW (default: the checkpoint's record, else the architecture's)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(func=_list)
     inspect = cmds.add_parser("inspect", help="family, classes, spec, parameters and problems of a checkpoint")
     inspect.add_argument("file")
-    inspect.add_argument("--arch", help="architecture to load it as (default: recognised from the keys)")
+    inspect.add_argument("--arch", help="architecture to load it as (default: recognised from the keys and shapes)")
+    add_input_options(inspect)
     inspect.add_argument("--json", action="store_true")
     inspect.set_defaults(func=_inspect)
 
@@ -41,23 +68,30 @@ def _list(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    ckpt = open_checkpoint(path)  # not a checkpoint at all: one line, exit 2 (cabinlens.engine.cli.main)
     try:
-        loaded = load_model(path, arch=args.arch)
+        loaded = load_checkpoint(ckpt, arch=args.arch, frames=args.frames, size=args.size)
     except CheckpointError as exc:
-        # Still say what the file is, when it can be read at all.
-        state, _ = unwrap(read_checkpoint(path), path)
+        # Still say what the weights look like.
+        state = normalise_keys(ckpt.state)
         found = recognise(state)
         report = {
-            "file": str(path), "loaded": False, "recognised": found[0] if found else None,
-            "num_classes": found[1] if found else None, "tensors": len(state), "problems": [exc.problem],
+            "file": str(path), "loaded": False, "recognised": found.describe() if found else None,
+            "recognised_architecture": found.arch if found else None,
+            "num_classes": found.num_classes if found else None, "tensors": len(state), "problems": [exc.problem],
         }
         print(json.dumps(report, indent=2) if args.json else _text(report))
+        print(f"cabinlens: error: {exc}", file=sys.stderr)
         return 2
     spec = loaded.spec
+    found = loaded.recognition
     report = {
         "file": str(path), "loaded": True, "architecture": spec.arch, "family": spec.family,
+        "recognised": found.describe() if found else None, "wrapper": ckpt.wrapper, "prefix": ckpt.prefix,
+        "own_format": ckpt.own_format,
         "num_classes": len(spec.classes), "classes": list(spec.classes), "parameters": loaded.num_parameters,
-        "sha256": loaded.sha256, "spec": spec.to_dict(), "training": loaded.training, "problems": loaded.warnings,
+        "sha256": loaded.sha256, "spec": spec.to_dict(), "input_source": loaded.input_source,
+        "training": loaded.training, "problems": loaded.warnings, "notes": loaded.notes,
     }
     print(json.dumps(report, indent=2) if args.json else _text(report))
     return 0
@@ -65,25 +99,32 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _text(r: dict) -> str:
     if not r["loaded"]:
-        lines = [r["file"], f"  looks like  {r['recognised'] or 'no known family'}"
-                 + (f" with {r['num_classes']} classes" if r["num_classes"] else ""), f"  tensors     {r['tensors']}"]
+        lines = [r["file"], f"  looks like  {r['recognised'] or 'no known family'}", f"  tensors     {r['tensors']}"]
     else:
         i = r["spec"]["input"]
+        held = ("CabinLens's format (weights, spec, training record)" if r["own_format"] else
+                "a bare state dict" if not r["wrapper"] else f"weights in {r['wrapper']!r}")
+        held += f", prefix {r['prefix']!r} removed" if r["prefix"] else ""
         lines = [
             r["file"],
             f"  model       {r['architecture']} ({r['family']}), {r['parameters']:,} parameters",
-            f"  input       {i['frames']} frames {i['size'][0]}x{i['size'][1]} {i['channel_order']}, range {i['value_range']}, "
-            f"mean {i['mean']}, std {i['std']}, sampling {i['sampling']}",
+            f"  weights     {held}" + (f"; recognised as {r['recognised']}" if r["recognised"] else ""),
+            f"  input       {i['frames']}x{i['size'][0]}x{i['size'][1]} ({r['input_source']}), {i['channel_order']}, "
+            f"range {i['value_range']}, mean {i['mean']}, std {i['std']}, sampling {i['sampling']}",
             f"  layers      Grad-CAM {r['spec']['cam_layer']}, embedding = input of {r['spec']['feature_layer']}",
             f"  classes     {r['num_classes']}: {', '.join(r['classes'][:6])}{' ...' if r['num_classes'] > 6 else ''}",
         ]
     training = r.get("training") or {}
-    if training.get("history"):
-        cfg, last = training.get("config", {}), training["history"][-1]
+    history = training.get("history")
+    if isinstance(history, list) and history and isinstance(history[-1], dict):  # CabinLens's training record
+        cfg, last = training.get("config") if isinstance(training.get("config"), dict) else {}, history[-1]
         data = training.get("synthetic_dataset")
-        where = f"synthetic Drive&Act ({data['scale']}, seed {data['seed']})" if data else cfg.get("data", "?")
+        where = (f"synthetic Drive&Act ({data.get('scale')}, seed {data.get('seed')})" if isinstance(data, dict)
+                 else cfg.get("data", "?"))
         val = last.get("val_balanced_top1")
+        val = val if isinstance(val, (int, float)) else None
         lines.append(f"  trained     {training.get('epochs_done')} epochs on {where}, split {cfg.get('split')}, seed "
                      f"{cfg.get('seed')}; val balanced top-1 {'n/a' if val is None else f'{val:.1%}'}")
     lines += [f"  problem     {p}" for p in r["problems"]]
+    lines += [f"  note        {n}" for n in r.get("notes", [])]
     return "\n".join(lines)

@@ -9,13 +9,14 @@ as the player shows it, and the segments its timeline strip draws.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from cabinlens.engine.analysis.cam_scale import CamScales
 from cabinlens.engine.explain.normalisation import check
-from cabinlens.engine.analysis.session import SessionTracks, Track, layer_positions, layer_slice, session_tracks
+from cabinlens.engine.analysis.session import (SessionTracks, Track, find_session, layer_positions, layer_slice,
+                                               session_tracks)
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.errors import InputError
 
@@ -148,6 +149,7 @@ def resolve_panes(store: Store, specs: list[PaneSpec], normalisation: str = "cli
     cache: dict[str, SessionTracks] = {}
     panes = []
     for spec in specs:
+        spec = replace(spec, file_id=find_session(store, spec.file_id))
         if spec.file_id not in cache:
             cache[spec.file_id] = session_tracks(store, spec.file_id)
         tracks = cache[spec.file_id]

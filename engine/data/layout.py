@@ -33,6 +33,7 @@ class AnnotationFile:
     split: int | None
     subset: str | None
     path: Path = field(compare=False)
+    named: bool = field(default=True, compare=False)  # follows the Drive&Act naming scheme
 
     @property
     def sort_key(self) -> tuple:
@@ -48,10 +49,26 @@ class AnnotationFile:
 class DatasetIndex:
     """The annotation files under one root, with cached loading."""
 
-    def __init__(self, root: Path, files: list[AnnotationFile]) -> None:
+    def __init__(self, root: Path, files: list[AnnotationFile], ignored: list[Path] | None = None) -> None:
         self.root = root
         self.files = sorted(files, key=lambda f: f.sort_key)
+        self.ignored = list(ignored or [])  # CSVs beside named files that do not follow the scheme
         self._loaded: dict[Path, Annotations] = {}
+
+    @property
+    def named(self) -> bool:
+        """Whether the files follow Drive&Act's naming scheme (views, levels, splits, subsets)."""
+        return any(f.named for f in self.files)
+
+    def ignored_text(self) -> str:
+        """One line naming the CSVs that were left out because of their names ('' when none)."""
+        if not self.ignored:
+            return ""
+        names = ", ".join(str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p)
+                          for p in self.ignored[:6])
+        more = f" and {len(self.ignored) - 6} more" if len(self.ignored) > 6 else ""
+        return (f"ignored {len(self.ignored)} CSV file(s) that do not follow the naming scheme "
+                f"<level>.chunks_<n>[.split_<k>.<subset>].csv: {names}{more}")
 
     def views(self) -> list[str]:
         return sorted({f.view for f in self.files})
@@ -102,10 +119,13 @@ def discover(path: str | Path) -> DatasetIndex:
         raise InputError(path, "no such file or folder")
     if path.is_file():
         return DatasetIndex(path.parent, [_describe(path)])
-    named = [p for p in sorted(path.rglob("*.csv")) if _NAME.match(p.name)]
+    # Evidence files (``<video>.evidence.csv``, beside the videos) are CabinLens's own, not annotations.
+    found = sorted(p for p in path.rglob("*.csv") if p.is_file() and not p.name.startswith(".")
+                   and not p.name.endswith(".evidence.csv"))
+    named = [p for p in found if _NAME.match(p.name)]
     if named:
-        return DatasetIndex(path, [_describe(p) for p in named])
-    other = sorted(path.rglob("*.csv"))
+        return DatasetIndex(path, [_describe(p) for p in named], [p for p in found if not _NAME.match(p.name)])
+    other = found
     if not other:
         raise InputError(
             path,
@@ -118,7 +138,7 @@ def discover(path: str | Path) -> DatasetIndex:
 def _describe(path: Path) -> AnnotationFile:
     m = _NAME.match(path.name)
     if m is None:  # a generic segments file: its folder is the "view", its stem the "level"
-        return AnnotationFile(path.parent.name, path.stem, None, None, path)
+        return AnnotationFile(path.parent.name, path.stem, None, None, path, named=False)
     split = m["split"]
     return AnnotationFile(
         path.parent.name, m["level"], int(split) if split is not None else None, m["subset"], path

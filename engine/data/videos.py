@@ -41,6 +41,25 @@ class MissingVideosError(InputError):
         super().__init__(video_root, f"{len(missing)} video(s) not found:\n{shown}{more}")
 
 
+def session_id(file_id: str) -> str:
+    """The id a session goes by everywhere: the file id without a video extension.
+
+    A generic CSV names the video file (``clips/a.mp4``), Drive&Act names it without extension
+    (``vp1/run1.ids_1``); both are the same session whether a user writes the extension or not.
+    """
+    text = file_id.strip().replace("\\", "/")
+    rel = PurePosixPath(text)
+    return text[: -len(rel.suffix)] if rel.suffix.lower() in VIDEO_EXTENSIONS else text
+
+
+def names_video(file_id: str, video: str | Path) -> bool:
+    """Whether an annotation's ``file_id`` names this video: its path, without extension, ends with the id."""
+    wanted = PurePosixPath(session_id(file_id)).parts
+    path = PurePosixPath(Path(video).as_posix())
+    have = (*path.parent.parts, path.name[: -len(path.suffix)] if path.suffix.lower() in VIDEO_EXTENSIONS else path.name)
+    return bool(wanted) and have[-len(wanted):] == wanted
+
+
 def video_candidates(file_id: str, video_root: Path, view: str | None) -> list[Path]:
     """Every path the video of ``file_id`` may have, most specific first."""
     rel = PurePosixPath(file_id)

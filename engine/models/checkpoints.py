@@ -1,20 +1,18 @@
 """Load checkpoints safely, recognise what they hold, and explain why one does not fit.
 
-A checkpoint is untrusted input: it is read with ``torch.load(weights_only=True)`` only, so a
-file that would run code when unpickled is refused before anything in it runs. Files arrive as
-a raw state_dict or wrapped (``state_dict``, ``model_state_dict``, ``student_model_state_dict``,
-``model``), often with ``module.`` prefixes; the family comes from the keys and the number of
-classes from the head. CabinLens's own format is a state_dict plus the model spec and training
-metadata, all plain data that ``weights_only`` accepts.
+Reading (what a file is, ``torch.load(weights_only=True)``, wrappers and prefixes) lives in
+``reading``; recognising an architecture from keys and shapes in ``recognise``. Here the two meet:
+the model spec comes from the checkpoint's own record (CabinLens's format: a state_dict plus the
+model spec and training metadata, all plain data that ``weights_only`` accepts) when it has one,
+else from ``--arch``'s default spec, else from the recognised architecture's default spec, and
+explicit ``frames``/``size`` replace the input's frames and size; ``LoadedModel.input_source``
+says which.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,19 +20,24 @@ import torch
 from torch import nn
 
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
-from cabinlens.engine.models.p3d import DEPTHS
-from cabinlens.engine.models.registry import build_model, default_spec
+from cabinlens.engine.models.reading import (
+    FORMAT, PREFIXES, WRAPPERS, Checkpoint, CheckpointError, open_checkpoint, read_checkpoint, unwrap,
+)
+from cabinlens.engine.models.recognise import (
+    Recognition, explain_mismatch, map_hassony2_i3d, normalise_keys, recognise, unknown_architecture,
+)
+from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
 from cabinlens.engine.models.spec import ModelSpec
 
-FORMAT = "cabinlens-checkpoint"
-WRAPPERS = ("state_dict", "model_state_dict", "student_model_state_dict", "model")
-PREFIXES = ("module.", "model.")
+__all__ = [
+    "FIXED_INPUT", "FORMAT", "PREFIXES", "WRAPPERS", "Checkpoint", "CheckpointError", "LoadedModel", "Recognition",
+    "explain_mismatch", "load_checkpoint", "load_model", "map_hassony2_i3d", "open_checkpoint", "read_checkpoint",
+    "recognise", "save_model", "unwrap", "with_input",
+]
 
-
-class CheckpointError(InputError):
-    """A checkpoint that cannot be read, is refused, or does not fit its architecture."""
+# Architectures whose input cannot change: (frames, (height, width)). MViT's token grid is fixed at build time.
+FIXED_INPUT = {"mvit_v2_s": (16, (224, 224))}
 
 
 @dataclass
@@ -45,147 +48,13 @@ class LoadedModel:
     sha256: str
     warnings: list[str] = field(default_factory=list)
     training: dict = field(default_factory=dict)
+    input_source: str = ""  # where the input spec came from, in words ("from the checkpoint" ...)
+    recognition: Recognition | None = None  # what the weights were recognised as
+    notes: list[str] = field(default_factory=list)  # what the weights cannot tell (shown by `models inspect`)
 
     @property
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
-
-
-# ----------------------------------------------------------------------------- reading
-def read_checkpoint(path: str | Path) -> object:
-    """``torch.load(weights_only=True)`` with every failure turned into a clear message."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "file not found" if not path.exists() else "is not a file")
-    if path.stat().st_size == 0:
-        raise CheckpointError(path, "the file is empty")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        detail = str(exc).split("\n")
-        culprit = next((line.strip() for line in detail if "global" in line.lower()), None)
-        if culprit is None:  # not a pickle of objects at all: garbage or another format
-            raise CheckpointError(path, "not a readable PyTorch checkpoint (damaged or another format)") from None
-        raise CheckpointError(
-            path,
-            f"refused: loading it would run code or build objects that are not plain weights ({culprit}). "
-            "Re-save it as a state_dict (torch.save(model.state_dict(), ...)) from code you trust",
-        ) from None
-    except (RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        first = str(exc).split("\n")[0][:200]
-        raise CheckpointError(path, f"not a readable PyTorch checkpoint (damaged or another format): {first}") from None
-
-
-def unwrap(obj: object, path: Path | str = "<memory>") -> tuple[dict[str, torch.Tensor], dict]:
-    """(state_dict, metadata) from a raw or wrapped checkpoint; prefixes stripped."""
-    meta: dict = {}
-    if isinstance(obj, dict) and obj.get("format") == FORMAT:
-        meta = {k: v for k, v in obj.items() if k != "state_dict"}
-        obj = obj["state_dict"]
-    elif isinstance(obj, dict):
-        for key in WRAPPERS:
-            inner = obj.get(key)
-            if isinstance(inner, dict) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
-                meta = {k: v for k, v in obj.items() if k != key}
-                obj = inner
-                break
-    if not isinstance(obj, dict) or not obj:
-        raise CheckpointError(path, f"holds no state_dict (found {type(obj).__name__})")
-    tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-    if not tensors:
-        raise CheckpointError(path, "holds no tensors")
-    for prefix in PREFIXES:
-        if all(k.startswith(prefix) for k in tensors):
-            tensors = {k[len(prefix):]: v for k, v in tensors.items()}
-    return tensors, meta
-
-
-# ----------------------------------------------------------------------------- recognising
-_HASSONY2 = [
-    (re.compile(r"^conv3d_1a_7x7\."), "Conv3d_1a_7x7."),
-    (re.compile(r"^conv3d_2b_1x1\."), "Conv3d_2b_1x1."),
-    (re.compile(r"^conv3d_2c_3x3\."), "Conv3d_2c_3x3."),
-    (re.compile(r"^mixed_(\w\w)\."), r"Mixed_\1."),
-    (re.compile(r"\.branch_0\."), ".b0."),
-    (re.compile(r"\.branch_1\.0\."), ".b1a."),
-    (re.compile(r"\.branch_1\.1\."), ".b1b."),
-    (re.compile(r"\.branch_2\.0\."), ".b2a."),
-    (re.compile(r"\.branch_2\.1\."), ".b2b."),
-    (re.compile(r"\.branch_3\.1\."), ".b3b."),
-    (re.compile(r"\.batch3d\."), ".bn."),
-    (re.compile(r"^conv3d_0c_1x1\."), "logits."),
-]
-
-
-def map_hassony2_i3d(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Rename hassony2-style I3D keys (conv3d_*, mixed_*, batch3d, branch_*) to ours."""
-    out = {}
-    for key, value in state.items():
-        for pattern, repl in _HASSONY2:
-            key = pattern.sub(repl, key)
-        out[key] = value
-    return out
-
-
-def _blocks(state: dict, layer: str) -> int:
-    return len({k.split(".")[1] for k in state if k.startswith(layer + ".")})
-
-
-def recognise(state: dict[str, torch.Tensor]) -> tuple[str, int, dict] | None:
-    """(architecture, number of classes, builder options) from the keys, or None."""
-    keys = set(state)
-    if "Conv3d_1a_7x7.conv3d.weight" in keys and "logits.conv3d.weight" in keys:
-        width = state["Conv3d_1a_7x7.conv3d.weight"].shape[0] / 64
-        n = state["logits.conv3d.weight"].shape[0]
-        return ("i3d", n, {}) if width == 1 else ("i3d", n, {"width": width})
-    if {"conv1.weight", "conv5b.weight", "fc6.weight", "fc8.weight"} <= keys:
-        width = state["conv1.weight"].shape[0] / 64
-        fc = state["fc6.weight"].shape[0]
-        options = {} if (width == 1 and fc == 4096) else {"width": width, "fc_width": fc}
-        if "bn1.weight" in keys:
-            options["norm"] = True
-        return "c3d", state["fc8.weight"].shape[0], options
-    if "conv1_custom.weight" in keys and "fc.weight" in keys:
-        layers = tuple(_blocks(state, f"layer{i}") for i in (1, 2, 3, 4))
-        width = state["conv1_custom.weight"].shape[0] / 64
-        named = next((name for name, depth in DEPTHS.items() if depth == layers), None)
-        options: dict = {"layers": layers}
-        if width != 1:
-            options["width"] = width
-        return (named or "p3d63"), state["fc.weight"].shape[0], options
-    if "stem.0.weight" in keys and "fc.weight" in keys:
-        n = state["fc.weight"].shape[0]
-        if "stem.3.weight" in keys:
-            return "r2plus1d_18", n, {}
-        kernel = tuple(state["layer2.0.conv1.0.weight"].shape[2:]) if "layer2.0.conv1.0.weight" in keys else ()
-        return ("mc3_18" if kernel == (1, 3, 3) else "r3d_18"), n, {}
-    if "classifier.1.weight" in keys and state["classifier.1.weight"].dim() == 5:
-        return "s3d", state["classifier.1.weight"].shape[0], {}
-    if "conv_proj.weight" in keys and "head.1.weight" in keys:
-        return "mvit_v2_s", state["head.1.weight"].shape[0], {}
-    if "patch_embed.proj.weight" in keys and "head.weight" in keys:
-        return "swin3d_t", state["head.weight"].shape[0], {}
-    return None
-
-
-def explain_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str:
-    """Which keys are missing or unexpected and which shapes differ (expected vs found)."""
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    shapes = [
-        f"{k}: expected {tuple(expected[k].shape)}, found {tuple(state[k].shape)}"
-        for k in expected
-        if k in state and expected[k].shape != state[k].shape
-    ]
-    parts = []
-    for title, items in (("missing keys", missing), ("unexpected keys", unexpected), ("shape mismatches", shapes)):
-        if items:
-            shown = "; ".join(items[:8]) + (f"; ... {len(items) - 8} more" if len(items) > 8 else "")
-            parts.append(f"{len(items)} {title}: {shown}")
-    found = recognise(state)
-    looks = f"the file looks like {found[0]} with {found[1]} classes" if found else "the file matches no known family"
-    return "; ".join(parts) + f" ({looks})"
 
 
 # ----------------------------------------------------------------------------- classes
@@ -202,7 +71,10 @@ def _sidecar_classes(path: Path) -> list[str] | None:
             if isinstance(names, list):
                 return [str(n) for n in names]
             continue
-        lines = [line.strip() for line in candidate.read_text(encoding="utf-8").splitlines()]
+        try:
+            lines = [line.strip() for line in candidate.read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckpointError(candidate, f"class list cannot be read as text: {exc}") from None
         return [line for line in lines if line]
     return None
 
@@ -211,6 +83,9 @@ def _class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> 
     names = meta.get("classes") or meta.get("class_names")
     if names is None and isinstance(meta.get("spec"), dict):
         names = meta["spec"].get("classes")
+    if names and not isinstance(names, (list, tuple)):
+        warnings.append(f"the checkpoint's class names are a {type(names).__name__}, not a list: ignored")
+        names = None
     source = "the checkpoint"
     if not names and path is not None:
         names, source = _sidecar_classes(path), "the class list beside it"
@@ -229,6 +104,76 @@ def _class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> 
     return tuple(f"class_{i}" for i in range(n))
 
 
+# ----------------------------------------------------------------------------- the input spec
+def _size(size: int | tuple[int, int] | None) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    return (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+def with_input(spec: ModelSpec, frames: int | None, size: int | tuple[int, int] | None,
+               path: str | Path = "<memory>") -> ModelSpec:
+    """``spec`` with explicit frames and/or size (a side or (height, width)); refused where the input is fixed."""
+    hw = _size(size)
+    if (frames is not None and frames < 1) or (hw is not None and min(hw) < 1):
+        raise CheckpointError(path, "--frames and --size must be positive")
+    new = spec.input.with_(frames=spec.input.frames if frames is None else int(frames), size=hw or spec.input.size)
+    fixed = FIXED_INPUT.get(spec.arch)
+    if fixed is not None and (new.frames, new.size) != fixed:
+        raise CheckpointError(path, f"{spec.arch} takes exactly {fixed[0]}x{fixed[1][0]}x{fixed[1][1]} clips "
+                                    "(its token grid is fixed when it is built): --frames/--size cannot change that")
+    return spec.with_(input=new)
+
+
+def _input_words(spec: ModelSpec) -> str:
+    i = spec.input
+    lo, hi = i.value_range
+    words = f"{i.frames}x{i.size[0]}x{i.size[1]}, {i.channel_order} in [{lo:g}, {hi:g}]"
+    if i.mean != (0.0, 0.0, 0.0) or i.std != (1.0, 1.0, 1.0):
+        words += f", mean {tuple(round(m, 3) for m in i.mean)}, std {tuple(round(s, 3) for s in i.std)}"
+    return words + f", sampling {i.sampling}"
+
+
+def _override_source(base: str, frames: int | None, size: object) -> str:
+    if frames is not None and size is not None:
+        return "from --frames/--size"
+    return f"{'frames from --frames' if frames is not None else 'size from --size'}, otherwise {base}"
+
+
+# ----------------------------------------------------------------------------- building
+def _head_classes(spec: ModelSpec, state: dict[str, torch.Tensor]) -> int:
+    """The number of classes of the head the spec names, read from the file (0 when it is absent)."""
+    heads = [v for k, v in state.items() if k.startswith(spec.feature_layer + ".") and k.endswith("weight") and v.dim() >= 2]
+    return int(heads[-1].shape[0]) if heads else 0
+
+
+def _on_meta(model: nn.Module) -> bool:
+    tensors = [*model.parameters(), *model.buffers()]
+    tensors += [v for m in model.modules() for v in vars(m).values() if isinstance(v, torch.Tensor)]
+    return any(t.is_meta for t in tensors)
+
+
+def _build_and_load(spec: ModelSpec, n: int, state: dict[str, torch.Tensor], path: Path) -> nn.Module:
+    """The model of ``spec`` holding ``state``; built on the meta device (no initialisation to throw away)."""
+    with torch.device("meta"):
+        model = build_model(spec, n)
+    expected = model.state_dict()
+    if expected.keys() != state.keys() or any(tuple(expected[k].shape) != tuple(state[k].shape) for k in expected):
+        raise CheckpointError(path, f"does not fit {spec.arch}: {explain_mismatch(model, state)}")
+    prepared, seen = {}, set()
+    for key, value in state.items():
+        value = value.to(dtype=expected[key].dtype).contiguous()
+        if value.numel() and value.untyped_storage().data_ptr() in seen:  # shared storage: own copy per parameter
+            value = value.clone()
+        seen.add(value.untyped_storage().data_ptr())
+        prepared[key] = value
+    model.load_state_dict(prepared, strict=True, assign=True)
+    if _on_meta(model):  # a tensor the state dict does not hold: build for real and copy
+        model = build_model(spec, n)
+        model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
 # ----------------------------------------------------------------------------- loading
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -238,39 +183,76 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_model(path: str | Path, *, arch: str | None = None, classes: list[str] | None = None) -> LoadedModel:
-    """Read, recognise and build the model of a checkpoint; eval mode, on the CPU."""
-    path = Path(path)
-    state, meta = unwrap(read_checkpoint(path), path)
+def _spec_from_record(record: dict, path: Path, arch: str | None) -> ModelSpec:
+    try:
+        spec = ModelSpec.from_dict(record)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(path, f"its model spec cannot be read ({type(exc).__name__}: {exc})") from None
+    if spec.arch not in ARCHITECTURES:
+        raise CheckpointError(path, f"records the architecture {spec.arch!r}, which CabinLens does not build "
+                                    f"({', '.join(ARCHITECTURES)})")
+    if arch is not None and arch != spec.arch:
+        raise CheckpointError(path, f"is a {spec.arch} checkpoint, not {arch}")
+    return spec
+
+
+def load_checkpoint(ckpt: Checkpoint, *, arch: str | None = None, classes: list[str] | None = None,
+                    frames: int | None = None, size: int | tuple[int, int] | None = None) -> LoadedModel:
+    """Recognise and build the model of an opened checkpoint; eval mode, on the CPU."""
+    path = ckpt.path
+    state, meta = normalise_keys(ckpt.state), ckpt.meta
     warnings: list[str] = []
-    if any(k.startswith(("conv3d_1a_7x7.", "mixed_")) for k in state):
-        state = map_hassony2_i3d(state)
     found = recognise(state)
-    if isinstance(meta.get("spec"), dict):
-        spec = ModelSpec.from_dict(meta["spec"])
-        if arch is not None and arch != spec.arch:
-            raise CheckpointError(path, f"is a {spec.arch} checkpoint, not {arch}")
-        n = len(spec.classes) if spec.classes else (found[1] if found else 0)
+    record = meta.get("spec") if isinstance(meta.get("spec"), dict) else None
+    if arch is not None and arch not in ARCHITECTURES:
+        raise CheckpointError(path, f"--arch {arch!r} is not an architecture CabinLens builds ({', '.join(ARCHITECTURES)})")
+    if record is not None:
+        spec = _spec_from_record(record, path, arch)
+        source = "from the checkpoint"
+    elif arch is None:
+        if found is None:
+            raise CheckpointError(path, unknown_architecture(state))
+        spec = default_spec(found.arch).with_(options=dict(found.options))
+        source = f"default of {found.arch}, inferred from the weights"
+        warnings += found.caveats
     else:
-        if arch is None and found is None:
-            sample = ", ".join(list(state)[:5])
-            raise CheckpointError(path, f"matches no known architecture (first keys: {sample}); name one with --arch")
-        name = arch or found[0]
-        n = found[1] if found else 0
-        spec = default_spec(name)
-        if found and found[0].split("_")[0][:3] == name.split("_")[0][:3]:
-            spec = spec.with_(options={**spec.options, **found[2]})
-    names = tuple(classes) if classes else _class_names(meta, path, n, warnings)
+        spec = default_spec(arch)
+        source = f"default of {arch}, from --arch"
+        if found is not None and found.family == spec.family:  # the weights' width, blocks ... under this name
+            spec = spec.with_(options={**spec.options, **found.options})
+            if found.arch != arch:
+                warnings.append(f"--arch {arch}: the weights are {found.describe()}; built as {arch} with their "
+                                f"options ({', '.join(f'{k}={v}' for k, v in spec.options.items()) or 'none'}), "
+                                f"input spec of {arch}")
+    if frames is not None or size is not None:
+        before = spec.input
+        spec = with_input(spec, frames, size, path)
+        if record is not None and (before.frames, before.size) != (spec.input.frames, spec.input.size):
+            warnings.append(f"the checkpoint records {before.frames}x{before.size[0]}x{before.size[1]} clips: "
+                            f"using {spec.input.frames}x{spec.input.size[0]}x{spec.input.size[1]} as asked")
+        source = _override_source(source, frames, size)
+    elif record is None:
+        advice = "" if spec.arch in FIXED_INPUT else "; give --frames/--size if it was trained on other clips"
+        warnings.append(f"the file records no input spec: using {_input_words(spec)} ({source}){advice}")
+    n = len(spec.classes) if record is not None and spec.classes else (
+        found.num_classes if found is not None else _head_classes(spec, state))
+    model = _build_and_load(spec, max(n, 1), state, path)
     if classes and len(classes) != n:
         raise CheckpointError(path, f"{len(classes)} class names given but the model's head has {n}")
-    spec = spec.with_(classes=names)
-    model = build_model(spec)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError:
-        raise CheckpointError(path, f"does not fit {spec.arch}: {explain_mismatch(model, state)}") from None
-    model.eval()
-    return LoadedModel(model, spec, path, _sha256(path), warnings, dict(meta.get("training", {})))
+    names = tuple(classes) if classes else _class_names(meta, path, n, warnings)
+    notes = list(found.notes) if found is not None and record is None else []
+    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    return LoadedModel(model, spec.with_(classes=names), path, _sha256(path), warnings, dict(training), source, found, notes)
+
+
+def load_model(path: str | Path, *, arch: str | None = None, classes: list[str] | None = None,
+               frames: int | None = None, size: int | tuple[int, int] | None = None) -> LoadedModel:
+    """Read, recognise and build the model of a checkpoint; eval mode, on the CPU.
+
+    Every problem with the file (not a checkpoint, refused, unknown architecture, a mismatch) is a
+    ``CheckpointError`` naming the file.
+    """
+    return load_checkpoint(open_checkpoint(path), arch=arch, classes=classes, frames=frames, size=size)
 
 
 def save_model(path: str | Path, model: nn.Module, spec: ModelSpec, training: dict | None = None) -> Path:

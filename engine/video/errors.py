@@ -11,3 +11,7 @@ class VideoError(InputError):
 
 class FrameIndexError(VideoError, IndexError):
     """A frame index outside ``[0, frame_count)``."""
+
+
+class FrameUnavailableError(FrameIndexError):
+    """A frame of a damaged stream that decoding cannot reproduce exactly; names a neighbour that exists."""

@@ -210,7 +210,7 @@ def test_bad_input_gets_a_clear_message(synth_small, tmp_path, capsys):
     assert "notes.cabinlens: is not a CabinLens project" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "none.cabinlens"), "--out", str(tmp_path / "r")]) == 2
     spec = default_spec("c3d_small", ("eating", "drinking"))
-    with pytest.raises(InputError, match="has classes the model does not know"):
+    with pytest.raises(InputError, match="the model does not know 32 of the file's 34 labels"):
         split_job(synth_small, spec, split=0, subset="val")
 
 
@@ -229,9 +229,14 @@ def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth
     assert sorted(set(got)) == sorted(got)
     everything = sorted(i for i, _ in prefetch(items, spec, workers=3, ahead=4, block=5))
     assert everything == list(range(40))
-    broken = [(0, job.samples[0].__class__("x", "/nonexistent/video.mp4", 0, 10, 0, "eating"))]
-    with pytest.raises(InputError, match="nonexistent/video.mp4"):
-        list(prefetch(broken + items[:3], spec, workers=2, ahead=2))
+    broken = [(99, job.samples[0].__class__("x", "/nonexistent/video.mp4", 0, 10, 0, "eating"))]
+    # A clip that cannot be decoded comes as a SampleFailed in its place; the others still come.
+    from cabinlens.engine.analysis.runner import SampleFailed
+
+    out = dict(prefetch(broken + items[:3], spec, workers=2, ahead=2))
+    assert sorted(out) == [0, 1, 2, 99]
+    assert isinstance(out[99], SampleFailed) and "nonexistent/video.mp4" in str(out[99].as_error(0))
+    assert all(isinstance(out[i], np.ndarray) for i in (0, 1, 2))
 
 
 def test_readers_are_kept_per_thread_and_forgotten_when_evicted(synth_small, c3d):

@@ -24,8 +24,7 @@ def small(arch: str = "c3d_small", classes=CLASSES):
 
 
 def same_outputs(a, b, spec):
-    h, w = spec.input.size
-    x = torch.randn(1, 3, spec.input.frames, h, w)
+    x = torch.randn(1, 3, 16, 32, 32)  # small clips: the same weights give the same outputs at any size
     with torch.no_grad():
         torch.testing.assert_close(a(x), b(x))
 
@@ -39,19 +38,18 @@ def test_wrappers_and_prefixes(tmp_path, wrapper, prefix):
     torch.save(obj, tmp_path / "ckpt.pth")
     loaded = load_model(tmp_path / "ckpt.pth")
     assert loaded.spec.family == "p3d" and loaded.spec.options["layers"] == (1, 1, 1, 1)
-    if wrapper is not None:
-        assert loaded.spec.classes == CLASSES and not loaded.warnings
+    if wrapper is not None:  # the names come with the weights; only the input spec is a default
+        assert loaded.spec.classes == CLASSES and len(loaded.warnings) == 1
+        assert "records no input spec" in loaded.warnings[0]
     same_outputs(model, loaded.model, spec)
 
 
-@pytest.mark.parametrize("arch", ["i3d_small", "c3d_small", "p3d_small", "r3d_18", "mc3_18", "r2plus1d_18"])
+@pytest.mark.parametrize("arch", ["i3d_small", "c3d_small", "p3d_small"])  # every architecture: test_recognition.py
 def test_family_and_classes_are_recognised(tmp_path, arch):
     model, spec = small(arch, DRIVEACT_MIDLEVEL_CLASSES)
     torch.save(model.state_dict(), tmp_path / "raw.pt")
     loaded = load_model(tmp_path / "raw.pt")
-    assert loaded.spec.family == spec.family
-    if spec.family == "torchvision":
-        assert loaded.spec.arch == arch
+    assert loaded.spec.arch == arch and loaded.spec.input == spec.input
     assert loaded.spec.classes == DRIVEACT_MIDLEVEL_CLASSES
     assert any("assuming the 34 Drive&Act" in w for w in loaded.warnings)  # visible warning
 
@@ -123,7 +121,7 @@ def test_mismatches_are_explained(tmp_path):
     assert "1 missing keys: conv2.bias" in message
     assert "1 unexpected keys: extra.weight" in message
     assert "fc7.weight: expected (256, 256), found (128, 256)" in message
-    assert "looks like c3d with 6 classes" in message
+    assert "looks like c3d_small with 6 classes" in message
     torch.save(model.state_dict(), tmp_path / "c3d.pt")
     with pytest.raises(CheckpointError, match=r"does not fit i3d: 344 missing keys.*looks like c3d"):
         load_model(tmp_path / "c3d.pt", arch="i3d")
@@ -139,12 +137,13 @@ def test_class_names_from_a_sidecar_and_count_checks(tmp_path):
         load_model(tmp_path / "m.pt")
     (tmp_path / "m.classes.txt").unlink()
     loaded = load_model(tmp_path / "m.pt")
-    assert loaded.spec.classes[0] == "class_0" and "class_0 ... class_5" in loaded.warnings[0]
+    assert loaded.spec.classes[0] == "class_0" and any("class_0 ... class_5" in w for w in loaded.warnings)
 
 
 @pytest.mark.parametrize(
     ("content", "problem"),
-    [(b"", "empty"), (b"not a checkpoint at all", "not a readable PyTorch checkpoint"), (None, "file not found")],
+    [(b"", "an empty file"), (b"not a checkpoint at all", "a text file, not a PyTorch checkpoint"),
+     (None, "file not found")],
 )
 def test_unreadable_files(tmp_path, content, problem):
     path = tmp_path / "x.pt"
@@ -159,10 +158,10 @@ def test_truncated_and_unknown(tmp_path):
     torch.save(model.state_dict(), tmp_path / "full.pt")
     data = (tmp_path / "full.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint"):
+    with pytest.raises(CheckpointError, match="a truncated PyTorch checkpoint"):
         load_model(tmp_path / "cut.pt")
     torch.save({"encoder.weight": torch.zeros(2, 2)}, tmp_path / "unknown.pt")
-    with pytest.raises(CheckpointError, match="matches no known architecture.*--arch"):
+    with pytest.raises(CheckpointError, match="unknown architecture.*--arch"):
         load_model(tmp_path / "unknown.pt")
 
 
@@ -180,7 +179,7 @@ def test_models_cli(tmp_path, capsys):
     torch.save(c3d.state_dict(), tmp_path / "c.pt")
     assert main(["models", "inspect", str(tmp_path / "c.pt"), "--arch", "i3d"]) == 2
     out = capsys.readouterr().out
-    assert "looks like  c3d with 6 classes" in out and "does not fit i3d" in out
+    assert "looks like  c3d_small with 6 classes" in out and "does not fit i3d" in out
     assert main(["models", "inspect", str(tmp_path / "none.pt")]) == 2
     assert "file not found" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "pwned.txt")

@@ -1,0 +1,125 @@
+"""The path of a user with their own videos and a hand-written segments CSV, end to end on the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cabinlens.engine.cli.main import main
+from media import write_h264_with_audio
+
+LABELS = ("eating", "drinking", "reading_magazine", "talking_on_phone")
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory) -> Path:
+    """Two phone-like videos (long-GOP H.264 with sound) and a CSV naming them with and without extension."""
+    root = tmp_path_factory.mktemp("own")
+    (root / "clips").mkdir()
+    write_h264_with_audio(root / "clips" / "drive_a.mp4", n=120, width=128, height=96, gop=60)
+    write_h264_with_audio(root / "clips" / "drive_b.mp4", n=90, width=128, height=96, gop=60, seed=1)
+    rows = ["video,frame_start,frame_end,label,subset"]
+    rows += [f"clips/drive_a.mp4,{i * 20},{i * 20 + 20},{LABELS[i % 4]},{'train' if i < 4 else 'test'}" for i in range(6)]
+    rows += [f"clips/drive_b,{i * 20},{i * 20 + 20},{LABELS[(i + 1) % 4]},{'train' if i < 2 else 'test'}" for i in range(4)]
+    (root / "segments.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def test_a_segments_csv_end_to_end(own, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(own)  # relative paths, as a user types them
+    project = tmp_path / "p.cabinlens"
+    code, out, err = run(capsys, "analyze", "--data", "segments.csv", "--model", "c3d_small", "--project", project,
+                         "--device", "cpu")
+    assert code == 0, err
+    assert "segments.csv all rows: 10 samples" in out
+    code, out, _ = run(capsys, "analyze", "--data", "segments.csv", "--subset", "test", "--model", "c3d_small",
+                       "--project", project, "--device", "cpu")
+    assert code == 0 and "segments.csv test: 4 samples" in out
+    code, out, _ = run(capsys, "sessions", project)
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    assert set(lines) == {"clips/drive_a", "clips/drive_b"}  # one id per video, with or without extension
+    assert "120" in lines["clips/drive_a"] and "30.00" in lines["clips/drive_a"]
+    assert str(own / "clips" / "drive_a.mp4") in lines["clips/drive_a"]  # stored absolute: opens from anywhere
+    for given in ("clips/drive_a", "clips/drive_a.mp4", "drive_a"):
+        code, out, err = run(capsys, "export-clip", project, "--session", given, "--start", 0, "--end", 10, "--out",
+                             tmp_path / "a.png", "--frame", 3)
+        assert code == 0, err
+    code, _, err = run(capsys, "export-clip", project, "--session", "nope", "--start", 0, "--end", 10, "--out",
+                       tmp_path / "a.png")
+    assert code == 2 and "has no session 'nope'; sessions: clips/drive_a, clips/drive_b" in err
+    code, out, err = run(capsys, "report", project, "--out", tmp_path / "rep", "--no-figures")
+    assert code == 0, err
+    assert "common/rare by training frequency from the train rows of segments.csv (6 rows)" in out
+    summary = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    assert [r["samples"] for r in summary["runs"]] == [10, 4]
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for written in (tmp_path / "rep" / "metrics.json", tmp_path / "a.png"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~mask  # the user's umask, not mkstemp's 0600
+    code, out, _ = run(capsys, "analyze", "--sweep", own / "clips" / "drive_b.mp4", "--annotations", "segments.csv",
+                       "--model", "c3d_small", "--project", project, "--device", "cpu", "--stride", 30)
+    assert code == 0
+    code, out, _ = run(capsys, "sessions", project, "--json")
+    assert {s["file_id"] for s in json.loads(out)} == {"clips/drive_a", "clips/drive_b"}  # the sweep joins its session
+
+
+def test_invalid_rows_are_listed_at_once_and_can_be_skipped(own, tmp_path, capsys):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("video,frame_start,frame_end,label\n"
+                   f"{own}/clips/drive_a.mp4,0,20,eating\n"
+                   f"{own}/clips/drive_a.mp4,100,140,eating\n"  # past the end (120 frames)
+                   f"{own}/clips/missing.mp4,0,20,eating\n"
+                   f"{own}/clips/drive_b.mp4,0,20,yawning\n"  # a label the model does not know
+                   f"{own}/clips/drive_b.mp4,20,40,drinking\n")
+    project = tmp_path / "p.cabinlens"
+    code, _, err = run(capsys, "analyze", "--data", csv, "--model", "c3d_small", "--project", project, "--device", "cpu")
+    assert code == 2
+    assert "the model does not know 1 of the file's 3 labels: yawning (1 rows)" in err
+    assert "3 of 5 row(s) cannot be analysed (--skip-invalid analyses the other 2 row(s)" in err
+    assert "bad.csv:3:" in err and "frames 100..139 are past the end of drive_a.mp4, which has 120 frames" in err
+    assert "bad.csv:4:" in err and "video not found" in err
+    assert not project.exists()  # nothing was stored, so nothing is left behind
+    code, out, err = run(capsys, "analyze", "--data", csv, "--model", "c3d_small", "--project", project, "--device",
+                         "cpu", "--skip-invalid")
+    assert code == 0 and "2 samples" in out and "skipped 3 invalid row(s)" in err
+    code, out, _ = run(capsys, "report", project, "--out", tmp_path / "rep", "--no-figures")
+    assert "3 row(s) skipped (--skip-invalid): line 3:" in out
+    assert "no training subset" in out
+    skipped = json.loads((tmp_path / "rep" / "metrics.json").read_text())["runs"][0]["skipped"]
+    assert [row[0] for row in skipped] == [3, 4, 5]
+    assert "Rows skipped" in (tmp_path / "rep" / "index.html").read_text()
+
+
+def test_report_refuses_projects_without_results_and_outputs_it_cannot_fill(own, tmp_path, capsys):
+    from cabinlens.engine.analysis.store import Store
+
+    empty = tmp_path / "empty.cabinlens"
+    Store(empty).close()
+    code, _, err = run(capsys, "report", empty, "--out", tmp_path / "r")
+    assert code == 2 and "has no results yet" in err and not (tmp_path / "r").exists()
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "thesis.tex").write_text("x")
+    project = tmp_path / "p.cabinlens"
+    assert main(["analyze", "--data", str(own / "segments.csv"), "--model", "c3d_small", "--project", str(project),
+                 "--device", "cpu", "--subset", "test"]) == 0
+    capsys.readouterr()
+    code, _, err = run(capsys, "report", project, "--out", tmp_path / "file")
+    assert code == 2 and "is a file" in err
+    code, _, err = run(capsys, "report", project, "--out", tmp_path / "other")
+    assert code == 2 and "not a previous report" in err and os.listdir(tmp_path / "other") == ["thesis.tex"]
+    for _ in range(2):  # a previous report is replaced whole
+        assert run(capsys, "report", project, "--out", tmp_path / "rep", "--no-figures")[0] == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rep")]
