@@ -19,7 +19,7 @@ def test_data_summary_on_the_builtin_sample(capsys):
     assert main(["data", "summary", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "view inner_mirror, level midlevel, split 0" in out
-    assert "common (top half by training frequency)" in out
+    assert "common/rare by training frequency from the training subset midlevel.chunks_90.split_0.train.csv" in out
 
 
 def test_data_summary_json_on_real_files(real_driveact, capsys):
