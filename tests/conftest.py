@@ -18,6 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DRIVEACT = REPO.parent / "shared" / "driveact"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_video_cache(tmp_path_factory):
+    """What the reader learns about damaged files goes to a folder of this run's, never the user's cache."""
+    from cabinlens.engine.video import file_facts
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CABINLENS_CACHE", str(tmp_path_factory.mktemp("video-cache")))
+        file_facts.forget()
+        yield
+        file_facts.forget()
+
+
 @pytest.fixture(scope="session")
 def real_driveact() -> Path:
     if not (SHARED_DRIVEACT / "a_column_co_driver").is_dir():

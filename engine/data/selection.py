@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +68,16 @@ def read_train_counts(path: str | Path) -> TrainingCounts:
             raise InputError(path, f"is neither an annotation file nor a label,count CSV ({first.problem})") from None
         return TrainingCounts(counts, f"{path.name} (label,count)")
     if "train" in ann.subsets():
-        ann = ann.filter(subset="train")
-        return TrainingCounts(dict(ann.class_counts()), f"the train rows of {path.name} ({len(ann)} rows)")
+        return train_rows_counts(ann)
     return TrainingCounts(dict(ann.class_counts()), f"{path.name} ({len(ann)} rows)")
+
+
+def train_rows_counts(ann: Annotations) -> TrainingCounts:
+    """The training counts of a segments file's own ``train`` rows (none without them)."""
+    if "train" not in ann.subsets():
+        return NO_TRAINING
+    train = ann.filter(subset="train")
+    return TrainingCounts(dict(train.class_counts()), f"the train rows of {ann.path.name} ({len(train)} rows)")
 
 
 def _label_count_csv(path: Path) -> dict[str, int] | None:
@@ -178,11 +184,7 @@ def _generic(index: DatasetIndex, subset: str | None, video_root: str | Path | N
                                         "every row is analysed")
         if subset not in subsets:
             raise InputError(file.path, f"has no rows of subset {subset} (subsets: {', '.join(subsets)})")
-    training = NO_TRAINING
-    if "train" in subsets:
-        train = ann.filter(subset="train")
-        training = TrainingCounts(dict(Counter(s.activity for s in train)),
-                                  f"the train rows of {file.path.name} ({len(train)} rows)")
+    training = train_rows_counts(ann)
     rows = ann.filter(subset=subset) if subset else ann
     return RowSelection(rows, file, f"{file.path.name} {subset or 'all rows'}",
                         {"file": file.path.name, "subset": subset or "all"},

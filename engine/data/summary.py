@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from cabinlens.engine.data.annotations import Annotations
 from cabinlens.engine.data.layout import AnnotationFile, DatasetIndex
-from cabinlens.engine.data.selection import TrainingCounts, read_train_counts
+from cabinlens.engine.data.selection import TrainingCounts, read_train_counts, train_rows_counts
 from cabinlens.engine.data.vocabulary import common_rare_split, frequency_order
 from cabinlens.engine.errors import InputError
 
@@ -90,10 +90,7 @@ def summarize(
         for name in ann.subsets():
             subsets.append(_subset_summary(name, str(file.path), ann.filter(subset=name)))
         subsets.append(_subset_summary("all", str(file.path), ann))
-        if "train" in ann.subsets():
-            train_rows = ann.filter(subset="train")
-            training = TrainingCounts(dict(train_rows.class_counts()),
-                                      f"the train rows of {file.path.name} ({len(train_rows)} rows)")
+        training = train_rows_counts(ann)
     else:
         view = _pick(index.views(), view, "view", index)
         level = _pick(index.levels(view), level, "level", index, preferred="midlevel")

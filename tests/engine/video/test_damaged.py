@@ -14,16 +14,6 @@ from cabinlens.engine.cli.main import main
 from cabinlens.engine.video import FrameIndexError, VideoReader, file_facts, probe
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    """Facts about damaged files go to a folder of this module's, never the user's cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CABINLENS_CACHE", str(tmp_path_factory.mktemp("cache")))
-        file_facts.forget()
-        yield
-        file_facts.forget()
-
-
 @pytest.fixture(scope="module")
 def damaged_avi(tmp_path_factory):
     """MPEG-4 part 2 AVI, 120 frames, GOP 12: 3 packets lost in a remux (timestamp gaps), 2

@@ -8,17 +8,7 @@ import numpy as np
 import pytest
 
 import media
-from cabinlens.engine.video import FrameIndexError, VideoError, VideoReader, file_facts, probe
-
-
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    """Facts about damaged files go to a folder of this module's, never the user's cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CABINLENS_CACHE", str(tmp_path_factory.mktemp("cache")))
-        file_facts.forget()
-        yield
-        file_facts.forget()
+from cabinlens.engine.video import FrameIndexError, VideoError, VideoReader, probe
 
 
 def test_every_frame_in_random_order_equals_sequential_decoding(long_gop_video, long_gop_reference):
