@@ -188,7 +188,7 @@ def test_a_failing_export_is_reported_and_the_window_keeps_working(qtbot, ready,
     window = ready
     window.export_layout([PaneSpec("vp99/none", 0, 10, "i3d_small")], 1.0, path=str(tmp_path / "x.mp4"))
     qtbot.waitUntil(lambda: not window.exports.busy, timeout=30000)
-    assert "no analysed session 'vp99/none'" in window.last_error
+    assert "has no session 'vp99/none'; sessions: " in window.last_error
     assert [p for p in tmp_path.iterdir() if p.suffix != ".ini"] == []  # the settings file aside, nothing written
     window.state.set_frame(window.state.frame + 1)  # still responsive
     qtbot.waitUntil(lambda: window.video.labels.text().startswith(f"<b>frame {window.state.frame}</b>"), timeout=10000)

@@ -224,7 +224,7 @@ def test_bad_requests_name_the_problem(project, segments, tmp_path):
     a, b, _ = segs[0]
     with pytest.raises(InputError, match="no run of model 'nope'"):
         list(export_clip(project, [PaneSpec(file_id, a, b, "nope")], tmp_path / "x.mp4"))
-    with pytest.raises(InputError, match="no analysed session 'vp99/none'"):
+    with pytest.raises(InputError, match="has no session 'vp99/none'; sessions: "):
         list(export_clip(project, [PaneSpec("vp99/none", a, b)], tmp_path / "x.mp4"))
     with VideoReader(video) as reader:
         n = reader.frame_count
