@@ -95,10 +95,17 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
         if abort.is_set():
             return
         yield Message(f"loading {run.model} for the session sweep ...")
-        how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame)
+        # The model as the run built it: its architecture and input spec (a bare state dict's --arch/--frames/--size).
+        clip = run.spec.get("input", {})
+        how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame,
+                       arch=run.arch or None, frames=clip.get("frames"), size=_size_of(clip.get("size")))
         events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=tracks.file_id), how, abort=abort)
         yield from _service_events(events, f"sweeping {tracks.file_id}", after_batch=lambda: [_tracks(project, file_id)])
     yield Message(f"{tracks.file_id}: swept")
+
+
+def _size_of(size: object) -> tuple[int, int] | None:
+    return (int(size[0]), int(size[1])) if isinstance(size, (list, tuple)) and len(size) == 2 else None
 
 
 def _tracks(project: str, file_id: str) -> SessionTracks:

@@ -172,7 +172,7 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
         keys: list[tuple[str, str, str]] = []  # (run key, model, job) in order
         seconds: dict[str, float] = {}
         for item in models:
-            model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
+            model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch, frames=how.frames, size=how.size)
             if rank.is_main:
                 for text in model.warnings:
                     yield ModelWarning(model.name, text)

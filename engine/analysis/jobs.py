@@ -124,6 +124,11 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
                                                 "extension, or its last folders and name)")
         file_id = file_id or session_id(labelled[0].file_id)
         ann_hash = file_hash(Path(annotations))
+    notes = ()
+    if labelled and classes:
+        unknown = unknown_labels_text(labelled, classes)
+        if unknown:  # said before the sweep: those windows are drawn with their label but not scored
+            notes = (f"{Path(annotations).name}, rows of {video.name}: {unknown}; their windows count as unlabelled",)
     samples = []
     for start in range(0, info.frame_count - window + 1, stride):
         centre = start + window // 2
@@ -134,7 +139,8 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
         samples.append(SampleRecord(file_id or stem_id(video), str(video), start, start + window, label,
                                     hit.activity if hit else "", hit.annotation_id if hit else -1, -1))
     return Job("sweep", f"sweep {video.name} window {window} stride {stride}", tuple(samples),
-               {"video": video.name, "window": window, "stride": stride}, ann_hash, videos_hash([video]), {})
+               {"video": video.name, "window": window, "stride": stride}, ann_hash, videos_hash([video]), {},
+               notes=notes)
 
 
 def stem_id(video: Path) -> str:

@@ -57,6 +57,8 @@ class Analysis:
     workers: int = 2
     near_frame: int | None = None  # sweeps: the samples nearest this frame first
     arch: str | None = None  # for checkpoints that cannot be recognised
+    frames: int | None = None  # --frames: the clip length, for checkpoints that do not record it
+    size: int | tuple[int, int] | None = None  # --size: a side or (height, width)
 
 
 def resolve_model(name: str | Path, arch: str | None = None, *, frames: int | None = None,
@@ -166,7 +168,7 @@ def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedMo
         for item in models:
             if abort is not None and abort.is_set():
                 return
-            model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch)
+            model = item if isinstance(item, ResolvedModel) else resolve_model(item, how.arch, frames=how.frames, size=how.size)
             for text in model.warnings:
                 yield ModelWarning(model.name, text)
             for job in jobs_of(make_jobs(model.spec)):

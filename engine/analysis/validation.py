@@ -9,12 +9,11 @@ the CSV line of each, and ``--skip-invalid`` analyses the rest, keeping the list
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cabinlens.engine.data.annotations import Annotations
 from cabinlens.engine.data.records import Segment
 from cabinlens.engine.errors import CabinLensError, InputError
 
@@ -87,7 +86,7 @@ def row_problems(rows: Sequence[Segment], videos: dict[str, Path], missing: dict
     return out
 
 
-def unknown_labels_text(annotations: Annotations, classes: Sequence[str], class_source: str = "") -> str:
+def unknown_labels_text(annotations: Iterable[Segment], classes: Sequence[str], class_source: str = "") -> str:
     """``the model does not know 2 of the file's labels: a (12 rows), b (3 rows)`` ('' when it knows all)."""
     counts = Counter(s.activity for s in annotations)
     unknown = sorted((c for c in counts if c not in set(classes)), key=lambda c: -counts[c])

@@ -9,6 +9,7 @@ import sys
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
 from cabinlens.engine.cli.common import progress_bar, warn
+from cabinlens.engine.cli.models_cmd import add_input_options
 from cabinlens.engine.errors import InputError
 
 
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", action="append", required=True, metavar="NAME_OR_CHECKPOINT",
                    help="a checkpoint, or an architecture for random weights; repeat for several models")
     p.add_argument("--arch", help="architecture of the checkpoints, when they cannot be recognised")
+    add_input_options(p)
     p.add_argument("--project", required=True, metavar="FILE", help="the project file (*.cabinlens)")
     p.add_argument("--device", default="auto", help="auto (the first GPU when there is one, else the CPU), cpu, cuda:N")
     p.add_argument("--batch-size", type=int, default=8)
@@ -79,7 +81,7 @@ def _analyze(args: argparse.Namespace) -> int:
                                            split=args.split, subset=args.subset, video_root=args.videos,
                                            train_counts=args.train_counts, skip_invalid=args.skip_invalid)
     how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, workers=args.workers,
-                   arch=args.arch)
+                   arch=args.arch, frames=args.frames, size=args.size)
     rank = Rank.from_env()
     if rank is None:
         events = analyse_models(args.project, args.model, make_jobs, how)

@@ -122,7 +122,31 @@ def with_input(spec: ModelSpec, frames: int | None, size: int | tuple[int, int] 
     if fixed is not None and (new.frames, new.size) != fixed:
         raise CheckpointError(path, f"{spec.arch} takes exactly {fixed[0]}x{fixed[1][0]}x{fixed[1][1]} clips "
                                     "(its token grid is fixed when it is built): --frames/--size cannot change that")
-    return spec.with_(input=new)
+    spec = spec.with_(input=new)
+    problem = input_problem(spec)
+    if problem:
+        raise CheckpointError(path, problem)
+    return spec
+
+
+def input_problem(spec: ModelSpec) -> str:
+    """Why the model cannot take its spec's clips ('' when it can), found by a forward pass on the meta device.
+
+    The meta device computes shapes only (no memory, no arithmetic), so a too-short or too-small
+    clip is refused before any video is decoded instead of failing in the middle of a run.
+    """
+    i = spec.input
+    try:
+        with torch.device("meta"):
+            model = ARCHITECTURES[spec.arch].build(1, **spec.options).eval()
+            with torch.no_grad():
+                model(torch.empty(1, 3, i.frames, *i.size))
+    except (RuntimeError, ValueError, IndexError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"{spec.arch} cannot take {i.frames}x{i.size[0]}x{i.size[1]} clips ({reason}): give a longer or larger clip"
+    except NotImplementedError:  # an operation without a meta kernel: the shapes cannot be checked here
+        return ""
+    return ""
 
 
 def _input_words(spec: ModelSpec) -> str:

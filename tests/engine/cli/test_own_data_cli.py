@@ -123,3 +123,42 @@ def test_report_refuses_projects_without_results_and_outputs_it_cannot_fill(own,
     for _ in range(2):  # a previous report is replaced whole
         assert run(capsys, "report", project, "--out", tmp_path / "rep", "--no-figures")[0] == 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rep")]
+
+
+def test_a_bare_state_dict_is_analysed_with_the_clip_it_was_trained_on(own, tmp_path, capsys):
+    import torch
+
+    from cabinlens.engine.analysis.store import Store
+    from cabinlens.engine.models.checkpoints import load_model
+
+    shipped = Path(__file__).parents[3] / "resources" / "models" / "c3d_small.pt"
+    bare = tmp_path / "c3d_small_bare.pth"
+    torch.save(load_model(shipped).model.state_dict(), bare)  # no spec, no class names: only tensors
+    project = tmp_path / "p.cabinlens"
+    code, out, err = run(capsys, "analyze", "--data", own / "segments.csv", "--subset", "test", "--model", bare,
+                         "--frames", 16, "--size", "96x128", "--project", project, "--device", "cpu")
+    assert code == 0, err
+    assert "records no input spec" not in err  # the clip was given: nothing is guessed
+    with Store(project, readonly=True) as store:
+        (info,) = store.runs()
+    assert info.arch == "c3d_small"  # recognised from the shapes, not the full C3D
+    assert info.spec["input"]["frames"] == 16 and list(info.spec["input"]["size"]) == [96, 128]
+
+
+def test_a_clip_the_model_cannot_take_is_refused_before_anything_runs(own, tmp_path, capsys):
+    project = tmp_path / "p.cabinlens"
+    code, _, err = run(capsys, "analyze", "--data", own / "segments.csv", "--model", "c3d_small", "--frames", 4,
+                       "--size", 32, "--project", project, "--device", "cpu")
+    assert code == 2 and "c3d_small cannot take 4x32x32 clips" in err
+    assert not project.exists()
+
+
+def test_a_sweep_says_which_labels_the_model_does_not_know(own, tmp_path, capsys):
+    csv = tmp_path / "labels.csv"
+    csv.write_text("video,frame_start,frame_end,label\n"
+                   f"{own}/clips/drive_b.mp4,0,45,yawning\n"
+                   f"{own}/clips/drive_b.mp4,45,90,drinking\n")
+    code, _, err = run(capsys, "analyze", "--sweep", own / "clips" / "drive_b.mp4", "--annotations", csv, "--model",
+                       "c3d_small", "--project", tmp_path / "p.cabinlens", "--device", "cpu", "--stride", 30)
+    assert code == 0
+    assert "note: labels.csv, rows of drive_b.mp4: the model does not know 1 of the file's 2 labels: yawning" in err
