@@ -21,6 +21,12 @@ need_libs=(
   "libxkbcommon-x11.so.0:libxkbcommon-x11-0" "libxcb-cursor.so.0:libxcb-cursor0"
   "libfontconfig.so.1:libfontconfig1" "libdbus-1.so.3:libdbus-1-3"
   "libglib-2.0.so.0:libglib2.0-0"
+  # Qt's xcb platform plugin (the window on an X server): every library libqxcb.so links
+  "libX11-xcb.so.1:libx11-xcb1" "libxcb-icccm.so.4:libxcb-icccm4" "libxcb-keysyms.so.1:libxcb-keysyms1"
+  "libxcb-image.so.0:libxcb-image0" "libxcb-render-util.so.0:libxcb-render-util0"
+  "libxcb-randr.so.0:libxcb-randr0" "libxcb-shape.so.0:libxcb-shape0" "libxcb-xfixes.so.0:libxcb-xfixes0"
+  "libxcb-xkb.so.1:libxcb-xkb1" "libxcb-sync.so.1:libxcb-sync1" "libxcb-shm.so.0:libxcb-shm0"
+  "libxcb-util.so.1:libxcb-util1" "libxcb-render.so.0:libxcb-render0"
 )
 missing=()
 for entry in "${need_libs[@]}"; do
