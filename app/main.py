@@ -11,13 +11,17 @@ def run_gui(paths: Sequence[str], *, demo_data: str | None = None, demo: bool = 
 
     ``device`` (auto, cpu, cuda:N) overrides the kept preference for this window's analyses and sweeps.
     """
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from cabinlens.app.main_window import MainWindow
+    from cabinlens.resources import ICON_SVG
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("CabinLens")
     app.setOrganizationName("CabinLens")
+    app.setDesktopFileName("cabinlens")  # matches the installed desktop entry (taskbars group by it)
+    app.setWindowIcon(QIcon(str(ICON_SVG)))
     window = MainWindow(device=device)
     window.show()
     if demo:

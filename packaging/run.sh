@@ -4,8 +4,8 @@
 #   packaging/run.sh test [ARGS...]   the whole test suite (ARGS go to pytest)
 #   packaging/run.sh setup            only set up
 # Set-up is idempotent: system libraries Qt and video need (installed with apt-get when this runs
-# as root, otherwise the exact command is printed), a virtual environment in .venv, and the pinned
-# packages of pyproject.toml. A re-run skips whatever is already in place.
+# as root, otherwise the exact command is printed), a virtual environment in .venv, and the packages
+# of pyproject.toml at the exact versions of packaging/constraints.txt. A re-run skips whatever is already in place.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,11 +69,11 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 stamp=.venv/.cabinlens-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml packaging/constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing pinned packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test]" -c packaging/constraints.txt
   echo "$want" > "$stamp"
 fi
 

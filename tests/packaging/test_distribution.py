@@ -48,7 +48,11 @@ def test_the_wheel_has_one_top_level_package(wheel):
     assert tops == {"cabinlens"}
     for shipped in ("cabinlens/resources/models/i3d_small.pt", "cabinlens/resources/models/models.json",
                     "cabinlens/engine/cli/main.py", "cabinlens/app/main_window.py", "cabinlens/widgets/timeline.py",
-                    "cabinlens/__main__.py", "cabinlens/launcher.py"):
+                    "cabinlens/__main__.py", "cabinlens/launcher.py", "cabinlens/resources/icons/cabinlens.svg",
+                    "cabinlens/resources/icons/cabinlens-256.png", "cabinlens/resources/cabinlens.desktop",
+                    "cabinlens/resources/cabinlens-mime.xml",
+                    "cabinlens/resources/sample_driveact/iccv_activities_3s/activities_3s/inner_mirror/"
+                    "midlevel.chunks_90.split_0.test.csv"):
         assert shipped in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "cabinlens = cabinlens.launcher:main" in entry
@@ -71,3 +75,28 @@ def test_installed_it_imports_as_cabinlens_only(wheel, tmp_path):
     version = subprocess.run([sys.executable, "-m", "cabinlens", "--version"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120)
     assert version.returncode == 0 and version.stdout.strip() == "cabinlens 0.1.0", version.stderr
+
+
+def _requirements(names: list[str]) -> dict:
+    from packaging.requirements import Requirement
+
+    return {Requirement(r).name.lower().replace("_", "-"): Requirement(r) for r in names}
+
+
+def test_the_metadata_gives_ranges_and_the_constraints_pin_each_inside_them():
+    """Ranges so the wheel installs beside other research packages; exact pins for the reproducible set-up."""
+    from packaging.version import Version
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = _requirements(project["dependencies"] + project["optional-dependencies"]["test"])
+    pins = {}
+    for line in (REPO / "packaging" / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[name.lower().replace("_", "-")] = Version(version)
+    for name, req in declared.items():
+        assert not any(s.operator == "==" for s in req.specifier), f"{req}: a pin belongs in constraints.txt"
+        assert any(s.operator == ">=" for s in req.specifier), f"{req}: give a lower bound"
+        assert name in pins, f"{name} is not pinned in packaging/constraints.txt"
+        assert req.specifier.contains(pins[name]), f"the pin {name}=={pins[name]} is outside {req}"
+    assert "-c packaging/constraints.txt" in (REPO / "packaging" / "run.sh").read_text()
