@@ -18,6 +18,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DRIVEACT = REPO.parent / "shared" / "driveact"
 
 
+# Session-wide builds (minutes on a busy two-core machine): whichever test asks first pays for them.
+SESSION_BUILDS = frozenset({"synth_small", "val_project", "demo_data"})
+BUILD_TIMEOUT_S = 1200
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use a session-wide build get time to make it on top of the per-test limit, so a
+    loaded machine fails no test for the fixture's sake (only the first user really spends it)."""
+    for item in items:
+        if SESSION_BUILDS & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT_S))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_video_cache(tmp_path_factory):
     """What the reader learns about damaged files goes to a folder of this run's, never the user's cache."""
