@@ -24,12 +24,21 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# The headless command line's commands (engine.cli.main builds them; importing it loads torch, so a
+# test keeps this list equal to the parser's). A first argument among them is never a path to open.
+COMMANDS = frozenset({"analyze", "cam", "data", "demo", "export-clip", "models", "near-misses", "report",
+                      "sessions", "train", "video"})
+
+
 def _is_window(args: list[str]) -> bool:
-    """No command, ``gui``, or files to open (``cabinlens demo.cabinlens``, ``cabinlens --device cuda``)."""
+    """No command, ``gui``, or things to open: ``cabinlens demo.cabinlens``, ``cabinlens --device cuda``,
+    ``cabinlens DATASET CHECKPOINT.pt`` (any existing file or folder that is not a command's name)."""
     if not args or args[0] == "gui":
         return True
     first = args[0]
-    return first == "--device" or first.startswith("--device=") or first.endswith(PROJECT_SUFFIX)
+    if first == "--device" or first.startswith("--device=") or first.endswith(PROJECT_SUFFIX):
+        return True
+    return first not in COMMANDS and not first.startswith("-") and os.path.exists(first)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
