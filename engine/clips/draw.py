@@ -22,6 +22,8 @@ BACKGROUND = (24, 24, 28)
 TEXT = (235, 235, 235)
 DIM_TEXT = (170, 170, 175)
 GUTTER = 6  # pixels between panes
+TEXT_PX = 19  # font height asked of OpenCV at a video's original size: its capitals are about 14 px tall
+LINE_PER_TEXT = 1 / 0.55  # a text line's height for its font height (room above and below)
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,30 @@ class OverlayStyle:
 
 @dataclass(frozen=True)
 class Layout:
-    """Sizes of one pane's parts for a video ``width`` pixels wide (text scales with it)."""
+    """Sizes of one pane's parts for its video at output size (the text scales with the output)."""
 
     width: int
     height: int  # the video part
     line: int  # one text line's height
 
     @classmethod
-    def for_video(cls, width: int, height: int) -> Layout:
-        return cls(width, height, max(16, round(width / 36)))
+    def for_video(cls, width: int, height: int, scale: float = 1.0) -> Layout:
+        """``width`` x ``height``: the video as drawn, ``scale`` times its original size.
+
+        At original size a line is tall enough for TEXT_PX text (1/36 of a wider video's width), so a
+        small video's clip stays readable; at half or double size the text is half or double that."""
+        original = width / scale
+        line = max(round(TEXT_PX * LINE_PER_TEXT), round(original / 36)) * scale
+        return cls(width, height, max(8, round(line)))
+
+    @cached_property
+    def stacked(self) -> bool:
+        """A narrow pane: the frame stamp gets a line of its own instead of sharing the first one."""
+        return self.stamp_width > 0.4 * self.width
 
     @property
     def banner(self) -> int:
-        return 2 * self.line + self.line // 2
+        return (3 if self.stacked else 2) * self.line + self.line // 2
 
     @property
     def strip(self) -> int:
@@ -61,11 +74,11 @@ class Layout:
 
     @cached_property
     def font_scale(self) -> float:
-        return cv2.getFontScaleFromHeight(FONT, max(8, int(self.line * 0.55)), 1)
+        return cv2.getFontScaleFromHeight(FONT, max(4, int(self.line / LINE_PER_TEXT)), 1)
 
     @property
     def thickness(self) -> int:
-        return 1 if self.line < 30 else 2
+        return 1 if self.line < 40 else 2
 
     @cached_property
     def pad(self) -> int:
@@ -77,22 +90,39 @@ class Layout:
         return cv2.getTextSize("#999999  99:59.99", FONT, self.font_scale, self.thickness)[0][0]
 
     @cached_property
-    def baselines(self) -> tuple[int, int]:
+    def baselines(self) -> tuple[int, int, int]:
+        """The ground truth's, the prediction's, and (on a stacked banner) the frame stamp's."""
         y1 = self.pad + int(self.line * 0.8)
-        return y1, y1 + self.line + self.line // 6
+        step = self.line + self.line // 6
+        return y1, y1 + step, y1 + 2 * step
+
+    @property
+    def stamp_at(self) -> tuple[int, int]:
+        """Where the frame stamp starts: right on the first line, or left on a line of its own."""
+        if self.stacked:
+            return self.pad, self.baselines[2]
+        return self.width - self.pad - self.stamp_width, self.baselines[0]
 
 
 def _text(img: np.ndarray, text: str, x: int, baseline: int, layout: Layout, colour=TEXT, max_width: int | None = None) -> int:
     """Draw ``text`` (shortened with '...' to fit ``max_width``); returns the x after it."""
-    scale, thick = layout.font_scale, layout.thickness
-    (w, _), _ = cv2.getTextSize(text, FONT, scale, thick)
-    if max_width is not None and w > max_width:
-        while len(text) > 1 and cv2.getTextSize(text + "...", FONT, scale, thick)[0][0] > max_width:
-            text = text[:-1]
-        text += "..."
-        w = cv2.getTextSize(text, FONT, scale, thick)[0][0]
-    cv2.putText(img, text, (x, baseline), FONT, scale, colour, thick, cv2.LINE_AA)
-    return x + w
+    if max_width is not None:
+        text = _fit(text, max_width, layout)
+    cv2.putText(img, text, (x, baseline), FONT, layout.font_scale, colour, layout.thickness, cv2.LINE_AA)
+    return x + _width(text, layout)
+
+
+def _width(text: str, layout: Layout) -> int:
+    return cv2.getTextSize(text, FONT, layout.font_scale, layout.thickness)[0][0]
+
+
+def _fit(text: str, max_width: int, layout: Layout) -> str:
+    """``text``, or as much of it as fits ``max_width`` with '...'."""
+    if _width(text, layout) <= max_width:
+        return text
+    while len(text) > 1 and _width(text + "...", layout) > max_width:
+        text = text[:-1]
+    return text + "..."
 
 
 def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
@@ -112,8 +142,8 @@ def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
                 cache.clear()
             cache[key] = static
     img = static.copy()
-    cv2.putText(img, f"#{notes.frame}  {clock(notes.frame, fps)}", (layout.width - layout.pad - layout.stamp_width,
-                layout.baselines[0]), FONT, layout.font_scale, DIM_TEXT, layout.thickness, cv2.LINE_AA)
+    cv2.putText(img, f"#{notes.frame}  {clock(notes.frame, fps)}", layout.stamp_at, FONT, layout.font_scale, DIM_TEXT,
+                layout.thickness, cv2.LINE_AA)
     return img
 
 
@@ -121,19 +151,31 @@ def _banner_static(layout: Layout, notes: FrameNotes, title: str, normalisation:
     img = np.empty((layout.banner, layout.width, 3), dtype=np.uint8)
     img[:] = BACKGROUND
     pad = layout.pad
-    y1, y2 = layout.baselines
+    y1, y2, _ = layout.baselines
     gt = notes.ground_truth or "(no label)"
-    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=layout.width - layout.stamp_width - 3 * pad)
+    room = layout.width - 2 * pad - (0 if layout.stacked else layout.stamp_width + pad)
+    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=room)
     if notes.predicted is None:
         _text(img, f"{notes.model}: not analysed here", pad, y2, layout, DIM_TEXT, max_width=layout.width - 2 * pad)
         return img
     mark, colour = ("right", CORRECT) if notes.right else ("WRONG", WRONG) if notes.right is False else ("", UNKNOWN)
-    line = f"{notes.model}: {notes.predicted} ({notes.confidence:.0%})"
     cam = f"  CAM: {notes.cam_class}" if notes.cam_class and notes.cam_class != notes.predicted else ""
     if normalisation != "clip" and notes.cam_class:
         cam += f"{',' if cam else '  CAM'} {LABELS[normalisation]}"
-    mark_w = cv2.getTextSize(mark, FONT, layout.font_scale, layout.thickness)[0][0] if mark else 0
-    x = _text(img, line + cam, pad, y2, layout, TEXT, max_width=layout.width - mark_w - 3 * pad)
+    if layout.stacked and cam:  # beside the frame stamp, where a narrow pane has room
+        x = pad + layout.stamp_width + 2 * pad
+        _text(img, cam.strip(), x, layout.baselines[2], layout, DIM_TEXT, max_width=layout.width - x - pad)
+        cam = ""
+    mark_w = _width(mark, layout) if mark else 0
+    # The class name gives way before the confidence does, and the model's name before a readable class.
+    tail, least = f" ({notes.confidence:.0%}){cam}", _width("abcdefgh...", layout)
+    line = f"{notes.model}: {notes.predicted}{tail}"
+    for head in (f"{notes.model}: ", ""):
+        room = layout.width - mark_w - 3 * pad - _width(head, layout) - _width(tail, layout)
+        if room >= least:
+            line = head + _fit(notes.predicted, room, layout) + tail
+            break
+    x = _text(img, line, pad, y2, layout, TEXT, max_width=layout.width - mark_w - 3 * pad)
     if mark:
         cv2.rectangle(img, (x + pad // 2, y2 - int(layout.line * 0.75)), (x + pad + mark_w + pad // 2, y2 + layout.line // 6),
                       colour, -1)

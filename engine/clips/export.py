@@ -61,7 +61,7 @@ class ClipRenderer:
         self.panes, self.style = panes, style
         self.fps = float(infos[0].fps) or 30.0
         height = _even(infos[0].height * scale)
-        self.layouts = [Layout.for_video(_even(info.width * height / info.height), height) for info in infos]
+        self.layouts = [Layout.for_video(_even(info.width * height / info.height), height, height / info.height) for info in infos]
         self.strips = [strip_background(lay, *p.strip_rows(lay.width)) for p, lay in zip(panes, self.layouts, strict=True)]
         self.length = max(p.spec.length for p in panes)
         self._banners: dict = {}

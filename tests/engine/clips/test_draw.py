@@ -1,0 +1,43 @@
+"""An exported clip's banner is readable: its text, measured in the pixels it occupies, is at least
+14 px tall at the video's original size and grows and shrinks with the export's scale."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from cabinlens.engine.clips.draw import BACKGROUND, FONT, Layout, banner
+from cabinlens.engine.clips.panes import FrameNotes
+
+NOTES = FrameNotes(1234, "HELD", "c3d_small", "looking_or_moving_around (e.g. searching)", 0.42, False, None)
+
+
+def cap_height(layout: Layout) -> int:
+    """Rows the capitals "GT" of the first line occupy (inked: brighter than the background by > 60)."""
+    head = banner(layout, NOTES, 30.0)
+    gt_width = cv2.getTextSize("GT", FONT, layout.font_scale, layout.thickness)[0][0]
+    part = head[: layout.baselines[0] + layout.line // 6, layout.pad: layout.pad + gt_width].astype(int)
+    rows = np.flatnonzero((part - np.array(BACKGROUND)).max(axis=(1, 2)) > 60)
+    return int(rows[-1] - rows[0] + 1)
+
+
+@pytest.mark.parametrize("size", [(320, 256), (640, 480), (1280, 1024)])
+def test_banner_text_scales_with_the_output_and_is_readable_at_original_size(size):
+    w, h = size
+    heights = {s: cap_height(Layout.for_video(round(w * s), round(h * s), s)) for s in (0.5, 1.0, 2.0)}
+    assert heights[1.0] >= 14, heights
+    assert heights[2.0] == pytest.approx(2 * heights[1.0], rel=0.2), heights
+    assert heights[0.5] == pytest.approx(heights[1.0] / 2, rel=0.25), heights
+
+
+def test_a_narrow_pane_gives_the_frame_stamp_a_line_of_its_own():
+    narrow, wide = Layout.for_video(320, 256), Layout.for_video(1280, 1024)
+    assert narrow.stacked and not wide.stacked
+    assert narrow.banner > 2 * narrow.line
+    head = banner(narrow, NOTES, 30.0)
+    # The ground truth's line has room for the whole width: nothing of the stamp is drawn on it.
+    first = head[: narrow.baselines[0] + narrow.line // 6, narrow.width // 2:].astype(int)
+    assert (first - np.array(BACKGROUND)).max() < 60
+    third = head[narrow.baselines[1] + narrow.line // 6:].astype(int)
+    assert (third - np.array(BACKGROUND)).max() > 60  # the stamp
