@@ -93,13 +93,14 @@ class FrameSource(QObject):
                     if req.project and (store is None or str(store.path) != req.project):
                         if store is not None:
                             store.close()
+                            store = None  # never kept closed: a failed open must not leave it for the next request
                         store = Store(req.project, readonly=True)
                     image, cam_class, normalised = self._compose(reader, store, req)
                     info = FrameInfo(req.frame, cam_class, time.perf_counter() - req.asked, normalised=normalised)
                     self.frameReady.emit(req.frame, image, info)
                 except Exception as exc:  # noqa: BLE001 - shown in the view, the thread keeps serving
                     self.frameReady.emit(req.frame, None, FrameInfo(req.frame, None, 0.0, str(exc)))
-                    reader = None
+                    reader, store = _closed(reader), _closed(store)  # the next request opens both afresh
         finally:
             if reader is not None:
                 reader.close()
@@ -136,3 +137,13 @@ class FrameSource(QObject):
         if track.run_id != req.track:
             name += f" (from the {track.kind} run: the chosen run has no result here yet)"
         return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6, colormap=req.colormap), name, normalised
+
+
+def _closed(resource) -> None:
+    """Close a reader or store that may already be broken; None for the caller to forget it."""
+    if resource is not None:
+        try:
+            resource.close()
+        except Exception:  # noqa: BLE001 - it is being dropped because it failed
+            pass
+    return None

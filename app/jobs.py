@@ -6,6 +6,7 @@ before torch loads.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
+from cabinlens.engine.errors import InputError
 from cabinlens.engine.progress import Message
 
 
@@ -32,6 +34,13 @@ class SessionsFound:
 
 
 @dataclass(frozen=True)
+class ProjectOpened:
+    """The project file was read: from here on it is the window's project (and a recent one)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class RunChoices:
     """The project's analysed split runs, for the analysis panels' run selector."""
 
@@ -39,7 +48,8 @@ class RunChoices:
 
 
 def load_project(path: str, summary: str = "") -> Iterator[object]:
-    """The project's run choices, its summary line (``summary`` or the session count), then its sessions.
+    """That the project opened, its run choices, its summary line (``summary`` or the session count),
+    then its sessions. A file that cannot be read fails the job before anything is yielded but a message.
 
     The sessions come last: the window opens the first one at once, on this same worker, and
     that supersedes this job, so anything yielded after them may never be shown.
@@ -47,9 +57,13 @@ def load_project(path: str, summary: str = "") -> Iterator[object]:
     from cabinlens.app.analysis_data import run_choices
 
     yield Message(f"reading {Path(path).name} ...")
-    with Store(path, readonly=True) as store:
-        found = sessions(store)
-        choices = run_choices(store)
+    try:
+        with Store(path, readonly=True) as store:
+            found = sessions(store)
+            choices = run_choices(store)
+    except sqlite3.DatabaseError as exc:  # a header that reads but pages that do not (truncated, overwritten)
+        raise InputError(path, f"is damaged or not a CabinLens project ({exc})") from None
+    yield ProjectOpened(path)
     yield RunChoices(choices)
     yield Message(summary or f"{Path(path).name}: {len(found)} sessions")
     yield SessionsFound(found)

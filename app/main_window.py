@@ -31,8 +31,9 @@ from cabinlens.app.compare import CompareController
 from cabinlens.app.exports import Exports, report_folder
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.devices import DeviceProbe
-from cabinlens.app.jobs import RunChoices, SessionsFound, analyse_dataset, demo, load_project
+from cabinlens.app.jobs import ProjectOpened, RunChoices, SessionsFound, analyse_dataset, demo, load_project
 from cabinlens.app.player import Player
+from cabinlens.app.project_file import project_file_problem
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine import __version__
@@ -93,7 +94,8 @@ class MainWindow(QMainWindow):
         self._status_bar()
         self._menus()
         self._route = Dispatch({
-            Message: self._show, RunChoices: self._run_choices, SessionsFound: self._sessions_found,
+            Message: self._show, ProjectOpened: self._project_opened, RunChoices: self._run_choices,
+            SessionsFound: self._sessions_found,
             ModelWarning: self._warn, DataNote: self._data_note, RunStarted: self._run_started,
         })
         self._routing = -1  # the generation whose item is being routed
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.exports.failed.connect(self._export_failed)
         self.exports.cancelled.connect(lambda: self._export_idle("export cancelled; no file written"))
         self.project_generation = -1
+        self._fresh_project = False  # another project opened: its session loads afresh (the same one, if it has it)
         self.warnings: list[str] = []
         # Load torch in the background once the window is up (importing it later, while the user
         # scrubs during a sweep, would hold the interpreter lock for hundreds of milliseconds), and
@@ -224,12 +227,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ opening
     def open_project(self, path: str) -> None:
-        if not Path(path).is_file():
-            self._error(f"{path}: no such project file")
+        """Open a project. Until it has been read the open one stays, player and panels included; a
+        file that is no project changes nothing but the status line (and enters no recent list)."""
+        problem = project_file_problem(path)
+        if problem:
+            self._error(problem)
             return
-        self.state.set_project(str(Path(path).resolve()))
-        self._remember(self.state.project)
-        self.project_generation = self.worker.submit(lambda _abort: load_project(self.state.project))
+        project = str(Path(path).resolve())
+        self.project_generation = self.worker.submit(lambda _abort: load_project(project))
 
     def open_dataset(self, root: str, models: list[str], project: str | None = None) -> None:
         """Analyse a dataset (a Drive&Act folder, or a segments CSV) with checkpoints; the project goes beside it."""
@@ -239,18 +244,15 @@ class MainWindow(QMainWindow):
         project = project or (self.state.project if self.state.project and Path(self.state.project).exists()
                               and getattr(self, "project_root", None) == root else str(beside))
         self.project_root = root
-        self.state.set_project(str(Path(project).resolve()))
-        self._remember(self.state.project)
         device = self.state.device
         self.project_generation = self.worker.submit(lambda abort: analyse_dataset(root, models, project, abort,
                                                                                    device=device))
 
     def start_demo(self, data_dir: str | None = None) -> None:
         """Open the demo project, preparing it first where needed (progress in the status bar)."""
-        from cabinlens.engine.demo import PROJECT, default_data_dir
+        from cabinlens.engine.demo import default_data_dir
 
         folder = Path(data_dir) if data_dir else default_data_dir()
-        self.state.set_project(str((folder / PROJECT).resolve()))
         self.last_dataset = str(folder)
         device = self.state.device
         self.project_generation = self.worker.submit(lambda abort: demo(str(folder), abort, device=device))
@@ -327,6 +329,17 @@ class MainWindow(QMainWindow):
         self._routing = generation
         self._route(item)
 
+    def _project_opened(self, item: ProjectOpened) -> None:
+        """The job's project was read: it becomes the window's (a different one starts afresh) and a recent one."""
+        if self._routing != self.project_generation:
+            return
+        path = str(Path(item.path).resolve())
+        if path != self.state.project:
+            self._fresh_project = True
+            self.state.set_analysis_run(-1)  # a run of the same id in the new project loads anew
+            self.state.set_project(path)
+        self._remember(path)
+
     def _run_choices(self, item: RunChoices) -> None:
         if self._routing == self.project_generation:
             self.analysis.set_runs(item.choices)
@@ -336,6 +349,12 @@ class MainWindow(QMainWindow):
             return
         found = item.sessions
         self.sessions.set_sessions(found)
+        if self._fresh_project:  # the player holds the previous project's tracks: load this one's
+            self._fresh_project = False
+            kept = self.state.session if self.state.session in [s.file_id for s in found] else ""
+            self.state.set_session("")
+            if kept:
+                self.state.set_session(kept)
         if found and not self.state.session:
             self.state.set_session(found[0].file_id)
         if found and self._layout_restored_for != self.state.project:
@@ -444,6 +463,8 @@ class MainWindow(QMainWindow):
         if generation == self.worker.generation:
             self._idle(text)
             self._error(text)
+            if generation == self.project_generation and self.state.session:
+                self.player.reopen()  # the failed open superseded the open session's sweep: resume it
 
     def _error(self, text: str) -> None:
         self.status.setText(text)

@@ -52,6 +52,7 @@ class Player(QObject):
         self._route = Dispatch({SessionLoaded: self._session_loaded, SessionTracks: self._tracks_grew,
                                 Message: self._sweep_message})
         state.sessionChanged.connect(self._open_session)
+        state.projectChanged.connect(lambda _path: self.forget_session("opening the project's session ..."))
         for sig in (state.frameChanged, state.targetChanged, state.trackChanged, state.overlayChanged):
             sig.connect(self.request_frame)
         state.frameChanged.connect(self._maybe_resweep)
@@ -75,6 +76,16 @@ class Player(QObject):
         sweep, device = self.sweep_sessions, self.state.device
         self.session_generation = self.worker.submit(
             lambda abort: open_session(project, file_id, near, abort, sweep, device=device))
+
+    def forget_session(self, message: str = "") -> None:
+        """Show no session: another project opened, and none of its sessions has loaded yet."""
+        self.tracks, self._pending_tracks = None, None
+        self.timeline.set_tracks(None)
+        self.view.canvas.show_frame(None, message)
+
+    def reopen(self) -> None:
+        """Load the open session again where the playhead is: another job superseded its sweep and failed."""
+        self._open_session(self.state.session, self.state.frame)
 
     def _maybe_resweep(self, frame: int) -> None:
         if self.sweeping and abs(frame - self.sweep_centre) > RESWEEP_DISTANCE and not self.state.playing:

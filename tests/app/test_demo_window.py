@@ -12,12 +12,13 @@ def test_demo_opens_its_project_with_a_session_playing(qtbot, window, demo_data)
 
     window.player.sweep_sessions = False
     window.start_demo(str(demo_data))
-    assert window.state.project == str((demo_data / PROJECT).resolve())
 
     def ready() -> None:
         assert "demo ready" in window.status.text(), window.status.text()
 
     qtbot.waitUntil(ready, timeout=60000)
+    assert window.state.project == str((demo_data / PROJECT).resolve())  # once it has opened, not before
+    assert window.settings.value("recent", [], type=list)[0] == window.state.project
     assert "(cached)" in window.status.text()
     qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
     qtbot.waitUntil(lambda: window.video.canvas.pixmap is not None, timeout=30000)
