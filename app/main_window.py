@@ -31,6 +31,7 @@ from cabinlens.app.compare import CompareController
 from cabinlens.app.exports import Exports, report_folder
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.devices import DeviceProbe
+from cabinlens.app.keyboard import help_sections
 from cabinlens.app.jobs import ProjectOpened, RunChoices, SessionsFound, analyse_dataset, demo, load_project
 from cabinlens.app.player import Player
 from cabinlens.app.project_file import project_file_problem
@@ -44,6 +45,7 @@ from cabinlens.widgets.compare_view import CompareView
 from cabinlens.widgets.log_view import LogView
 from cabinlens.widgets.range_dialog import TimeRangeDialog
 from cabinlens.widgets.session_browser import SessionBrowser
+from cabinlens.widgets.shortcuts_help import ShortcutsHelp
 from cabinlens.widgets.timeline import Timeline
 from cabinlens.widgets.video_view import VideoView
 
@@ -220,10 +222,16 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
-        keys = QAction("&Keyboard", self)
-        keys.triggered.connect(lambda: QMessageBox.information(self, "Keyboard", Player.__doc__.split("\n\n")[1]))
+        keys = QAction("&Keyboard and mouse", self)
+        keys.triggered.connect(self.show_keys_help)
         help_menu.addAction(keys)
         self._refresh_recent()
+
+    def show_keys_help(self) -> ShortcutsHelp:
+        """Every key and mouse gesture of the window, from the table the keys are bound from."""
+        self.keys_help = ShortcutsHelp(help_sections(self.menuBar()), self)
+        self.keys_help.show()
+        return self.keys_help
 
     # ------------------------------------------------------------------ opening
     def open_project(self, path: str) -> None:

@@ -1,23 +1,22 @@
 """The session player's controller: session loading, frame requests, playback and the keyboard.
 
 It wires the state to the frame source and the engine worker; the views only observe the state.
-Keyboard like a video editor: Space play/pause, Left/Right one frame, Shift+Left/Right one
-segment, J/K/L shuttle (J backwards, K stop, L forwards; again for faster), Home/End.
+Keys like a video editor's (app.keyboard's table): Space play/pause, Left/Right one frame,
+Shift+Left/Right one segment, J/K/L shuttle, Home/End, wherever the focus is but in a text field.
 """
 
 from __future__ import annotations
 
 import time
-from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
 from cabinlens.app.jobs import SessionLoaded, open_session
+from cabinlens.app.keyboard import EditorKeys
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
@@ -231,25 +230,10 @@ class Player(QObject):
     def end(self) -> None:
         self.state.set_frame(self.state.frame_count - 1)
 
-    def install_shortcuts(self, window: QWidget, route=None) -> list[QShortcut]:
-        """Editor keys on ``window``; ``route()`` says which controller gets them (default: this player)."""
-        target = route or (lambda: self)
-        keys = {
-            "Space": ("toggle_play",), "Right": ("step", 1), "Left": ("step", -1),
-            "Shift+Right": ("jump_segment", 1), "Shift+Left": ("jump_segment", -1),
-            "J": ("shuttle", -1), "K": ("shuttle", 0), "L": ("shuttle", 1), "Home": ("home",), "End": ("end",),
-        }
-        shortcuts = []
-        for key, (name, *args) in keys.items():
-            shortcut = QShortcut(QKeySequence(key), window)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(partial(_dispatch, target, name, *args))
-            shortcuts.append(shortcut)
-        return shortcuts
-
-
-def _dispatch(target, name: str, *args) -> None:
-    getattr(target(), name)(*args)
+    def install_shortcuts(self, window: QWidget, route=None) -> EditorKeys:
+        """The editor keys on ``window`` wherever its focus is (app.keyboard); ``route()`` says which
+        controller gets them (default: this player)."""
+        return EditorKeys(window, route or (lambda: self))
 
 
 def _first_clip(tracks: SessionTracks) -> int:
