@@ -7,6 +7,7 @@ Linking a view is one function here, so every view is wired the same way.
 from __future__ import annotations
 
 from cabinlens.app.state import AppState
+from cabinlens.widgets.playback_bar import PlaybackBar
 from cabinlens.widgets.session_browser import SessionBrowser
 from cabinlens.widgets.timeline import Timeline
 from cabinlens.widgets.video_view import VideoView
@@ -38,3 +39,20 @@ def bind_video_view(view: VideoView, state: AppState) -> None:
     state.overlayChanged.connect(show)
     state.targetChanged.connect(lambda _t: show())
     show()
+    bind_playback_bar(view.transport, state)
+
+
+def bind_playback_bar(bar: PlaybackBar, state: AppState) -> None:
+    """Play/pause, go-to, speed and loop to the state; the playhead's time and frame, speed and loop back."""
+    bar.playToggled.connect(lambda: state.set_playing(False) if state.playing else state.set_playing(True, abs(state.speed)))
+    bar.frameChosen.connect(state.set_frame)
+    bar.speedChosen.connect(lambda speed: state.set_speed(speed if state.speed > 0 else -speed))
+    bar.loopToggled.connect(state.set_loop)
+    state.frameChanged.connect(lambda frame: bar.show_position(frame, state.frame_count, state.fps))
+    state.playingChanged.connect(bar.show_playing)
+    state.speedChanged.connect(bar.show_speed)
+    state.loopChanged.connect(bar.show_loop)
+    bar.show_position(state.frame, state.frame_count, state.fps)
+    bar.show_playing(state.playing)
+    bar.show_speed(state.speed)
+    bar.show_loop(state.loop)

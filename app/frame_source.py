@@ -116,9 +116,11 @@ class FrameSource(QObject):
         frame = reader.frame(min(req.frame, reader.frame_count - 1))
         if not req.overlay_on or store is None or req.tracks is None:
             return frame, None, None
-        # The chosen run first; where it has no analysed sample yet (a sweep still filling in),
-        # the first other run that has one, so the overlay never silently disappears.
-        ordered = sorted(req.tracks.tracks, key=lambda t: t.run_id != req.track)
+        # The chosen run first; where it has no analysed sample yet (a sweep still filling in), the same
+        # model's other run that has one, so the overlay never silently disappears nor shows another model.
+        chosen = next((t for t in req.tracks.tracks if t.run_id == req.track), None)
+        ordered = sorted((t for t in req.tracks.tracks if chosen is None or t.model == chosen.model),
+                         key=lambda t: t.run_id != req.track)
         found, track = None, None
         for candidate in ordered:
             found = frame_cam(store, candidate, req.frame, req.target)
@@ -135,7 +137,7 @@ class FrameSource(QObject):
         region = input_region(frame.shape[:2], (h, w), inp.get("resize", "short_side_center_crop"))
         name = track.classes[cls] if cls < len(track.classes) else str(cls)
         if track.run_id != req.track:
-            name += f" (from the {track.kind} run: the chosen run has no result here yet)"
+            name += f" (from {track.model}'s {track.kind} run: the chosen run has no result here yet)"
         return overlay(frame, upsampled, region, alpha=req.opacity, dim_outside=0.6, colormap=req.colormap), name, normalised
 
 

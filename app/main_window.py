@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.log = LogView()
         self.log_dock = self._dock("Log", self.log, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.log_dock.hide()  # opened from the status bar's warning count, or View → Log
-        self.player = Player(self.state, self.worker, self.video, self.timeline)
+        self.player = Player(self.state, self.worker, self.video, self.timeline, self.settings)
         self.compare = CompareController(self.state, self.compare_view)
         self.exports = Exports(self)
         self.analysis = AnalysisPanels(self.state, self)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
 from cabinlens.app.jobs import SessionLoaded, open_session
 from cabinlens.app.keyboard import EditorKeys
+from cabinlens.app.playback import Playback
+from cabinlens.app.run_choice import KeptRunChoices, choice_of, describe, labels, resolve
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
@@ -30,7 +32,9 @@ RESWEEP_DISTANCE = 300  # frames: a playhead this far from the sweep's centre re
 class Player(QObject):
     message = Signal(object)  # Message for the status bar
 
-    def __init__(self, state: AppState, worker: EngineWorker, view: VideoView, timeline: Timeline) -> None:
+    def __init__(self, state: AppState, worker: EngineWorker, view: VideoView, timeline: Timeline,
+                 settings: QSettings | None = None) -> None:
+        """``settings``: where the run shown per project is kept (none: not kept)."""
         super().__init__()
         self.state, self.worker, self.view, self.timeline = state, worker, view, timeline
         self.frames = FrameSource()
@@ -46,8 +50,13 @@ class Player(QObject):
         self._pending_tracks: SessionTracks | None = None
         self._weights_note = ""  # the shown run and its Grad-CAM weighting
         self._normalised_note = "normalised per clip"
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self._tick)
+        self.kept_runs = KeptRunChoices(settings)
+        self.loop_segment: tuple[int, int] | None = None  # the segment playback loops, while it does
+        self.playback = Playback()
+        self.playback.frameDue.connect(self.state.set_frame)
+        self.playback.ended.connect(lambda: self.state.set_playing(False))
+        self.playback.rateChanged.connect(self.view.transport.show_rate)
+        view.runChosen.connect(self.choose_run)
         self._route = Dispatch({SessionLoaded: self._session_loaded, SessionTracks: self._tracks_grew,
                                 Message: self._sweep_message})
         state.sessionChanged.connect(self._open_session)
@@ -56,12 +65,15 @@ class Player(QObject):
             sig.connect(self.request_frame)
         state.frameChanged.connect(self._maybe_resweep)
         state.playingChanged.connect(self._playing)
+        state.speedChanged.connect(lambda _s: self._restart_playback())
+        state.loopChanged.connect(lambda _on: self._restart_playback())
+        state.frameChanged.connect(self._moved_while_playing)
         worker.progress.connect(self._job_progress)
         worker.failed.connect(self._job_failed)
         worker.finished.connect(self._job_finished)
 
     def close(self) -> None:
-        self.timer.stop()
+        self.playback.stop()
         self.frames.close()
 
     # ------------------------------------------------------------------ sessions
@@ -100,6 +112,7 @@ class Player(QObject):
     def _session_loaded(self, item: SessionLoaded) -> None:
         first = self.tracks is None or self.tracks.file_id != item.tracks.file_id
         self.fps = item.fps or 30.0
+        self.state.fps = self.fps
         self.state.frame_count = item.frame_count
         self._set_tracks(item.tracks, item.frame_count)
         if first:
@@ -134,10 +147,12 @@ class Player(QObject):
 
     def _set_tracks(self, tracks: SessionTracks, frame_count: int) -> None:
         self.tracks = tracks
-        if tracks.tracks and self.state.track not in [t.run_id for t in tracks.tracks]:
-            sweeps = [t for t in tracks.tracks if t.kind == "sweep"]
-            self.state.set_track((sweeps or tracks.tracks)[0].run_id)
-        current = next((t for t in tracks.tracks if t.run_id == self.state.track), None)
+        # The user's run for this project, found again on this session (never "whichever sweep exists").
+        current = resolve(tracks.tracks, self.kept_runs.get(self.state.project))
+        if current is not None:
+            self.state.set_track(current.run_id)
+        self.view.set_runs([(t.run_id, text, t.name or text) for t, text in zip(tracks.tracks, labels(tracks.tracks), strict=True)],
+                           self.state.track)
         if current is not None:
             mode = "per time slice" if "time" in str(current.spec.get("cam_mode", "")) else "Eq. 1 (clip)"
             self._weights_note = f"weights {mode} · {current.model} ({current.kind})"
@@ -166,7 +181,10 @@ class Player(QObject):
             self._normalised_note = info.normalised
             self._show_mode_note()
         self.view.canvas.show_frame(image)
-        self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class)
+        self.playback.drawn()
+        shown = next((t for t in self.tracks.tracks if t.run_id == self.state.track), None) if self.tracks else None
+        self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class,
+                             self.state.target, describe(shown) if shown else "")
 
     def _ground_truth(self, frame: int) -> str | None:
         if self.tracks is None:
@@ -183,20 +201,50 @@ class Player(QObject):
             out.append((f"{t.model} {t.kind}", t.classes[t.predicted[k]], float(t.confidence[k]), right))
         return out
 
+    def choose_run(self, run_id: int) -> None:
+        """The user chose whose prediction and Grad-CAM to show: shown now, and kept for this project."""
+        track = next((t for t in self.tracks.tracks if t.run_id == run_id), None) if self.tracks else None
+        if track is None:
+            return
+        self.kept_runs.keep(self.state.project, choice_of(track))
+        self.state.set_track(run_id)
+        self._set_tracks(self.tracks, self.state.frame_count)  # the mode note and the picker follow
+
     # ------------------------------------------------------------------ playback and keys
     def _playing(self, playing: bool) -> None:
+        """Playback keeps the video's time (app.playback): frames decoding cannot make in time are skipped."""
         if playing:
-            self.timer.start(max(1, int(round(1000 / (self.fps * abs(self.state.speed))))))
+            self._restart_playback()
         else:
-            self.timer.stop()
+            self.playback.stop()
+            self.loop_segment = None
+            self.view.transport.show_loop(self.state.loop)
 
-    def _tick(self) -> None:
-        step = 1 if self.state.speed > 0 else -1
-        nxt = self.state.frame + step
-        if not 0 <= nxt < self.state.frame_count:
-            self.state.set_playing(False)
+    def _restart_playback(self) -> None:
+        """(Re)start the clock at the playhead with the state's speed and loop."""
+        if not self.state.playing:
             return
-        self.state.set_frame(nxt)
+        frame = self.state.frame
+        if not self.state.loop:
+            self.loop_segment = None
+        elif self.loop_segment is None or not self.loop_segment[0] <= frame < self.loop_segment[1]:
+            self.loop_segment = self.segment_at(frame)  # kept while the playhead stays inside it
+        self.view.transport.show_loop(self.state.loop, self.loop_segment)
+        self.playback.start(frame, self.fps, self.state.speed, self.state.frame_count, self.loop_segment)
+
+    def _moved_while_playing(self, frame: int) -> None:
+        if self.state.playing and frame != self.playback.last:  # a click, a drag or a go-to: play on from there
+            self._restart_playback()
+
+    def segment_at(self, frame: int) -> tuple[int, int] | None:
+        """The ground-truth segment under ``frame``, else the analysed clip under it (what a loop plays)."""
+        if self.tracks is None:
+            return None
+        segment = self.tracks.segment_at(frame)
+        if segment is not None:
+            return segment[0], segment[1]
+        found = self.tracks.sample_at(frame)
+        return (int(found[0].starts[found[1]]), int(found[0].ends[found[1]])) if found else None
 
     def step(self, frames: int) -> None:
         self.state.set_playing(False)
@@ -222,7 +270,7 @@ class Player(QObject):
         self.state.set_playing(True, speed * direction)
 
     def toggle_play(self) -> None:
-        self.state.set_playing(not self.state.playing, 1.0 if not self.state.playing else None)
+        self.state.set_playing(not self.state.playing, abs(self.state.speed) if not self.state.playing else None)
 
     def home(self) -> None:
         self.state.set_frame(0)

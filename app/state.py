@@ -16,6 +16,8 @@ class AppState(QObject):
     trackChanged = Signal(int)  # run id whose CAMs the video view shows
     overlayChanged = Signal()  # on/off, opacity, normalisation
     playingChanged = Signal(bool)
+    speedChanged = Signal(float)  # negative plays backwards
+    loopChanged = Signal(bool)  # playback loops the segment under the playhead
     analysisRunChanged = Signal(int)  # run whose metrics and embeddings the analysis panels show
     selectionChanged = Signal(object)  # tuple of sample positions in that run's AnalysisData
     classFilterChanged = Signal(object)  # frozenset of class names (empty: no filter)
@@ -34,7 +36,9 @@ class AppState(QObject):
         self.colormap = "jet"
         self.normalisation = "clip"  # Grad-CAM brightness: clip, dataset or raw (engine.analysis.cam_scale)
         self.playing = False
-        self.speed = 1.0  # J/L shuttle: negative plays backwards
+        self.speed = 1.0  # J/L shuttle and the speed box: negative plays backwards
+        self.loop = False
+        self.fps = 30.0  # the open session's video rate (for times and playback)
         self.analysis_run = -1
         self.selection: tuple[int, ...] = ()
         self.class_filter: frozenset[str] = frozenset()
@@ -89,10 +93,20 @@ class AppState(QObject):
 
     def set_playing(self, playing: bool, speed: float | None = None) -> None:
         if speed is not None:
-            self.speed = speed
+            self.set_speed(speed)
         if playing != self.playing:
             self.playing = playing
             self.playingChanged.emit(playing)
+
+    def set_speed(self, speed: float) -> None:
+        if speed and speed != self.speed:
+            self.speed = float(speed)
+            self.speedChanged.emit(self.speed)
+
+    def set_loop(self, on: bool) -> None:
+        if on != self.loop:
+            self.loop = on
+            self.loopChanged.emit(on)
 
     def set_analysis_run(self, run_id: int) -> None:
         if run_id != self.analysis_run:

@@ -12,8 +12,12 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from cabinlens.engine.explain.normalisation import LABELS
+from cabinlens.widgets.playback_bar import PlaybackBar
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
+TARGET_WORDS = {"pred": "top-1 prediction", "gt": "ground truth", "top2": "2nd guess", "top3": "3rd guess",
+                "top4": "4th guess", "top5": "5th guess"}
+RUN_TIP = "Whose prediction and Grad-CAM the player shows (a model on a split, or its sweep of this session); kept per project"
 NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's maximum is full colour (where the model "
                      "looked; a faint map looks as strong as a clear one). Per dataset: one divisor per model, the 99th "
                      "percentile of its clips' maxima, so brightness compares between clips. Raw: the values of Eq. 2.")
@@ -77,6 +81,7 @@ class VideoView(QWidget):
     colormapChosen = Signal(str)
     normalisationChosen = Signal(str)  # see cabinlens.engine.explain.normalisation
     targetChosen = Signal(str)  # "pred", "gt", "top2" ... "top5"
+    runChosen = Signal(int)  # run id whose prediction and Grad-CAM are shown
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,8 +89,15 @@ class VideoView(QWidget):
         self.labels = QLabel("")
         self.labels.setObjectName("frameLabels")
         self.labels.setTextFormat(Qt.TextFormat.RichText)
-        # A long line of predictions must not widen the window: it is clipped, and the tooltip has it all.
-        self.labels.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long line of predictions must neither widen the window nor lose a word: it wraps (and the
+        # tooltip lists it part by part).
+        self.labels.setWordWrap(True)
+        self.labels.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.runs = QComboBox()
+        self.runs.setObjectName("shownRun")
+        self.runs.setToolTip(RUN_TIP)
+        self.runs.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.transport = PlaybackBar()
         self.overlay = QCheckBox("Grad-CAM")
         self.overlay.setChecked(True)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -100,16 +112,22 @@ class VideoView(QWidget):
             self.target.addItem(text, value)
         self.mode_note = QLabel("Grad-CAM normalised per clip · weights Eq. 1 (clip)")
         self.mode_note.setObjectName("modeNote")
-        self.mode_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, never squeezing the slider
+        self.mode_note.setWordWrap(True)  # wraps, never squeezing the slider
+        self.mode_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        shown = QHBoxLayout()  # a sentence: "Grad-CAM of <run>, class <target>"
+        for w in (self.overlay, QLabel("of"), self.runs, QLabel("class"), self.target):
+            shown.addWidget(w)
+        shown.addStretch(1)
         controls = QHBoxLayout()
-        for w in (self.overlay, QLabel("opacity"), self.opacity, self.colormap, self.normalisation, QLabel("class"),
-                  self.target):
+        for w in (QLabel("opacity"), self.opacity, self.colormap, self.normalisation):
             controls.addWidget(w)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.labels)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.transport)
+        layout.addLayout(shown)
         layout.addLayout(controls)
         layout.addWidget(self.mode_note)  # a line of its own: the divisor of dataset normalisation must show
         self.overlay.toggled.connect(self.overlayToggled)
@@ -117,6 +135,7 @@ class VideoView(QWidget):
         self.target.currentIndexChanged.connect(lambda i: self.targetChosen.emit(self.target.itemData(i)))
         self.colormap.currentTextChanged.connect(self.colormapChosen)
         self.normalisation.currentIndexChanged.connect(lambda i: self.normalisationChosen.emit(self.normalisation.itemData(i)))
+        self.runs.activated.connect(lambda i: self.runChosen.emit(int(self.runs.itemData(i))))
 
     def show_controls(self, *, on: bool, opacity: float, colormap: str, normalisation: str, target: str) -> None:
         """Show these values in the controls without emitting (the app's state, changed elsewhere)."""
@@ -134,18 +153,43 @@ class VideoView(QWidget):
             for w in (self.overlay, self.opacity, self.colormap, self.normalisation, self.target):
                 w.blockSignals(False)
 
+    def set_runs(self, runs: list[tuple[int, str, str]], current: int) -> None:
+        """The session's runs as (run id, text, tooltip), showing ``current``; no signal."""
+        self.runs.blockSignals(True)
+        try:
+            if [(self.runs.itemData(i), self.runs.itemText(i)) for i in range(self.runs.count())] != [r[:2] for r in runs]:
+                self.runs.clear()
+                for run_id, text, tip in runs:
+                    self.runs.addItem(text, run_id)
+                    self.runs.setItemData(self.runs.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            index = self.runs.findData(current)
+            self.runs.setCurrentIndex(index)
+            tip = runs[index][2] if index >= 0 else ""
+            self.runs.setToolTip(f"{RUN_TIP}.\nShown: {tip}" if tip else RUN_TIP)
+        finally:
+            self.runs.blockSignals(False)
+
     def set_mode_note(self, text: str) -> None:
         self.mode_note.setText(text)
         self.mode_note.setToolTip(text)
 
     def set_labels(self, frame: int, ground_truth: str | None, predictions: list[tuple[str, str, float, bool | None]],
-                   cam_class: str | None) -> None:
-        """One line: frame, ground truth, each model's prediction with confidence (green right, red wrong)."""
+                   cam_class: str | None, cam_target: str = "pred", cam_run: str = "") -> None:
+        """Frame, ground truth, whose Grad-CAM of which class, then each run's prediction with confidence
+        (green right, red wrong). It wraps rather than drop a word; the tooltip lists it part by part."""
         parts = [f"<b>frame {frame}</b>", f"ground truth: <b>{ground_truth or '–'}</b>"]
+        if cam_class:
+            source = TARGET_WORDS.get(cam_target, cam_target) + (f" of {cam_run}" if cam_run else "")
+            parts.append(f"Grad-CAM of <i>{cam_class}</i> ({source})")
         for model, cls, conf, right in predictions:
             colour = "#3a3" if right else ("#d33" if right is False else "#888")
             parts.append(f"{model}: <span style='color:{colour}'><b>{cls}</b> {conf:.0%}</span>")
-        if cam_class:
-            parts.append(f"Grad-CAM of <i>{cam_class}</i>")
-        self.labels.setText(" &nbsp;|&nbsp; ".join(parts))
+        self.labels.setText(" &nbsp;| ".join(parts))
         self.labels.setToolTip("<br>".join(parts))
+        # The line keeps the most lines it needed at this width, so the frame does not jump while playing.
+        if self.labels.width() > 50:
+            self.labels.setMinimumHeight(max(self.labels.minimumHeight(), self.labels.heightForWidth(self.labels.width())))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.labels.setMinimumHeight(0)  # a new width: measure again
+        super().resizeEvent(event)

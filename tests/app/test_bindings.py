@@ -64,3 +64,29 @@ def test_session_browser_and_state(qtbot):
     assert state.session == "vp2/b.ids_1"
     state.set_session("vp1/a.ids_1")
     assert browser.currentItem().data(0, 256) == "vp1/a.ids_1"
+
+
+def test_playback_bar_and_state(qtbot):
+    state = AppState()
+    state.frame_count, state.fps = 6184, 30.0
+    view = VideoView()
+    qtbot.addWidget(view)
+    bind_video_view(view, state)  # the transport row comes with the view
+    bar = view.transport
+    state.set_frame(455)
+    assert bar.position.text() == "0:15.17 · frame 455 / 6183"
+    bar.go_to.setText("1:00")
+    bar.go_to.returnPressed.emit()
+    assert state.frame == 1800
+    state.set_playing(True, -2.0)  # J twice: the box shows the size, the direction stays the state's
+    assert bar.speed.currentData() == 2.0 and bar.playing
+    bar.speed.setCurrentIndex(bar.speed.findData(0.5))
+    assert state.speed == -0.5
+    bar.play.click()
+    assert not state.playing
+    bar.play.click()
+    assert state.playing and state.speed == 0.5  # play goes forwards at the chosen speed
+    bar.loop.setChecked(True)
+    assert state.loop
+    state.set_loop(False)
+    assert not bar.loop.isChecked()

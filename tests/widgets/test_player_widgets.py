@@ -76,3 +76,32 @@ def test_session_browser_emits_the_chosen_session_and_selects_when_told(qtbot):
     assert chosen == ["vp2/b.ids_1"]
     browser.select("vp1/a.ids_1")
     assert browser.currentItem().data(0, Qt.ItemDataRole.UserRole) == "vp1/a.ids_1"
+
+
+def test_the_label_line_names_the_cam_class_and_whose_it_is_and_wraps_rather_than_cut(qtbot):
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(420, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    models = [(f"model_{k} split", "looking_or_moving_around (e.g. searching)", 0.5, k % 2 == 0) for k in range(3)]
+    view.set_labels(455, "fastening_seat_belt", models, "closing_door_inside", "top2", "i3d_small · split 0 test")
+    text = view.labels.text()
+    assert "Grad-CAM of <i>closing_door_inside</i> (2nd guess of i3d_small · split 0 test)" in text
+    assert all(f"model_{k} split" in text for k in range(3))
+    # Every word is on screen: the line wraps to the height its text needs at this width.
+    assert view.labels.wordWrap()
+    assert view.labels.height() >= view.labels.heightForWidth(view.labels.width()) > view.labels.fontMetrics().height() * 2
+    assert "model_2 split" in view.labels.toolTip()
+
+
+def test_the_run_picker_lists_the_session_runs_and_emits_the_chosen_one(qtbot):
+    view = VideoView()
+    qtbot.addWidget(view)
+    chosen = []
+    view.runChosen.connect(chosen.append)
+    view.set_runs([(1, "i3d_small · split 0 val", "i3d_small: inner_mirror/midlevel split 0 val"),
+                   (9, "i3d_small · session sweep", "i3d_small: sweep a.mp4")], 9)
+    assert chosen == [] and view.runs.currentData() == 9 and "sweep a.mp4" in view.runs.toolTip()
+    view.runs.activated.emit(0)
+    assert chosen == [1]
