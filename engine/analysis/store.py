@@ -119,11 +119,16 @@ class Store:
             raise InputError(self.path, "no such project file")
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
+        # Reading opens read-write but refuses writes (query_only): SQLite removes -wal and -shm when the
+        # last connection closes, but a mode=ro connection may not, so each read-only command left them
+        # beside the project. mode=rw still opens a write-protected file for reading only.
+        uri = f"file:{self.path}?mode=rw" if readonly else f"file:{self.path}"
         try:
             self.db = sqlite3.connect(uri, uri=True, timeout=30.0)
             self.db.row_factory = sqlite3.Row  # rows read by column name, never by position
             self.db.execute("PRAGMA busy_timeout = 30000")
+            if readonly:
+                self.db.execute("PRAGMA query_only = ON")
             version = self.db.execute("PRAGMA user_version").fetchone()["user_version"]
             tables = {r["name"] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
