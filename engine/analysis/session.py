@@ -20,12 +20,35 @@ from cabinlens.engine.errors import InputError
 
 
 @dataclass(frozen=True)
+class RunOnSession:
+    """What one run analysed on a session: runs of one model overlap (all rows, a test subset, a sweep),
+    so their counts are shown apart, never added up."""
+
+    run_id: int
+    name: str  # "c3d_small: segments.csv test"
+    kind: str  # "split" or "sweep"
+    model: str
+    samples: int  # analysed samples of this run on the session
+    accuracy: float | None  # top-1 accuracy of its labelled analysed samples
+
+    def describe(self) -> str:
+        acc = "" if self.accuracy is None else f", top-1 {self.accuracy:.0%}"
+        return f"run {self.run_id} {self.name} ({self.kind}): {self.samples} {plural(self.samples, 'sample')}{acc}"
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     file_id: str
     video: str
     participant: str
-    samples: dict[str, int]  # model -> analysed samples on this session
+    samples: dict[str, int]  # model -> analysed samples on this session, summed over its runs
     accuracy: dict[str, float | None]  # model -> top-1 accuracy of its labelled samples
+    runs: tuple[RunOnSession, ...] = ()  # per run, in run order: what a count of analysed samples means
+
+
+def plural(n: int, noun: str) -> str:
+    """``noun`` for one, ``noun + s`` otherwise ("1 sample", "3 samples")."""
+    return noun if n == 1 else f"{noun}s"
 
 
 @dataclass
@@ -95,26 +118,36 @@ class SessionTracks:
 
 
 def sessions(store: Store) -> list[SessionSummary]:
-    """Every video any run of the project has samples on, with per-model counts and accuracy."""
+    """Every video any run of the project has samples on, with counts and accuracy per run (and per model)."""
     videos: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     right: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    per_run: dict[str, list[RunOnSession]] = defaultdict(list)
     for info in store.runs():
         samples = store.samples(info.id)
         results = store.results(info.id)
         predicted = results.logits.argmax(1) if len(results.indices) else np.zeros(0, np.int64)
         for s in samples:
             videos.setdefault(s.file_id, s.video)
+        run_counts: dict[str, int] = defaultdict(int)
+        run_right: dict[str, list[bool]] = defaultdict(list)
         for j, idx in enumerate(results.indices):
             s = samples[int(idx)]
-            counts[s.file_id][info.model] = counts[s.file_id].get(info.model, 0) + 1
+            run_counts[s.file_id] += 1
             if s.label >= 0:
-                right[s.file_id][info.model].append(bool(predicted[j] == s.label))
+                run_right[s.file_id].append(bool(predicted[j] == s.label))
+        for file_id, n in run_counts.items():
+            counts[file_id][info.model] = counts[file_id].get(info.model, 0) + n
+            hits = run_right[file_id]
+            if hits:
+                right[file_id][info.model] += hits
+            per_run[file_id].append(RunOnSession(info.id, info.name, info.kind, info.model, n,
+                                                 float(np.mean(hits)) if hits else None))
     out = []
     for file_id in sorted(videos, key=_natural):
         acc = {m: (float(np.mean(v)) if v else None) for m, v in right[file_id].items()}
         out.append(SessionSummary(file_id, videos[file_id], file_id.split("/", 1)[0] if "/" in file_id else "",
-                                  dict(counts[file_id]), acc))
+                                  dict(counts[file_id]), acc, tuple(per_run[file_id])))
     return out
 
 

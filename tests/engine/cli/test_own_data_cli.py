@@ -48,7 +48,7 @@ def test_a_segments_csv_end_to_end(own, tmp_path, capsys, monkeypatch):
     assert code == 0 and "segments.csv test: 4 samples" in out
     code, out, _ = run(capsys, "sessions", project)
     assert code == 0
-    lines = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    lines = {line.split()[0]: line for line in out.splitlines()[1:-1] if not line.startswith(" ")}  # runs indented
     assert set(lines) == {"clips/drive_a", "clips/drive_b"}  # one id per video, with or without extension
     assert "120" in lines["clips/drive_a"] and "30.00" in lines["clips/drive_a"]
     assert str(own / "clips" / "drive_a.mp4") in lines["clips/drive_a"]  # stored absolute: opens from anywhere
