@@ -223,6 +223,11 @@ class Store:
         rows = self.db.execute("SELECT file_id, MIN(video) AS video FROM samples GROUP BY file_id").fetchall()
         return {r["file_id"]: r["video"] for r in rows}
 
+    def videos(self) -> list[tuple[str, str]]:
+        """Every distinct (file_id, video) of any run's samples (a session's video as each run stored it)."""
+        rows = self.db.execute("SELECT DISTINCT file_id, video FROM samples ORDER BY file_id, video").fetchall()
+        return [(r["file_id"], r["video"]) for r in rows]
+
     def done(self, run_id: int) -> set[int]:
         return {r["idx"] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}
 

@@ -96,7 +96,7 @@ def _export(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".png":
         if not 0 <= args.frame < max(s.length for s in specs):
             raise InputError(out, f"--frame {args.frame} is outside the clip's {max(s.length for s in specs)} frames")
-        write_png(out, render_frame(args.project, specs, args.frame, style=style, scale=args.scale))
+        write_png(out, render_frame(args.project, specs, args.frame, style=style, scale=args.scale), project=args.project)
         print(f"wrote {out} (Grad-CAM normalised {args.normalise})")
         return 0
     for item in export_clip(args.project, specs, out, style=style, scale=args.scale):

@@ -24,6 +24,7 @@ from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
 from cabinlens.engine.clips.encode import Mp4Writer
 from cabinlens.engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
+from cabinlens.engine.clips.targets import refuse_project_files
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
 from cabinlens.engine.progress import Message
@@ -187,6 +188,7 @@ def export_clip(
         raise InputError(out, "an exported clip must be an .mp4 file")
     t0 = time.perf_counter()
     with Store(project, readonly=True) as store:
+        refuse_project_files(store, out)
         panes = resolve_panes(store, specs, style.normalisation)
         readers = _open_readers(panes)
         stages: list[_Stage] = []
@@ -301,10 +303,14 @@ def render_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int],
                 r.close()
 
 
-def write_png(path: str | Path, rgb: np.ndarray) -> Path:
+def write_png(path: str | Path, rgb: np.ndarray, *, project: str | Path | None = None) -> Path:
+    """Write ``rgb`` as a PNG atomically; with ``project``, never over one of its files (its videos, itself)."""
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(path, "a frame is saved as a .png file")
+    if project is not None:
+        with Store(project, readonly=True) as store:
+            refuse_project_files(store, path)
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise InputError(path, "could not be encoded as PNG")
