@@ -30,6 +30,7 @@ from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
 from cabinlens.engine.analysis.explanations import cached_scores
 from cabinlens.engine.analysis.metrics import Metrics, evaluate, softmax
 from cabinlens.engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
+from cabinlens.engine.analysis.report_folder import check_replaceable
 from cabinlens.engine.analysis.separability import Separability, separability
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
@@ -96,9 +97,10 @@ def run_notes(info: RunInfo, metrics: Metrics | None) -> list[str]:
     return notes
 
 
-def check_reportable(project: str | Path, out: str | Path) -> None:
+def check_reportable(project: str | Path, out: str | Path, figures_too: bool = True) -> None:
     """Refuse before writing anything: no project, a project without results, an output that is not a folder
-    CabinLens may fill (a file; a folder with other things than a report)."""
+    CabinLens may fill (a file; a folder with other things than a report; an earlier report holding files
+    this report would not write)."""
     project, out = Path(project), Path(out)
     if not project.is_file():
         raise InputError(project, "no such project file" if not project.exists() else "is not a project file")
@@ -111,6 +113,8 @@ def check_reportable(project: str | Path, out: str | Path) -> None:
         raise InputError(out, "is a file; --out needs a folder (new, empty, or a previous report)")
     if out.is_dir() and any(out.iterdir()) and not (out / "metrics.json").is_file():
         raise InputError(out, "is a folder with other files, not a previous report; give a new or empty folder")
+    if out.is_dir():
+        check_replaceable(out, figures_too)
 
 
 def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True,
@@ -119,9 +123,10 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
     ``progress(done, total, what)`` hears of each step (one per run, and the tables before them).
 
     The report is written into a hidden folder beside ``out`` and takes ``out``'s place only when
-    complete, so a failed report leaves a previous one as it was and no half-written folder.
+    complete, so a failed report leaves a previous one as it was and no half-written folder; an earlier
+    report holding files this one would not write is refused (``report_folder``), never deleted.
     """
-    check_reportable(project, out)
+    check_reportable(project, out, figures_too)
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)

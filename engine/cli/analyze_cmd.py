@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
@@ -146,5 +147,5 @@ def _report(args: argparse.Namespace) -> int:
         print(f"{line}")
     for pair in summary["pairs"]:
         print(describe_pair(pair))
-    print(f"report: {args.out}/index.html")
+    print(f"report: {Path(args.out) / 'index.html'}")  # one separator, whether or not --out ends in one
     return 0
