@@ -97,6 +97,21 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wrapped(text: str, label: str, width: int = 100) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, the first after ``label`` and the rest under it:
+    every class name shown, none cut (class names may hold spaces, so only ", " breaks a line)."""
+    indent = " " * len(label)
+    lines, line = [], label
+    for k, part in enumerate(text.split(", ")):
+        piece = part if k == 0 else f", {part}"
+        if line.strip() and len(line) + len(piece) > width:
+            lines.append(line + ",")
+            line = indent + part
+        else:
+            line += piece
+    return [*lines, line]
+
+
 def _text(r: dict) -> str:
     if not r["loaded"]:
         lines = [r["file"], f"  looks like  {r['recognised'] or 'no known family'}", f"  tensors     {r['tensors']}"]
@@ -112,7 +127,7 @@ def _text(r: dict) -> str:
             f"  input       {i['frames']}x{i['size'][0]}x{i['size'][1]} ({r['input_source']}), {i['channel_order']}, "
             f"range {i['value_range']}, mean {i['mean']}, std {i['std']}, sampling {i['sampling']}",
             f"  layers      Grad-CAM {r['spec']['cam_layer']}, embedding = input of {r['spec']['feature_layer']}",
-            f"  classes     {r['num_classes']}: {', '.join(r['classes'][:6])}{' ...' if r['num_classes'] > 6 else ''}",
+            *_wrapped(f"{r['num_classes']}: " + ", ".join(r["classes"]), "  classes     "),
         ]
     training = r.get("training") or {}
     history = training.get("history")

@@ -58,8 +58,15 @@ class LoadedModel:
 
 
 # ----------------------------------------------------------------------------- classes
-def _sidecar_classes(path: Path) -> list[str] | None:
-    for candidate in (path.with_suffix(".classes.txt"), path.with_suffix(".json"), path.parent / "classes.txt"):
+def sidecar_candidates(path: Path) -> tuple[Path, ...]:
+    """Where class names beside a checkpoint are looked for, in order: X.classes.txt, X.json
+    (a list, or {"classes": [...]}), classes.txt in the same folder."""
+    return path.with_suffix(".classes.txt"), path.with_suffix(".json"), path.parent / "classes.txt"
+
+
+def _sidecar_classes(path: Path) -> tuple[list[str], Path] | None:
+    """(names, the file they came from) of the first class list beside ``path``, or None."""
+    for candidate in sidecar_candidates(path):
         if not candidate.is_file():
             continue
         if candidate.suffix == ".json":
@@ -69,14 +76,23 @@ def _sidecar_classes(path: Path) -> list[str] | None:
                 raise CheckpointError(candidate, f"class list is not valid JSON: {exc}") from None
             names = data.get("classes") if isinstance(data, dict) else data
             if isinstance(names, list):
-                return [str(n) for n in names]
+                return [str(n) for n in names], candidate
             continue
         try:
             lines = [line.strip() for line in candidate.read_text(encoding="utf-8").splitlines()]
         except (OSError, UnicodeDecodeError) as exc:
             raise CheckpointError(candidate, f"class list cannot be read as text: {exc}") from None
-        return [line for line in lines if line]
+        return [line for line in lines if line], candidate
     return None
+
+
+def _looked_for(path: Path | None) -> str:
+    """Where class names were looked for, in words: the checkpoint, and the files beside it."""
+    if path is None:
+        return "no class names in the checkpoint"
+    names = ", ".join(c.name for c in sidecar_candidates(path))
+    folder = "the current folder" if str(path.parent) == "." else path.parent
+    return f"no class names in the checkpoint or beside it (looked for {names} in {folder})"
 
 
 def _class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> tuple[str, ...]:
@@ -88,19 +104,21 @@ def _class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> 
         names = None
     source = "the checkpoint"
     if not names and path is not None:
-        names, source = _sidecar_classes(path), "the class list beside it"
+        found = _sidecar_classes(path)
+        if found is not None:
+            names, source = found[0], f"the class list beside it, {found[1].name},"
     if names:
         names = tuple(str(x) for x in names)
         if len(names) != n:
-            raise CheckpointError(path or "<memory>", f"{source} names {len(names)} classes but the model's head has {n}")
+            raise CheckpointError(path or "<memory>", f"{source} names {len(names)} {'class' if len(names) == 1 else 'classes'} but the model's head has {n}")
         return names
     if n == len(DRIVEACT_MIDLEVEL_CLASSES):
         warnings.append(
-            "no class names in the checkpoint or beside it: assuming the 34 Drive&Act mid-level classes "
+            f"{_looked_for(path)}: assuming the 34 Drive&Act mid-level classes "
             "in alphabetical order (the order published models use)"
         )
         return DRIVEACT_MIDLEVEL_CLASSES
-    warnings.append(f"no class names in the checkpoint or beside it: using class_0 ... class_{n - 1}")
+    warnings.append(f"{_looked_for(path)}: using class_0 ... class_{n - 1}")
     return tuple(f"class_{i}" for i in range(n))
 
 

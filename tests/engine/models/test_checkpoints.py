@@ -140,6 +140,21 @@ def test_class_names_from_a_sidecar_and_count_checks(tmp_path):
     assert loaded.spec.classes[0] == "class_0" and any("class_0 ... class_5" in w for w in loaded.warnings)
 
 
+def test_class_name_messages_name_the_files_looked_for_and_found(tmp_path):
+    model, _ = small("c3d_small")
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    (tmp_path / "m.json").write_text('{"epochs": 3}')  # a JSON beside it that holds no class list
+    warnings = load_model(tmp_path / "m.pt").warnings
+    assert any(f"(looked for m.classes.txt, m.json, classes.txt in {tmp_path}): using class_0 ... class_5" in w
+               for w in warnings), warnings
+    (tmp_path / "classes.txt").write_text("a\n")
+    with pytest.raises(CheckpointError, match=r"m.pt: the class list beside it, classes.txt, names 1 class but"):
+        load_model(tmp_path / "m.pt")
+    (tmp_path / "m.json").write_text('{"classes": ["a", "b"]}')
+    with pytest.raises(CheckpointError, match=r"the class list beside it, m.json, names 2 classes but"):
+        load_model(tmp_path / "m.pt")
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [(b"", "an empty file"), (b"not a checkpoint at all", "a text file, not a PyTorch checkpoint"),
