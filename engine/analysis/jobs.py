@@ -19,7 +19,15 @@ from cabinlens.engine.analysis.validation import InvalidRowsError, RowProblem, f
 from cabinlens.engine.data.annotations import read_annotations
 from cabinlens.engine.data.layout import discover
 from cabinlens.engine.data.selection import select_rows
-from cabinlens.engine.data.videos import MissingVideosError, names_video, resolve_videos, session_id, video_candidates
+from cabinlens.engine.data.videos import (
+    MissingVideosError,
+    names_video,
+    normalise_video_path,
+    resolve_videos,
+    session_id,
+    session_ids,
+    video_candidates,
+)
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.video.reader import probe
@@ -86,8 +94,9 @@ def split_job(root: str | Path, spec: ModelSpec, *, view: str | None = None, lev
                      "the report lists them")
         if unknown:
             notes.append(unknown)
+    ids = session_ids(found)
     samples = tuple(
-        SampleRecord(session_id(s.file_id), str(found[s.file_id].absolute()), s.frame_start, s.frame_end,
+        SampleRecord(ids[s.file_id], str(found[s.file_id].absolute()), s.frame_start, s.frame_end,
                      classes.index(s.activity), s.activity, s.annotation_id, s.chunk_id)
         for s in rows
     )
@@ -105,7 +114,7 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
     ``file_id``: the session's id (the window passes the one it shows); by default the id the
     annotation rows give the video, else ``stem_id``.
     """
-    video = Path(video)
+    video = Path(video).absolute()  # stored: a project must not depend on the folder it was made from
     info = probe(video)
     window = window or spec.input.frames
     stride = stride or max(1, window // 2)
@@ -122,7 +131,10 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
             raise InputError(Path(annotations), f"has no rows for {video.name} (its file ids are e.g. "
                                                 f"{', '.join(ids)}; a file id names the video's path without "
                                                 "extension, or its last folders and name)")
-        file_id = file_id or session_id(labelled[0].file_id)
+        # The split run's session id for this video: without extension unless another video shares the stem.
+        same_stem = {session_id(s.file_id) for s in rows if not names_video(s.file_id, video)}
+        own = session_id(labelled[0].file_id)
+        file_id = file_id or (own if own not in same_stem else normalise_video_path(labelled[0].file_id))
         ann_hash = file_hash(Path(annotations))
     notes = ()
     if labelled and classes:
@@ -182,8 +194,9 @@ def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = 
     if not index.named:  # one segments CSV of the user's own: its rows label its videos
         sel = select_rows(root, video_root=video_root)
         videos = resolve_videos(sel.annotations, sel.video_root, None)
+        ids = session_ids(videos)
         return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=sel.file.path,
-                          file_id=session_id(file_id)) for file_id in sorted(videos)]
+                          file_id=ids[file_id]) for file_id in sorted(videos)]
     view = view or index.views()[0]
     files = index.select(view=view, level=level)
     if not files:
@@ -191,5 +204,6 @@ def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = 
     rows = [row for f in files for row in index.load(f)]
     videos = resolve_videos(rows, video_root or index.root, view)
     labels = next((f.path for f in files if f.split is None), None)  # <level>.chunks_90.csv: every row
+    ids = session_ids(videos)
     return [sweep_job(videos[file_id], spec, window=window, stride=stride, annotations=labels,
-                      file_id=session_id(file_id)) for file_id in sorted(videos)]
+                      file_id=ids[file_id]) for file_id in sorted(videos)]

@@ -107,7 +107,10 @@ def evaluate(
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     if any(train_counts.get(c, 0) for c in classes):
-        common, rare = common_rare_split(train_counts, list(classes))
+        # The dataset's classes: trained, or evaluated here. A model's other classes belong to no group.
+        support = confusion.sum(1)
+        in_data = [c for i, c in enumerate(classes) if train_counts.get(c, 0) > 0 or support[i] > 0]
+        common, rare = common_rare_split(train_counts, in_data)
     else:  # no training frequencies (e.g. a session sweep): no common/rare groups, said as n/a
         common, rare = [], []
     group_of = {c: "common" for c in common} | {c: "rare" for c in rare}

@@ -35,6 +35,7 @@ from cabinlens.engine.analysis.separability import Separability, separability
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
+from cabinlens.engine.data.vocabulary import boundary_tie, tie_note
 
 
 @dataclass
@@ -83,6 +84,9 @@ def run_notes(info: RunInfo, metrics: Metrics | None) -> list[str]:
         else:
             notes.append("common/rare n/a: the dataset has no training subset (analyze --train-counts CSV gives the "
                          "training counts: the training annotation file, or a label,count CSV)")
+    tie = boundary_tie(info.train_counts, metrics.common, metrics.rare) if metrics is not None else ()
+    if tie:
+        notes.append(tie_note(info.train_counts, tie))
     skipped = info.notes.get("skipped", [])
     if skipped:
         shown = "; ".join(f"line {line}: {fid}: {why}" for line, fid, why in skipped[:5])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cabinlens.engine.data.records import Segment
+from cabinlens.engine.data.videos import normalise_video_path
 from cabinlens.engine.errors import InputError
 
 DRIVEACT_COLUMNS = ("participant_id", "file_id", "annotation_id", "frame_start", "frame_end", "chunk_id")
@@ -126,7 +127,10 @@ def read_annotations(path: str | Path) -> Annotations:
     missing = [c for c in required if c not in header]
     if missing:
         raise AnnotationError(path, _missing_message(kind, missing, header, delimiter), line=1)
-    segments, duplicates = _unique(_parse_rows(path, reader, header, kind, label))
+    malformed: list[AnnotationError] = []
+    segments, duplicates = _unique(_parse_rows(path, reader, header, kind, label, malformed))
+    if malformed:
+        raise _all_at_once(path, malformed)
     if not segments:
         raise AnnotationError(path, "the file has a header but no rows")
     return Annotations(path, segments, kind, label, delimiter, encoding, duplicates)
@@ -210,9 +214,24 @@ def _read_text(path: Path) -> tuple[str, str]:
         ) from None
 
 
+SHOWN_ROWS = 25  # malformed rows listed in one message; the rest are counted
+
+
+def _all_at_once(path: Path, malformed: list[AnnotationError]) -> AnnotationError:
+    """One error for every malformed row (a user fixes them in one go, not one per run)."""
+    if len(malformed) == 1:
+        return malformed[0]
+    listed = [f"  {path.name}:{e.line}: {e.problem}" for e in malformed[:SHOWN_ROWS]]
+    if len(malformed) > SHOWN_ROWS:
+        listed.append(f"  ... and {len(malformed) - SHOWN_ROWS} more")
+    return AnnotationError(path, "\n".join([f"{len(malformed)} malformed rows:", *listed]))
+
+
 def _parse_rows(
-    path: Path, reader: Iterator[list[str]], header: list[str], kind: str, label: str
+    path: Path, reader: Iterator[list[str]], header: list[str], kind: str, label: str,
+    malformed: list[AnnotationError],
 ) -> Iterator[Segment]:
+    """The rows as segments; a malformed row goes to ``malformed`` and reading goes on."""
     col = {name: i for i, name in enumerate(header)}
     known = set(GENERIC_COLUMNS if kind == "generic" else (*DRIVEACT_COLUMNS, label))
     if kind == "generic" and "participant_id" in col:
@@ -224,61 +243,71 @@ def _parse_rows(
             line = reader.line_num  # type: ignore[attr-defined]
             if not row or all(not cell.strip() for cell in row):
                 continue  # blank lines are harmless
-            if len(row) != len(header):
-                raise AnnotationError(
-                    path, f"expected {len(header)} fields, found {len(row)}", line=line
-                )
-
-            def integer(name: str, minimum: int = 0) -> int:
-                raw = row[col[name]].strip()
-                try:
-                    value = int(raw)
-                except ValueError:
-                    raise AnnotationError(
-                        path, f"column {name} must be an integer, found {raw!r}", line=line
-                    ) from None
-                if value < minimum:
-                    raise AnnotationError(
-                        path, f"column {name} must be >= {minimum}, found {value}", line=line
-                    )
-                return value
-
-            start, end = integer("frame_start"), integer("frame_end")
-            if end <= start:
-                raise AnnotationError(
-                    path,
-                    f"frame_end ({end}) must be greater than frame_start ({start}); frame_end is "
-                    "exclusive",
-                    line=line,
-                )
-            activity = row[col[label]].strip()
-            if not activity:
-                raise AnnotationError(path, f"column {label} is empty", line=line)
-            if kind == "generic":
-                video = row[col["video"]].strip()
-                if not video:
-                    raise AnnotationError(path, "column video is empty", line=line)
-                extra = tuple((name, row[i].strip()) for name, i in extra_cols)
-                subset = dict(extra).get("subset")
-                if subset is not None and subset not in SUBSET_VALUES and subset != "":
-                    raise AnnotationError(path, f"column subset must be train, val or test, found {subset!r}",
-                                          line=line)
-                participant = integer("participant_id") if "participant_id" in col else None
-                yield Segment(participant, video, index, start, end, activity, 0, extra=extra, line=line)
-                continue
-            file_id = row[col["file_id"]].strip()
-            if not file_id:
-                raise AnnotationError(path, "column file_id is empty", line=line)
-            yield Segment(
-                participant=integer("participant_id"),
-                file_id=file_id,
-                annotation_id=integer("annotation_id"),
-                frame_start=start,
-                frame_end=end,
-                activity=activity,
-                chunk_id=integer("chunk_id"),
-                extra=tuple((name, row[i].strip()) for name, i in extra_cols),
-                line=line,
-            )
+            try:
+                yield _segment(path, row, col, kind, label, extra_cols, index, line)
+            except AnnotationError as exc:
+                malformed.append(exc)
     except csv.Error as exc:
         raise AnnotationError(path, f"not a readable CSV: {exc}", line=line + 1) from None
+
+
+def _segment(path: Path, row: list[str], col: dict[str, int], kind: str, label: str,
+             extra_cols: list[tuple[str, int]], index: int, line: int) -> Segment:
+    """One row as a segment, or an AnnotationError naming its line and what is wrong."""
+    if len(row) != len(col):
+        raise AnnotationError(
+            path, f"expected {len(col)} fields, found {len(row)}", line=line
+        )
+
+    def integer(name: str, minimum: int = 0) -> int:
+        raw = row[col[name]].strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            raise AnnotationError(
+                path, f"column {name} must be an integer, found {raw!r}", line=line
+            ) from None
+        if value < minimum:
+            raise AnnotationError(
+                path, f"column {name} must be >= {minimum}, found {value}", line=line
+            )
+        return value
+
+    start, end = integer("frame_start"), integer("frame_end")
+    if end <= start:
+        raise AnnotationError(
+            path,
+            f"frame_end ({end}) must be greater than frame_start ({start}); frame_end is "
+            "exclusive",
+            line=line,
+        )
+    activity = row[col[label]].strip()
+    if not activity:
+        raise AnnotationError(path, f"column {label} is empty", line=line)
+    if kind == "generic":
+        video = row[col["video"]].strip()
+        if not video:
+            raise AnnotationError(path, "column video is empty", line=line)
+        extra = tuple((name, row[i].strip()) for name, i in extra_cols)
+        subset = dict(extra).get("subset")
+        if subset is not None and subset not in SUBSET_VALUES and subset != "":
+            raise AnnotationError(path, f"column subset must be train, val or test, found {subset!r}",
+                                  line=line)
+        participant = integer("participant_id") if "participant_id" in col else None
+        video = normalise_video_path(video)
+        return Segment(participant, video, index, start, end, activity, 0, extra=extra, line=line)
+    file_id = row[col["file_id"]].strip()
+    if not file_id:
+        raise AnnotationError(path, "column file_id is empty", line=line)
+    return Segment(
+        participant=integer("participant_id"),
+        file_id=file_id,
+        annotation_id=integer("annotation_id"),
+        frame_start=start,
+        frame_end=end,
+        activity=activity,
+        chunk_id=integer("chunk_id"),
+        extra=tuple((name, row[i].strip()) for name, i in extra_cols),
+        line=line,
+    )
+

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from cabinlens.engine.data.annotations import Annotations
 from cabinlens.engine.data.layout import AnnotationFile, DatasetIndex
 from cabinlens.engine.data.selection import TrainingCounts, read_train_counts, train_rows_counts
-from cabinlens.engine.data.vocabulary import common_rare_split, frequency_order
+from cabinlens.engine.data.vocabulary import boundary_tie, common_rare_split, frequency_order, tie_note
 from cabinlens.engine.errors import InputError
 
 
@@ -153,5 +153,8 @@ def format_summary(summary: DatasetSummary) -> str:
     out.append(TrainingCounts({c: 1 for c in summary.common}, summary.split_source).describe()
                + (f": common (top half) {len(summary.common)} classes, rare {len(summary.rare)}"
                   if summary.split_source else ""))
+    tie = boundary_tie(train.class_counts, summary.common, summary.rare) if summary.split_source else ()
+    if tie:
+        out.append(f"note: {tie_note(train.class_counts, tie)}")
     out += [f"note: {text}" for text in summary.notes]
     return "\n".join(out)

@@ -8,7 +8,9 @@ finding them one run at a time wastes an evening.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from cabinlens.engine.data.records import Segment
@@ -52,12 +54,34 @@ def session_id(file_id: str) -> str:
     return text[: -len(rel.suffix)] if rel.suffix.lower() in VIDEO_EXTENSIONS else text
 
 
+def normalise_video_path(text: str) -> str:
+    """A CSV's video path in one spelling: ``/`` separators, no ``./`` or ``x/../`` (one file, one session)."""
+    text = text.strip().replace("\\", "/")
+    return posixpath.normpath(text) if text else text
+
+
+def session_ids(videos: Mapping[str, Path]) -> dict[str, str]:
+    """Each file id's session id: :func:`session_id` (no extension), unless two different videos of the
+    same data have the same path without extension (``clips/a.mp4`` and ``clips/a.avi``): those keep it."""
+    by_stem: dict[str, set[Path]] = defaultdict(set)
+    for file_id, video in videos.items():
+        by_stem[session_id(file_id)].add(Path(video).resolve())
+    return {f: session_id(f) if len(by_stem[session_id(f)]) == 1 else normalise_video_path(f) for f in videos}
+
+
 def names_video(file_id: str, video: str | Path) -> bool:
-    """Whether an annotation's ``file_id`` names this video: its path, without extension, ends with the id."""
-    wanted = PurePosixPath(session_id(file_id)).parts
+    """Whether an annotation's ``file_id`` names this video: the video's path ends with the id, compared
+    without extension when the id has none (Drive&Act) and with it when it has one (``clips/a.avi`` does
+    not name ``clips/a.mp4``)."""
+    text = normalise_video_path(file_id)
     path = PurePosixPath(Path(video).as_posix())
-    have = (*path.parent.parts, path.name[: -len(path.suffix)] if path.suffix.lower() in VIDEO_EXTENSIONS else path.name)
-    return bool(wanted) and have[-len(wanted):] == wanted
+    if PurePosixPath(text).suffix.lower() in VIDEO_EXTENSIONS:
+        wanted, have = PurePosixPath(text).parts, path.parts
+    else:
+        wanted = PurePosixPath(text).parts
+        stem = path.name[: -len(path.suffix)] if path.suffix.lower() in VIDEO_EXTENSIONS else path.name
+        have = (*path.parent.parts, stem)
+    return bool(wanted) and wanted != (".",) and have[-len(wanted):] == wanted
 
 
 def video_candidates(file_id: str, video_root: Path, view: str | None) -> list[Path]:

@@ -74,11 +74,32 @@ def frequency_order(counts: Mapping[str, int], classes: Sequence[str] | None = N
 def common_rare_split(
     counts: Mapping[str, int], classes: Sequence[str] | None = None
 ) -> tuple[list[str], list[str]]:
-    """The paper's split: the top half of classes by training frequency are common, the rest rare.
+    """The paper's split: the top half of the classes seen in training, by training frequency, are
+    common, the rest of them rare.
 
-    With an odd number of classes the middle class counts as common (ceil(n/2) common classes).
-    Classes absent from ``counts`` have frequency 0 and so are rare.
+    With an odd number of trained classes the middle class counts as common (ceil(n/2) common).
+    Classes of ``classes`` that training never saw are rare too, but do not move the boundary: a model
+    that knows 34 classes evaluated on a dataset of 6 splits those 6, not the 34, and a class that
+    appears only in another subset changes nothing. Ties at the boundary are broken by name
+    (``boundary_tie`` says when that happens).
     """
     ordered = frequency_order(counts, classes)
-    n_common = (len(ordered) + 1) // 2
-    return ordered[:n_common], ordered[n_common:]
+    trained = [c for c in ordered if counts.get(c, 0) > 0]
+    n_common = (len(trained) + 1) // 2
+    untrained = [c for c in ordered if counts.get(c, 0) <= 0]
+    return trained[:n_common], trained[n_common:] + untrained
+
+
+def boundary_tie(counts: Mapping[str, int], common: Sequence[str], rare: Sequence[str]) -> tuple[str, ...]:
+    """The classes with the same training count as the last common and first rare class, when the split
+    falls inside such a tie (the order between them is then by name only); else ()."""
+    if not common or not rare or counts.get(rare[0], 0) <= 0 or counts.get(common[-1], 0) != counts.get(rare[0], 0):
+        return ()
+    n = counts[common[-1]]
+    return tuple(c for c in [*common, *rare] if counts.get(c, 0) == n)
+
+
+def tie_note(counts: Mapping[str, int], tie: Sequence[str]) -> str:
+    """One line for a reader: the split fell inside a tie, so the group of those classes is by name."""
+    return (f"the common/rare boundary falls among {len(tie)} classes with {counts[tie[0]]} training "
+            f"row{'s' if counts[tie[0]] != 1 else ''} each ({', '.join(tie)}): which of them are common is by name")

@@ -108,3 +108,26 @@ def test_without_training_frequencies_there_are_no_groups():
     m = evaluate([0, 1, 1], np.eye(3)[[0, 1, 2]], ["a", "b", "c"], {})
     assert m.top1["all"] == pytest.approx(0.75) and m.top1["common"] is None and m.top1["rare"] is None
     assert {c.group for c in m.per_class} == {"unknown"}
+
+
+def test_a_model_with_more_classes_than_the_data_splits_only_the_datas_classes():
+    """A 34-class model on a dataset of 6 labels: common/rare are the halves of those 6 (by their training
+    counts), never of the model's 34, so the rare group has a value; the other 28 classes belong to no group."""
+    used = ["drinking", "eating", "entering_car", "exiting_car", "reading_magazine", "sitting_still"]
+    train = {"eating": 9, "exiting_car": 7, "reading_magazine": 5, "drinking": 3, "entering_car": 2, "sitting_still": 1}
+    truth = ["eating", "eating", "exiting_car", "reading_magazine", "drinking", "entering_car", "sitting_still",
+             "sitting_still"]
+    guess = ["eating", "drinking", "exiting_car", "reading_magazine", "eating", "entering_car", "eating", "eating"]
+    labels = np.array([CLASSES.index(c) for c in truth])
+    scores = np.zeros((len(truth), len(CLASSES)))
+    scores[np.arange(len(truth)), [CLASSES.index(c) for c in guess]] = 1.0
+    m = evaluate(labels, scores, CLASSES, train)
+    assert set(m.common) == {"eating", "exiting_car", "reading_magazine"}
+    assert set(m.rare) == {"drinking", "entering_car", "sitting_still"}
+    recall = {"eating": 0.5, "exiting_car": 1.0, "reading_magazine": 1.0, "drinking": 0.0, "entering_car": 1.0,
+              "sitting_still": 0.0}
+    assert m.top1["common"] == pytest.approx((0.5 + 1 + 1) / 3)
+    assert m.top1["rare"] == pytest.approx((0 + 1 + 0) / 3)
+    assert m.top1["all"] == pytest.approx(np.mean(list(recall.values())))
+    groups = {r.name: r.group for r in m.per_class}
+    assert all(groups[c] == "unknown" for c in CLASSES if c not in used)

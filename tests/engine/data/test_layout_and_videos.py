@@ -7,7 +7,7 @@ import pytest
 from cabinlens.engine.data import ClassVocabulary, discover
 from cabinlens.engine.data.summary import summarize
 from cabinlens.engine.data.videos import MissingVideosError, resolve_video, resolve_videos
-from cabinlens.engine.data.vocabulary import common_rare_split
+from cabinlens.engine.data.vocabulary import boundary_tie, common_rare_split
 from cabinlens.engine.errors import InputError
 
 HEADER = "participant_id,file_id,annotation_id,frame_start,frame_end,activity,chunk_id\n"
@@ -65,10 +65,17 @@ def test_vocabulary_and_common_rare():
         vocab.index("z")
     with pytest.raises(ValueError):
         ClassVocabulary(("a", "a"))
-    common, rare = common_rare_split({"a": 5, "b": 9, "c": 1, "d": 5, "e": 0})
-    assert common == ["b", "a", "d"] and rare == ["c", "e"]  # ties by name, odd count: middle is common
+    counts = {"a": 5, "b": 9, "c": 1, "d": 5, "e": 0}
+    common, rare = common_rare_split(counts)
+    assert common == ["b", "a"] and rare == ["d", "c", "e"]  # halves of the 4 trained classes; untrained: rare
+    assert boundary_tie(counts, common, rare) == ("a", "d")  # the boundary falls inside a tie, broken by name
+    common, rare = common_rare_split({"a": 5, "b": 9, "c": 1})
+    assert common == ["b", "a"] and rare == ["c"] and boundary_tie({"a": 5, "b": 9, "c": 1}, common, rare) == ()
     common, rare = common_rare_split({"a": 5}, classes=["a", "never_seen"])
     assert common == ["a"] and rare == ["never_seen"]
+    # Classes training never saw do not move the boundary: 34 model classes, a dataset of 4.
+    many = [f"z{i:02d}" for i in range(30)]
+    assert common_rare_split(counts, [*"abcd", *many]) == (["b", "a"], ["d", "c", *many])
 
 
 def test_resolve_videos_in_every_supported_place(tmp_path):

@@ -9,7 +9,7 @@ from cabinlens.engine.data import AnnotationError, read_annotations
 from cabinlens.engine.data.layout import discover
 from cabinlens.engine.data.selection import read_train_counts, select_rows
 from cabinlens.engine.data.summary import format_summary, summarize
-from cabinlens.engine.data.videos import names_video, session_id
+from cabinlens.engine.data.videos import names_video, session_id, session_ids
 from cabinlens.engine.errors import InputError
 
 GENERIC = "video,frame_start,frame_end,label,subset\nclips/a.mp4,0,16,wave,train\nclips/a.mp4,16,40,nod,train\n" \
@@ -117,3 +117,46 @@ def test_files_outside_the_naming_scheme_are_listed_as_ignored(synth_small, tmp_
     assert any("ignored 1 CSV file(s) that do not follow the naming scheme" in n for n in summary.notes)
     assert "train_reduced" in format_summary(summary)
     assert "train_reduced" in " ".join(select_rows(root).notes)
+
+
+def test_every_malformed_row_is_listed_at_once(tmp_path):
+    """Five mistakes in one file cost one run, not five."""
+    path = tmp_path / "hard.csv"
+    path.write_text("video,frame_start,frame_end,label\na.mp4,0,30,wave\na.mp4,50,40,wave\na.mp4,-5,10,wave\n"
+                    "a.mp4,abc,10,wave\na.mp4,0,10,\n,0,10,wave\n")
+    with pytest.raises(AnnotationError) as err:
+        read_annotations(path)
+    text = str(err.value)
+    assert "5 malformed rows" in text
+    for line, what in ((3, "frame_end (40) must be greater than frame_start (50)"), (4, "column frame_start must be >= 0, found -5"),
+                       (5, "column frame_start must be an integer, found 'abc'"), (6, "column label is empty"),
+                       (7, "column video is empty")):
+        assert f"hard.csv:{line}: {what}" in text
+    one = tmp_path / "one.csv"
+    one.write_text("video,frame_start,frame_end,label\na.mp4,0,30,wave\na.mp4,9,x,wave\n")
+    with pytest.raises(AnnotationError, match=r"one.csv:3: column frame_end must be an integer"):
+        read_annotations(one)
+
+
+def test_one_video_spelled_several_ways_is_one_session_and_repeats_are_caught(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("video,frame_start,frame_end,label\n./clips/c.mkv,0,30,wave\nclips/c.mkv,30,60,wave\n"
+                    "clips/../clips/c.mkv,0,30,wave\nclips\\c.mkv,60,90,nod\n")
+    ann = read_annotations(path)
+    assert {s.file_id for s in ann.segments} == {"clips/c.mkv"}
+    assert len(ann) == 3 and ann.duplicates == ((4, 2),)
+
+
+def test_two_videos_with_one_stem_are_two_sessions(tmp_path):
+    """clips/a.mp4 and clips/a.avi are different videos: their sessions keep the extension; a stem
+    that only one video has drops it, and a Drive&Act id never had one."""
+    (tmp_path / "clips").mkdir()
+    for name in ("a.mp4", "a.avi", "b.mp4"):
+        (tmp_path / "clips" / name).write_bytes(b"x")
+    videos = {f: tmp_path / f for f in ("clips/a.mp4", "clips/a.avi", "clips/b.mp4")}
+    videos["clips/b"] = tmp_path / "clips/b.mp4"  # the same video named without extension
+    assert session_ids(videos) == {"clips/a.mp4": "clips/a.mp4", "clips/a.avi": "clips/a.avi",
+                                   "clips/b.mp4": "clips/b", "clips/b": "clips/b"}
+    assert not names_video("clips/a.avi", tmp_path / "clips/a.mp4")
+    assert names_video("clips/a.mp4", tmp_path / "clips/a.mp4") and names_video("clips/a", tmp_path / "clips/a.avi")
+    assert names_video("vp1/run1.ids_1", "/data/inner_mirror/vp1/run1.ids_1.mp4")
