@@ -31,6 +31,7 @@ from cabinlens.engine.data.videos import (
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.video.reader import probe
+from cabinlens.engine.wording import count
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,14 @@ def split_job(root: str | Path, spec: ModelSpec, *, view: str | None = None, lev
         bad_lines = {p.line for p in problems}
         if not skip_invalid or len(bad_lines) == len(rows):
             if not skip_invalid and missing and len(missing) == len({s.file_id for s in rows}):
-                raise MissingVideosError(sel.video_root, missing)  # nothing is where it should be: say that first
+                lines: dict[str, list[int]] = {}
+                for seg in rows:
+                    lines.setdefault(seg.file_id, []).append(seg.line)
+                # nothing is where it should be: say that first
+                raise MissingVideosError(sel.video_root, missing, sel.file.path, lines)
             raise InvalidRowsError(sel.file.path, problems, len(rows), preface=unknown)
         rows = tuple(s for s in rows if s.line not in bad_lines)
-        notes.append(f"{sel.file.path.name}: skipped {len(bad_lines)} invalid row(s) (--skip-invalid); "
+        notes.append(f"{sel.file.path.name}: skipped {count(len(bad_lines), 'invalid row')} (--skip-invalid); "
                      "the report lists them")
         if unknown:
             notes.append(unknown)

@@ -36,6 +36,7 @@ from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
 from cabinlens.engine.data.vocabulary import boundary_tie, tie_note
+from cabinlens.engine.wording import count
 
 
 @dataclass
@@ -90,7 +91,7 @@ def run_notes(info: RunInfo, metrics: Metrics | None) -> list[str]:
     skipped = info.notes.get("skipped", [])
     if skipped:
         shown = "; ".join(f"line {line}: {fid}: {why}" for line, fid, why in skipped[:5])
-        notes.append(f"{len({row[0] for row in skipped})} row(s) skipped (--skip-invalid): {shown}"
+        notes.append(f"{count(len({row[0] for row in skipped}), 'row')} skipped (--skip-invalid): {shown}"
                      + (" ..." if len(skipped) > 5 else ""))
     if metrics is not None and metrics.n_samples >= 20 and metrics.top1["all"] is not None:
         known = len([c for c in metrics.per_class if c.support > 0]) or 1

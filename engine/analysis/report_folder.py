@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.wording import plural
 
 SHOWN = 5  # files named in a refusal
 TABLES = r"(?:table1|pairs|embeddings|explanations)\.(?:csv|md|tex)"
@@ -19,10 +20,6 @@ RUN_FOLDER = re.compile(r"run\d+_[A-Za-z0-9_]*")
 RUN_FILES = re.compile(r"table2\.(?:csv|md|tex)|(?:confusion|confusions|recall_vs_frequency|tsne|ward)\.(?:png|svg)")
 FIGURE = re.compile(r".*\.(?:png|svg)")
 TEMPORARY = re.compile(r"\..+\.part")  # an atomic write a crash left behind
-
-
-def plural(n: int, noun: str) -> str:
-    return noun if n == 1 else f"{noun}s"
 
 
 def _written_by_a_report(rel: Path) -> bool:

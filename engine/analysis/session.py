@@ -17,6 +17,7 @@ import numpy as np
 from cabinlens.engine.analysis.metrics import softmax
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.wording import plural
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,6 @@ class SessionSummary:
     samples: dict[str, int]  # model -> analysed samples on this session, summed over its runs
     accuracy: dict[str, float | None]  # model -> top-1 accuracy of its labelled samples
     runs: tuple[RunOnSession, ...] = ()  # per run, in run order: what a count of analysed samples means
-
-
-def plural(n: int, noun: str) -> str:
-    """``noun`` for one, ``noun + s`` otherwise ("1 sample", "3 samples")."""
-    return noun if n == 1 else f"{noun}s"
 
 
 @dataclass

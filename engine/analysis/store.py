@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.analysis.relocate import locate_video
 
 SCHEMA_VERSION = 2  # 2: runs.notes
 SCHEMA = """
@@ -115,6 +116,7 @@ class Store:
         (a rank's shard store, possibly on a network file system, where WAL's shared memory fails)."""
         self.path = Path(path)
         self.readonly = readonly
+        self._located: dict[str, str] = {}  # stored video path -> where it is now
         if readonly and not self.path.exists():
             raise InputError(self.path, "no such project file")
         if not readonly:
@@ -216,17 +218,24 @@ class Store:
     def samples(self, run_id: int) -> list[SampleRecord]:
         rows = self.db.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM samples WHERE run_id = ? ORDER BY idx",
                                (run_id,)).fetchall()
-        return [SampleRecord(**{c: r[c] for c in SAMPLE_COLUMNS}) for r in rows]
+        return [SampleRecord(**{c: (self.locate(r[c]) if c == "video" else r[c]) for c in SAMPLE_COLUMNS}) for r in rows]
+
+    def locate(self, video: str) -> str:
+        """Where a stored video is now (``relocate``: a project moved together with its videos still finds them)."""
+        found = self._located.get(video)
+        if found is None:
+            found = self._located[video] = locate_video(video, self.path)
+        return found
 
     def session_videos(self) -> dict[str, str]:
         """file_id -> video of every session any run has samples on."""
         rows = self.db.execute("SELECT file_id, MIN(video) AS video FROM samples GROUP BY file_id").fetchall()
-        return {r["file_id"]: r["video"] for r in rows}
+        return {r["file_id"]: self.locate(r["video"]) for r in rows}
 
     def videos(self) -> list[tuple[str, str]]:
         """Every distinct (file_id, video) of any run's samples (a session's video as each run stored it)."""
         rows = self.db.execute("SELECT DISTINCT file_id, video FROM samples ORDER BY file_id, video").fetchall()
-        return [(r["file_id"], r["video"]) for r in rows]
+        return [(r["file_id"], self.locate(r["video"])) for r in rows]
 
     def done(self, run_id: int) -> set[int]:
         return {r["idx"] for r in self.db.execute("SELECT idx FROM results WHERE run_id = ?", (run_id,))}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cabinlens.engine.data.records import Segment
 from cabinlens.engine.errors import CabinLensError, InputError
+from cabinlens.engine.wording import count, plural
 
 SHOWN = 25  # problems listed in a message; the rest are counted
 LABEL_PROBLEM = "label "
@@ -44,9 +45,10 @@ class InvalidRowsError(InputError):
         if len(listed) > SHOWN:
             lines.append(f"  ... and {len(listed) - SHOWN} more")
         rest = total - len({p.line for p in self.problems})
-        advice = (f"--skip-invalid analyses the other {rest} row(s) and the report lists these" if rest > 0
+        advice = (f"--skip-invalid analyses the other {count(rest, 'row')} and the report lists these" if rest > 0
                   else "no row can be analysed")
-        head = f"{len({p.line for p in self.problems})} of {total} row(s) cannot be analysed ({advice})"
+        bad = len({p.line for p in self.problems})
+        head = f"{bad} of {total} {plural(total, 'row')} cannot be analysed ({advice})"
         super().__init__(path, "\n".join(filter(None, [preface, head, *lines])))
 
 
@@ -79,8 +81,10 @@ def row_problems(rows: Sequence[Segment], videos: dict[str, Path], missing: dict
                 out.append(RowProblem(s.line, s.file_id, count))
             elif count is not None and s.frame_end > count:
                 name = Path(videos[s.file_id]).name
-                out.append(RowProblem(s.line, s.file_id, f"frames {s.frame_start}..{s.frame_end - 1} are past the end "
-                                                         f"of {name}, which has {count} frames (0..{count - 1})"))
+                first = max(s.frame_start, count)
+                out.append(RowProblem(s.line, s.file_id, f"frames {first}..{s.frame_end - 1} of [{s.frame_start}, "
+                                                         f"{s.frame_end}) are past the end of {name}, which has "
+                                                         f"{count} frames (0..{count - 1})"))
         if known is not None and s.activity not in known:
             out.append(RowProblem(s.line, s.file_id, f"{LABEL_PROBLEM}{s.activity!r} is not one of the model's classes"))
     return out
@@ -88,11 +92,43 @@ def row_problems(rows: Sequence[Segment], videos: dict[str, Path], missing: dict
 
 def unknown_labels_text(annotations: Iterable[Segment], classes: Sequence[str], class_source: str = "") -> str:
     """``the model does not know 2 of the file's labels: a (12 rows), b (3 rows)`` ('' when it knows all)."""
-    counts = Counter(s.activity for s in annotations)
+    rows = list(annotations)
+    counts = Counter(s.activity for s in rows)
     unknown = sorted((c for c in counts if c not in set(classes)), key=lambda c: -counts[c])
     if not unknown:
         return ""
-    shown = ", ".join(f"{c} ({counts[c]} rows)" for c in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+    lines: dict[str, list[int]] = {}
+    for s in rows:
+        if s.activity in unknown and s.line:
+            lines.setdefault(s.activity, []).append(s.line)
+    shown = ", ".join(_unknown_label(c, counts[c], lines.get(c, []), classes) for c in unknown[:10]) \
+        + (" ..." if len(unknown) > 10 else "")
     source = f"; its {len(classes)} class names come from {class_source}" if class_source else \
         f"; it has {len(classes)} classes"
     return f"the model does not know {len(unknown)} of the file's {len(counts)} labels: {shown}{source}"
+
+
+def _unknown_label(label: str, count: int, lines: list[int], classes: Sequence[str]) -> str:
+    """``Eating (2 rows, lines 3, 9; did you mean eating?)``: where it is, and the class it most likely means."""
+    where = ""
+    if lines:
+        where = f", line{'s' if len(lines) > 1 else ''} " + ", ".join(map(str, lines[:5])) + \
+            (" ..." if len(lines) > 5 else "")
+    guess = closest_class(label, classes)
+    meant = f"; did you mean {guess}?" if guess else ""
+    return f"{label} ({count} row{'s' if count != 1 else ''}{where}{meant})"
+
+
+def closest_class(label: str, classes: Sequence[str]) -> str | None:
+    """The class a mistyped label most likely means: the same but for case, spaces or dashes, else a close
+    spelling (difflib); None when nothing is close."""
+    import difflib
+
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    same = [c for c in classes if key(c) == key(label)]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(label.lower(), [c.lower() for c in classes], n=1, cutoff=0.8)
+    return next((c for c in classes if c.lower() == close[0]), None) if close else None

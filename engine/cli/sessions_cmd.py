@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    from cabinlens.engine.analysis.session import plural, sessions
+    from cabinlens.engine.analysis.session import sessions
+    from cabinlens.engine.wording import plural
     from cabinlens.engine.analysis.store import Store
 
     with Store(args.project, readonly=True) as store:

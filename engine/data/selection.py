@@ -17,6 +17,7 @@ from pathlib import Path
 from cabinlens.engine.data.annotations import SUBSET_VALUES, AnnotationError, Annotations, read_annotations
 from cabinlens.engine.data.layout import AnnotationFile, DatasetIndex, discover
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.wording import count
 
 COUNT_LABEL_COLUMNS = ("label", "activity", "class", "action")
 COUNT_COLUMNS = ("count", "train_count", "n", "frequency", "samples")
@@ -69,7 +70,7 @@ def read_train_counts(path: str | Path) -> TrainingCounts:
         return TrainingCounts(counts, f"{path.name} (label,count)")
     if "train" in ann.subsets():
         return train_rows_counts(ann)
-    return TrainingCounts(dict(ann.class_counts()), f"{path.name} ({len(ann)} rows)")
+    return TrainingCounts(dict(ann.class_counts()), f"{path.name} ({count(len(ann), 'row')})")
 
 
 def train_rows_counts(ann: Annotations) -> TrainingCounts:
@@ -77,7 +78,7 @@ def train_rows_counts(ann: Annotations) -> TrainingCounts:
     if "train" not in ann.subsets():
         return NO_TRAINING
     train = ann.filter(subset="train")
-    return TrainingCounts(dict(train.class_counts()), f"the train rows of {ann.path.name} ({len(train)} rows)")
+    return TrainingCounts(dict(train.class_counts()), f"the train rows of {ann.path.name} ({count(len(train), 'row')})")
 
 
 def _label_count_csv(path: Path) -> dict[str, int] | None:
@@ -136,7 +137,7 @@ def _training_of(index: DatasetIndex, view: str, level: str, split: int | None) 
     if not found:
         return NO_TRAINING
     train = index.load(found[0])
-    return TrainingCounts(dict(train.class_counts()), f"the training subset {found[0].path.name} ({len(train)} rows)")
+    return TrainingCounts(dict(train.class_counts()), f"the training subset {found[0].path.name} ({count(len(train), 'row')})")
 
 
 def _layout(index: DatasetIndex, view: str | None, level: str, split: int | None, subset: str | None,

@@ -9,6 +9,7 @@ from cabinlens.engine.data.layout import AnnotationFile, DatasetIndex
 from cabinlens.engine.data.selection import TrainingCounts, read_train_counts, train_rows_counts
 from cabinlens.engine.data.vocabulary import boundary_tie, common_rare_split, frequency_order, tie_note
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.wording import count
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def summarize(
             loaded.append(ann)
             subsets.append(_subset_summary(f.subset or "all", str(f.path), ann))
             if f.subset == "train":
-                training = TrainingCounts(dict(ann.class_counts()), f"the training subset {f.path.name} ({len(ann)} rows)")
+                training = TrainingCounts(dict(ann.class_counts()), f"the training subset {f.path.name} ({count(len(ann), 'row')})")
     if train_counts is not None:
         training = read_train_counts(train_counts)
     split_subsets = [s for s in subsets if s.subset != "all"] or subsets

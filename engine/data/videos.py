@@ -34,13 +34,35 @@ SENSOR_OF_VIEW = {
 class MissingVideosError(InputError):
     """Some annotated videos are not where they should be; lists every one of them."""
 
-    def __init__(self, video_root: Path, missing: dict[str, list[Path]]) -> None:
+    def __init__(self, video_root: Path, missing: dict[str, list[Path]], source: Path | None = None,
+                 lines: dict[str, list[int]] | None = None) -> None:
+        """``source``/``lines``: the annotation file and the lines that name each video, when known."""
         self.missing = missing
+        lines = lines or {}
+
+        def where(fid: str) -> str:
+            at = lines.get(fid, [])
+            shown = ", ".join(map(str, at[:3])) + (" ..." if len(at) > 3 else "")
+            return f"{source.name}:{shown}: " if source is not None and at else ""
+
         shown = "\n".join(
-            f"  {fid}  (looked for {paths[0]})" for fid, paths in list(missing.items())[:20]
+            f"  {where(fid)}{fid}  (looked for {paths[0]})" for fid, paths in list(missing.items())[:20]
         )
         more = f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else ""
-        super().__init__(video_root, f"{len(missing)} video(s) not found:\n{shown}{more}")
+        n = len(missing)
+        head = f"{n} video{'s' if n != 1 else ''} not found" + (f" (videos are looked for under {video_root})"
+                                                                if source is not None else "")
+        super().__init__(source or video_root, f"{head}:\n{shown}{more}{_hint(missing, video_root)}")
+
+
+def _hint(missing: dict[str, list[Path]], video_root: Path) -> str:
+    """What the user most likely meant, when the missing videos exist from the current folder."""
+    here = [fid for fid in missing if any((Path.cwd() / p.relative_to(video_root)).is_file()
+                                          for p in missing[fid] if p.is_relative_to(video_root))]
+    if here and Path.cwd().resolve() != Path(video_root).resolve():
+        return (f"\n{len(here)} of them exist relative to the current folder: the paths of a segments CSV are "
+                "relative to the CSV; '--videos .' reads them from here")
+    return ""
 
 
 def session_id(file_id: str) -> str:

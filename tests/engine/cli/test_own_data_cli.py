@@ -82,23 +82,25 @@ def test_invalid_rows_are_listed_at_once_and_can_be_skipped(own, tmp_path, capsy
                    f"{own}/clips/drive_a.mp4,100,140,eating\n"  # past the end (120 frames)
                    f"{own}/clips/missing.mp4,0,20,eating\n"
                    f"{own}/clips/drive_b.mp4,0,20,yawning\n"  # a label the model does not know
-                   f"{own}/clips/drive_b.mp4,20,40,drinking\n")
+                   f"{own}/clips/drive_b.mp4,20,40,drinking\n"
+                   f"{own}/clips/drive_b.mp4,40,60,Drinking\n")  # the case a spreadsheet gave it
     project = tmp_path / "p.cabinlens"
     code, _, err = run(capsys, "analyze", "--data", csv, "--model", "c3d_small", "--project", project, "--device", "cpu")
     assert code == 2
-    assert "the model does not know 1 of the file's 3 labels: yawning (1 rows)" in err
-    assert "3 of 5 row(s) cannot be analysed (--skip-invalid analyses the other 2 row(s)" in err
-    assert "bad.csv:3:" in err and "frames 100..139 are past the end of drive_a.mp4, which has 120 frames" in err
+    assert ("the model does not know 2 of the file's 4 labels: yawning (1 row, line 5), Drinking (1 row, line 7; did "
+            "you mean drinking?)") in err
+    assert "4 of 6 rows cannot be analysed (--skip-invalid analyses the other 2 rows" in err
+    assert "bad.csv:3:" in err and "frames 120..139 of [100, 140) are past the end of drive_a.mp4, which has 120 frames" in err
     assert "bad.csv:4:" in err and "video not found" in err
     assert not project.exists()  # nothing was stored, so nothing is left behind
     code, out, err = run(capsys, "analyze", "--data", csv, "--model", "c3d_small", "--project", project, "--device",
                          "cpu", "--skip-invalid")
-    assert code == 0 and "2 samples" in out and "skipped 3 invalid row(s)" in err
+    assert code == 0 and "2 samples" in out and "skipped 4 invalid rows" in err
     code, out, _ = run(capsys, "report", project, "--out", tmp_path / "rep", "--no-figures")
-    assert "3 row(s) skipped (--skip-invalid): line 3:" in out
+    assert "4 rows skipped (--skip-invalid): line 3:" in out
     assert "no training subset" in out
     skipped = json.loads((tmp_path / "rep" / "metrics.json").read_text())["runs"][0]["skipped"]
-    assert [row[0] for row in skipped] == [3, 4, 5]
+    assert [row[0] for row in skipped] == [3, 4, 5, 7]
     assert "Rows skipped" in (tmp_path / "rep" / "index.html").read_text()
 
 
@@ -162,3 +164,19 @@ def test_a_sweep_says_which_labels_the_model_does_not_know(own, tmp_path, capsys
                        "c3d_small", "--project", tmp_path / "p.cabinlens", "--device", "cpu", "--stride", 30)
     assert code == 0
     assert "note: labels.csv, rows of drive_b.mp4: the model does not know 1 of the file's 2 labels: yawning" in err
+
+
+def test_videos_written_relative_to_the_current_folder_get_the_csv_lines_and_a_hint(own, tmp_path, capsys,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(own)
+    (own / "ann").mkdir(exist_ok=True)
+    csv = own / "ann" / "from_here.csv"
+    csv.write_text("video,frame_start,frame_end,label\nclips/drive_a.mp4,0,20,eating\nclips/drive_b.mp4,0,20,eating\n")
+    code, _, err = run(capsys, "analyze", "--data", "ann/from_here.csv", "--model", "c3d_small", "--project",
+                       tmp_path / "p.cabinlens", "--device", "cpu")
+    assert code == 2 and "ann/from_here.csv: 2 videos not found" in err
+    assert "from_here.csv:2: clips/drive_a.mp4" in err and "from_here.csv:3: clips/drive_b.mp4" in err
+    assert "2 of them exist relative to the current folder" in err and "'--videos .'" in err
+    code, out, err = run(capsys, "analyze", "--data", "ann/from_here.csv", "--videos", ".", "--model", "c3d_small",
+                         "--project", tmp_path / "p.cabinlens", "--device", "cpu")
+    assert code == 0, err

@@ -1,0 +1,43 @@
+"""A project moved or copied together with its videos finds them again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from cabinlens.engine.analysis.relocate import locate_video
+from cabinlens.engine.cli.main import main
+
+
+def test_the_longest_matching_tail_under_the_projects_folder_wins(tmp_path):
+    new = tmp_path / "new"
+    (new / "clips").mkdir(parents=True)
+    (new / "clips" / "a.mp4").write_bytes(b"x")
+    (new / "a.mp4").write_bytes(b"y")  # a same-named file, less specific: never preferred
+    project = new / "p.cabinlens"
+    gone = str(tmp_path / "old" / "work" / "clips" / "a.mp4")
+    assert locate_video(gone, project) == str(new / "clips" / "a.mp4")
+    (new / "clips" / "a.mp4").unlink()
+    assert locate_video(gone, project) == str(new / "a.mp4")
+    assert locate_video(str(tmp_path / "old" / "b.mp4"), project) == str(tmp_path / "old" / "b.mp4")  # not found
+    here = new / "a.mp4"
+    assert locate_video(str(here), tmp_path / "elsewhere" / "p.cabinlens") == str(here)  # exists: as stored
+
+
+def test_a_moved_project_opens_its_videos_beside_it(tmp_path, capsys):
+    from media import write_h264
+
+    old = tmp_path / "old"
+    (old / "clips").mkdir(parents=True)
+    write_h264(old / "clips" / "a.mp4", n=48, width=96, height=64)
+    (old / "seg.csv").write_text("video,frame_start,frame_end,label\nclips/a.mp4,0,16,eating\nclips/a.mp4,16,32,drinking\n")
+    assert main(["analyze", "--data", str(old / "seg.csv"), "--model", "c3d_small", "--project",
+                 str(old / "p.cabinlens"), "--device", "cpu"]) == 0
+    moved = shutil.move(str(old), str(tmp_path / "moved"))
+    capsys.readouterr()
+    assert main(["sessions", f"{moved}/p.cabinlens", "--json"]) == 0
+    (session,) = json.loads(capsys.readouterr().out)
+    assert session["video"] == f"{moved}/clips/a.mp4"
+    assert main(["export-clip", f"{moved}/p.cabinlens", "--session", "clips/a", "--start", "0", "--end", "16",
+                 "--out", str(tmp_path / "a.png"), "--frame", "3"]) == 0
+    assert (tmp_path / "a.png").is_file()
