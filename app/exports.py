@@ -26,7 +26,7 @@ def _png_job(project: str, specs: list, offsets: list[int], out: str, style, sca
     from cabinlens.engine.clips.export import render_frame, write_png
 
     yield Message(f"saving {Path(out).name} ...")
-    write_png(out, render_frame(project, specs, offsets, style=style, scale=scale))
+    write_png(out, render_frame(project, specs, offsets, style=style, scale=scale), project=project)
     return out
 
 
