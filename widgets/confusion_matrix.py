@@ -1,7 +1,10 @@
 """The confusion matrix: counts or row-normalised, 34 readable labels, hover numbers, cell clicks.
 
 Drawn with QPainter (rotated column labels, exact cell hit-testing); a click on a cell emits its
-(true, predicted) classes, which the window turns into the selection of that cell's clips.
+(true, predicted) classes, which the window turns into the selection of that cell's clips, and
+marks the cell. The mouse wheel zooms about the cursor and a drag pans, so 34x34 cells can be read
+one region at a time with their numbers and labels at a legible size; a double-click shows all.
+The hovered cell's row and column are highlighted; the tooltip leaves with the mouse.
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
 from cabinlens.widgets.plots import title_label
 
 ORDERS = ("alphabetical", "training frequency", "dendrogram")
+MAX_ZOOM = 12.0
+DRAG_START = 4  # pixels the mouse moves before a press becomes a pan instead of a click
+HOVER = QColor(255, 215, 0, 70)
 
 
 def class_order(classes, train_counts: dict, dendrogram_leaves: list[str] | None, how: str) -> list[int]:
@@ -42,14 +48,64 @@ class MatrixView(QWidget):
         self.highlight: frozenset[str] = frozenset()
         self.placeholder = "No analysis yet"
         self.margin = 170
+        self.show_numbers = True
+        self.zoom = 1.0
+        self.offset = QPointF(0, 0)  # pixels of the zoomed grid scrolled out at the left and top
+        self.hovered: tuple[int, int] | None = None  # (row, column) in display order
+        self.selected: tuple[str, str] | None = None  # (true, predicted) of the clicked cell
+        self._press: QPointF | None = None
+        self._panning = False
 
     def set_matrix(self, classes, counts: np.ndarray, order: list[int]) -> None:
+        same = list(classes) == self.classes
         self.classes, self.counts, self.order = list(classes), np.asarray(counts), list(order)
+        self.hovered = None
+        if not same:
+            self.selected = None
+            self.reset_view()
+        self._clamp()
         self.update()
 
-    def _cell(self) -> float:
+    def _fit(self) -> float:
+        """The cell size at which the whole matrix fits."""
         n = max(1, len(self.order))
         return max(4.0, min((self.width() - self.margin - 8) / n, (self.height() - self.margin - 8) / n))
+
+    def _cell(self) -> float:
+        return self._fit() * self.zoom
+
+    def reset_view(self) -> None:
+        self.zoom, self.offset = 1.0, QPointF(0, 0)
+        self.update()
+
+    def _clamp(self) -> None:
+        """Keep the grid in view: no panning past its edges."""
+        n = len(self.order)
+        extent = n * self._cell()
+        room_x, room_y = self.width() - self.margin - 8, self.height() - self.margin - 8
+        self.offset = QPointF(min(max(0.0, self.offset.x()), max(0.0, extent - room_x)),
+                              min(max(0.0, self.offset.y()), max(0.0, extent - room_y)))
+
+    def zoom_at(self, pos: QPointF, factor: float) -> None:
+        """Zoom by ``factor`` keeping the point under ``pos`` where it is."""
+        c = self._cell()
+        gx, gy = (pos.x() - self.margin + self.offset.x()) / c, (pos.y() - self.margin + self.offset.y()) / c
+        self.zoom = min(MAX_ZOOM, max(1.0, self.zoom * factor))
+        c = self._cell()
+        self.offset = QPointF(gx * c - (pos.x() - self.margin), gy * c - (pos.y() - self.margin))
+        self._clamp()
+        self.update()
+
+    def pan(self, dx: float, dy: float) -> None:
+        self.offset = QPointF(self.offset.x() - dx, self.offset.y() - dy)
+        self._clamp()
+        self.update()
+
+    def _x(self, column: float) -> float:
+        return self.margin + column * self._cell() - self.offset.x()
+
+    def _y(self, row: float) -> float:
+        return self.margin + row * self._cell() - self.offset.y()
 
     def values(self) -> np.ndarray:
         m = self.counts[np.ix_(self.order, self.order)].astype(float)
@@ -60,17 +116,18 @@ class MatrixView(QWidget):
 
     def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         """(row, column) in display order under ``pos``, or None."""
+        if pos.x() < self.margin or pos.y() < self.margin:
+            return None
         c = self._cell()
-        col, row = (pos.x() - self.margin) / c, (pos.y() - self.margin) / c
+        col, row = (pos.x() - self.margin + self.offset.x()) / c, (pos.y() - self.margin + self.offset.y()) / c
         n = len(self.order)
         if 0 <= row < n and 0 <= col < n:
             return int(row), int(col)
         return None
 
     def cell_centre(self, true: str, predicted: str) -> QPointF:
-        c = self._cell()
         names = [self.classes[i] for i in self.order]
-        return QPointF(self.margin + (names.index(predicted) + 0.5) * c, self.margin + (names.index(true) + 0.5) * c)
+        return QPointF(self._x(names.index(predicted) + 0.5), self._y(names.index(true) + 0.5))
 
     def describe(self, row: int, col: int) -> str:
         t, p = self.order[row], self.order[col]
@@ -85,31 +142,63 @@ class MatrixView(QWidget):
         if not self.order:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
             return
+        self._clamp()
         c = self._cell()
         values = self.values()
         top = values.max() or 1.0
-        font = QFont(self.font())
-        font.setPointSizeF(max(6.0, min(9.0, c * 0.6)))
-        p.setFont(font)
         names = [self.classes[i] for i in self.order]
-        for r in range(len(names)):
-            for k in range(len(names)):
+        n = len(names)
+        grid = QRectF(self.margin, self.margin, self.width() - self.margin, self.height() - self.margin)
+        first_k, first_r = int(self.offset.x() // c), int(self.offset.y() // c)
+        last_k = min(n, first_k + int(grid.width() // c) + 2)
+        last_r = min(n, first_r + int(grid.height() // c) + 2)
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.0, min(11.0, c * 0.45)))
+        p.setFont(font)
+        p.save()
+        p.setClipRect(grid)
+        for r in range(first_r, last_r):
+            for k in range(first_k, last_k):
                 v = values[r, k] / top
                 colour = QColor.fromHsvF(0.6, min(1.0, 0.15 + 0.85 * v), 1.0 - 0.55 * v) if v > 0 else QColor(246, 246, 246)
                 if r != k and values[r, k] > 0:
                     colour = QColor.fromHsvF(0.02, min(1.0, 0.25 + 0.75 * v), 1.0 - 0.3 * v)
-                rect = QRectF(self.margin + k * c, self.margin + r * c, c - 1, c - 1)
+                rect = QRectF(self._x(k), self._y(r), c - 1, c - 1)
                 p.fillRect(rect, colour)
-                if c >= 14 and values[r, k] > 0:
-                    p.setPen(QColor(255, 255, 255) if v > 0.5 else QColor(30, 30, 30))
+                if self.show_numbers and values[r, k] > 0:
                     text = f"{values[r, k]:.2f}".lstrip("0") if self.normalised else str(int(values[r, k]))
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    if p.fontMetrics().horizontalAdvance(text) <= c - 2 and p.fontMetrics().height() <= c + 2:
+                        p.setPen(QColor(255, 255, 255) if v > 0.5 else QColor(30, 30, 30))
+                        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        if self.hovered is not None:
+            r, k = self.hovered
+            p.fillRect(QRectF(self.margin, self._y(r), n * c, c - 1).translated(-self.offset.x(), 0), HOVER)
+            p.fillRect(QRectF(self._x(k), self.margin, c - 1, n * c).translated(0, -self.offset.y()), HOVER)
+        if self.selected is not None and all(s in names for s in self.selected):
+            centre = self.cell_centre(*self.selected)
+            p.setPen(QPen(QColor(0, 0, 0), 2.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(centre.x() - c / 2 - 1, centre.y() - c / 2 - 1, c + 1, c + 1))
+            p.setPen(QPen(QColor(255, 215, 0), 1))
+            p.drawRect(QRectF(centre.x() - c / 2 + 1, centre.y() - c / 2 + 1, c - 3, c - 3))
+        p.restore()
+        label_font = QFont(self.font())
+        label_font.setPointSizeF(max(6.5, min(10.0, c * 0.7)))
         for k, name in enumerate(names):
             dim = self.highlight and name not in self.highlight
+            bold = QFont(label_font)
             p.setPen(QColor(170, 170, 170) if dim else QColor(20, 20, 20))
-            p.drawText(QRectF(0, self.margin + k * c, self.margin - 4, c), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             p.save()
-            p.translate(self.margin + k * c, self.margin - 4)
+            p.setClipRect(QRectF(0, self.margin, self.margin, grid.height()))
+            bold.setBold(self.hovered is not None and self.hovered[0] == k)
+            p.setFont(bold)
+            p.drawText(QRectF(0, self._y(k), self.margin - 4, c), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            p.restore()
+            p.save()
+            p.setClipRect(QRectF(self.margin, 0, grid.width(), self.margin))
+            bold.setBold(self.hovered is not None and self.hovered[1] == k)
+            p.setFont(bold)
+            p.translate(self._x(k), self.margin - 4)
             p.rotate(-90)
             p.drawText(QRectF(0, 0, self.margin - 8, c), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             p.restore()
@@ -118,16 +207,52 @@ class MatrixView(QWidget):
                    "rows: ground truth\ncolumns: prediction")
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
-        cell = self.cell_at(event.position())
+        pos = event.position()
+        if self._press is not None:
+            moved = pos - self._press
+            if self._panning or abs(moved.x()) + abs(moved.y()) >= DRAG_START:
+                self._panning = True
+                self.pan(moved.x(), moved.y())
+                self._press = pos
+                return
+        cell = self.cell_at(pos)
+        if cell != self.hovered:
+            self.hovered = cell
+            self.update()
         if cell is not None:
             QToolTip.showText(event.globalPosition().toPoint(), self.describe(*cell), self)
         else:
             QToolTip.hideText()
 
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """The hover highlight and its text leave with the mouse."""
+        self.hovered = None
+        QToolTip.hideText()
+        self.update()
+        super().leaveEvent(event)
+
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press, self._panning = event.position(), False
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return
+        panned, self._press, self._panning = self._panning, None, False
         cell = self.cell_at(event.position())
-        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.cellClicked.emit(self.classes[self.order[cell[0]]], self.classes[self.order[cell[1]]])
+        if cell is not None and not panned:
+            self.selected = (self.classes[self.order[cell[0]]], self.classes[self.order[cell[1]]])
+            self.update()
+            self.cellClicked.emit(*self.selected)
+
+    def mouseDoubleClickEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        self.reset_view()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        steps = event.angleDelta().y() / 120
+        if steps and self.order:
+            self.zoom_at(event.position(), 1.25 ** steps)
+        event.accept()
 
 
 class ConfusionPanel(QWidget):
@@ -141,10 +266,15 @@ class ConfusionPanel(QWidget):
         self.mode.addItems(["counts", "row-normalised"])
         self.ordering = QComboBox()
         self.ordering.addItems(list(ORDERS))
+        self.numbers = QCheckBox("numbers")
+        self.numbers.setChecked(True)
+        self.numbers.setToolTip("Write each cell's count (or share) in it where it fits; zoom in (mouse wheel) to read more")
+        self.numbers.toggled.connect(self._numbers)
         self.title = title_label()
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.mode)
+        bar.addWidget(self.numbers)
         bar.addWidget(QLabel("order"))
         bar.addWidget(self.ordering)
         bar.addWidget(export_button(self, "Export the confusion matrix", FIGURE_FILTER, self.export))
@@ -160,6 +290,10 @@ class ConfusionPanel(QWidget):
         self.data = data
         self.view.placeholder = placeholder or "No analysis yet"
         self._refresh()
+
+    def _numbers(self, on: bool) -> None:
+        self.view.show_numbers = on
+        self.view.update()
 
     def set_highlight(self, classes) -> None:
         self.view.highlight = frozenset(classes)

@@ -13,14 +13,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPixmap, QPolygonF
-from PySide6.QtWidgets import QComboBox, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QFrame, QGraphicsPathItem, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
+from cabinlens.widgets.legend import Entry, Legend
 from cabinlens.widgets.palette import CORRECT, class_colour
 from cabinlens.widgets.plots import without_menus, title_label
 
 WRONG = QColor(215, 50, 50)
 COLOURINGS = ("ground truth", "prediction", "correct / wrong", "class group")
+RARE, COMMON, FILTERED = QColor(230, 140, 30), QColor(70, 110, 200), QColor(215, 215, 215, 90)
+LEGEND_ROWS = 3  # more rows of class names scroll
 
 
 def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
@@ -125,6 +129,12 @@ class EmbeddingScatter(QWidget):
         self.separation = QLabel()
         self.separation.setStyleSheet("color: #555")
         self.separation.hide()
+        self.legend = Legend()
+        self.legend_area = QScrollArea()
+        self.legend_area.setWidget(self.legend)
+        self.legend_area.setWidgetResizable(True)
+        self.legend_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.legend_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(QLabel("colour"))
@@ -137,6 +147,7 @@ class EmbeddingScatter(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend_area)
         layout.addWidget(self.separation)
         layout.addLayout(foot)
         self.data = None
@@ -189,19 +200,46 @@ class EmbeddingScatter(QWidget):
             palette, index = [pg.mkBrush(WRONG), pg.mkBrush(CORRECT)], (np.asarray(d.labels) == np.asarray(d.predicted)).astype(int)
         elif how == "class group":
             group = {c.name: c.group for c in d.metrics.per_class}
-            palette = [pg.mkBrush(230, 140, 30), pg.mkBrush(70, 110, 200)]
+            palette = [pg.mkBrush(RARE), pg.mkBrush(COMMON)]
             index = np.array([group.get(c) == "common" for c in d.classes], dtype=int)[np.asarray(d.labels)]
         else:
             palette, index = [pg.mkBrush(class_colour(k, 210)) for k in range(len(d.classes))], np.asarray(d.labels)
         table = np.empty(len(palette) + 1, dtype=object)
         table[:-1] = palette
-        table[-1] = pg.mkBrush(215, 215, 215, 90)  # filtered out
+        table[-1] = pg.mkBrush(FILTERED)  # filtered out
         if self.filter:
             keep = np.array([c in self.filter for c in d.classes])
             index = np.where(keep[np.asarray(d.labels)] | keep[np.asarray(d.predicted)], index, len(palette))
         return table[index]
 
+    def legend_entries(self) -> list[Entry]:
+        """What each colour of the current colouring means (classes: those present, in the filter if any)."""
+        d = self.data
+        how = self.colouring.currentText()
+        if how == "correct / wrong":
+            entries = [Entry("correct", CORRECT), Entry("wrong", WRONG)]
+        elif how == "class group":
+            entries = [Entry("common class (ground truth)", COMMON), Entry("rare class (ground truth)", RARE)]
+        else:
+            shown = np.unique(np.asarray(d.predicted if how == "prediction" else d.labels))
+            entries = [Entry(d.classes[k], class_colour(int(k), 210)) for k in shown
+                       if not self.filter or d.classes[k] in self.filter]
+        if self.filter:
+            entries.append(Entry("outside the filter", FILTERED))
+        return entries
+
+    def _legend(self) -> None:
+        self.legend.set_entries([] if self.data is None else self.legend_entries())
+        row = self.legend._row_height()
+        self.legend_area.setVisible(bool(self.legend.entries))
+        self.legend_area.setFixedHeight(min(LEGEND_ROWS * row, self.legend.heightForWidth(max(1, self.legend_area.viewport().width()))) or row)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._legend()
+
     def _redraw(self) -> None:
+        self._legend()
         if self.data is None:
             self.scatter.clear()
             self.highlight.clear()

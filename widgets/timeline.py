@@ -4,6 +4,10 @@ confidence, and the playhead. Click or drag to scrub; the mouse wheel zooms, dra
 Rows from the top: ground truth, then each run's predictions, then correct/wrong and confidence
 of the run whose Grad-CAM is shown. Segment edges sit on frame boundaries: a segment
 ``[start, end)`` covers x from ``start`` to ``end``, and frame f is drawn at x = f.
+
+Zoomed in far enough, segments carry their class names (only where the name fits the segment);
+a legend under the axis names the colours of the visible classes and of the right/wrong and
+confidence rows. The hover text leaves with the mouse and with the session.
 """
 
 from __future__ import annotations
@@ -11,11 +15,26 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from cabinlens.engine.analysis.session import SessionTracks
 from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
 from cabinlens.widgets.plots import without_menus
+
+MAX_NAMES = 150  # class names drawn at once (beyond that the segments are too small to carry one anyway)
+LEGEND_CLASSES = 8  # visible classes named in the legend; the rest as "+N more"
+
+
+def runs_of(starts, ends, names: list[str]) -> list[tuple[float, float, str]]:
+    """Consecutive windows with one class as one run ``(start, end, class)`` (a sweep's overlapping
+    windows read as one segment, so the name is written once)."""
+    out: list[tuple[float, float, str]] = []
+    for a, b, name in zip(starts, ends, names, strict=True):
+        if out and out[-1][2] == name and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], float(b)), name)
+        else:
+            out.append((float(a), float(b), name))
+    return out
 
 
 class Timeline(pg.PlotWidget):
@@ -50,6 +69,13 @@ class Timeline(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._moved)
         self._items: list = []
+        self.names: list[pg.TextItem] = []
+        self.name_font = QFont(self.font())
+        self.name_font.setPointSizeF(8)
+        self.runs: list[tuple[float, list[tuple[float, float, str]]]] = []  # (row y, [(start, end, class)])
+        self.legend = pg.LegendItem(labelTextColor="w", colCount=6, horSpacing=12)
+        self.getPlotItem().layout.addItem(self.legend, 4, 1)
+        self.getViewBox().sigXRangeChanged.connect(self._visible_changed)
         self.setMinimumHeight(150)
 
     # ------------------------------------------------------------------ content
@@ -57,10 +83,14 @@ class Timeline(pg.PlotWidget):
         for item in self._items:
             self.removeItem(item)
         self._items = []
-        fresh = tracks is not None and (self.tracks is None or self.tracks.file_id != tracks.file_id)
+        self.runs = []
+        fresh = tracks is None or self.tracks is None or self.tracks.file_id != tracks.file_id
+        if fresh:
+            self.hover.hide()  # a hover text belongs to the session it described
         self.tracks = tracks
         self.rows = []
         if tracks is None:
+            self._visible_changed()
             return
         self.rows.append(("ground truth", "gt"))
         for t in tracks.tracks:
@@ -77,6 +107,7 @@ class Timeline(pg.PlotWidget):
                 classes = current.classes if current is not None else tuple(names)
                 self._bars(y[k], [g[0] for g in gt], [g[1] for g in gt],
                            [class_colour(classes.index(g[2]) if g[2] in classes else -1) for g in gt])
+                self.runs.append((y[k], [(float(g[0]), float(g[1]), g[2]) for g in gt]))
             elif isinstance(what, tuple) and what[0] == "correct":
                 t = what[1]
                 ok = (t.predicted >= 0) & (t.labels >= 0)
@@ -92,6 +123,7 @@ class Timeline(pg.PlotWidget):
                 t = what
                 ok = t.predicted >= 0
                 self._bars(y[k], t.starts[ok], t.ends[ok], [class_colour(int(p), 230) for p in t.predicted[ok]], thin=t.kind == "sweep")
+                self.runs.append((y[k], runs_of(t.starts[ok], t.ends[ok], [t.classes[int(p)] for p in t.predicted[ok]])))
         axis = self.getPlotItem().getAxis("left")
         axis.setTicks([[(y[k], label) for k, (label, _) in enumerate(self.rows)]])
         end = frame_count or max([g[1] for g in tracks.ground_truth] + [int(t.ends.max()) for t in tracks.tracks if len(t.ends)] + [1])
@@ -99,6 +131,69 @@ class Timeline(pg.PlotWidget):
         self.setYRange(-0.6, n - 0.4, padding=0)
         if fresh:  # a new session: show all of it; later updates (a sweep filling in) keep the user's zoom
             self.setXRange(0, end, padding=0)
+        self._visible_changed()
+
+    # ------------------------------------------------------------------ names and legend
+    def _visible_changed(self, *_args) -> None:
+        self._names()
+        self._legend()
+
+    def _names(self) -> None:
+        """Class names on the segments wide enough, on screen, to hold them."""
+        for item in self.names:
+            self.removeItem(item)
+        self.names = []
+        lo, hi = self.getViewBox().viewRange()[0]
+        width = self.getViewBox().width()
+        if hi <= lo or width <= 0:
+            return
+        per_frame = width / (hi - lo)
+        fm = QFontMetrics(self.name_font)
+        for y, runs in self.runs:
+            for start, end, name in runs:
+                if end <= lo or start >= hi:
+                    continue
+                a, b = max(start, lo), min(end, hi)
+                if (b - a) * per_frame < fm.horizontalAdvance(name) + 6 or len(self.names) >= MAX_NAMES:
+                    continue
+                label = pg.TextItem(name, color=(0, 0, 0), anchor=(0.5, 0.5))
+                label.setFont(self.name_font)
+                label.setPos((a + b) / 2, y)
+                label.setZValue(10)
+                self.addItem(label, ignoreBounds=True)
+                self.names.append(label)
+
+    def visible_classes(self) -> list[str]:
+        """The classes of the segments in view, in order of first appearance from the top row."""
+        lo, hi = self.getViewBox().viewRange()[0]
+        seen: dict[str, None] = {}
+        for _, runs in self.runs:
+            for start, end, name in runs:
+                if end > lo and start < hi:
+                    seen.setdefault(name, None)
+        return list(seen)
+
+    def _legend(self) -> None:
+        self.legend.clear()
+        if self.tracks is None:
+            return
+        current = next((t for t in self.tracks.tracks if t.run_id == self.current_track), None)
+        classes = current.classes if current is not None else tuple(sorted({g[2] for g in self.tracks.ground_truth}))
+        visible = self.visible_classes()
+        for name in visible[:LEGEND_CLASSES]:
+            index = classes.index(name) if name in classes else -1
+            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=class_colour(index)), name)
+        if len(visible) > LEGEND_CLASSES:
+            self.legend.addItem(pg.PlotDataItem(pen=None), f"+{len(visible) - LEGEND_CLASSES} more (zoom in)")
+        if current is not None:
+            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=CORRECT), "correct")
+            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=WRONG), "wrong")
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#8fd3ff", width=1.5)), "confidence 0-100%")
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """The hover text leaves with the mouse."""
+        self.hover.hide()
+        super().leaveEvent(event)
 
     def _bars(self, y: float, starts, ends, colours, thin: bool = False) -> None:
         starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)

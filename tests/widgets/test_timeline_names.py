@@ -1,0 +1,71 @@
+"""The timeline names what it colours: class names on segments once zoomed in far enough, a legend
+of the visible classes and of the right/wrong and confidence rows; the hover text leaves with the
+mouse and with the session."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from cabinlens.engine.analysis.session import SessionTracks, Track
+from cabinlens.widgets.timeline import Timeline, runs_of
+
+CLASSES = ("drinking", "eating", "writing")
+
+
+def tracks() -> SessionTracks:
+    starts = np.array([0, 16, 32, 48])
+    track = Track(run_id=7, model="m", kind="split", classes=CLASSES, spec={"input": {"frames": 16, "sampling": "uniform"}},
+                  indices=np.arange(4), starts=starts, ends=starts + 16, labels=np.array([0, 1, 2, -1]),
+                  predicted=np.array([0, 2, 2, 1]), confidence=np.array([0.9, 0.6, 0.7, 0.5]))
+    return SessionTracks("vp1/run1.ids_1", "/v.mp4", [(0, 16, "drinking"), (16, 40, "eating")], [track])
+
+
+def legend_texts(timeline: Timeline) -> list[str]:
+    return [label.text for _, label in timeline.legend.items]
+
+
+def test_names_appear_on_segments_only_when_they_fit(qtbot):
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(300, 200)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), 20000)  # a long session: 16-frame segments are far under a pixel
+    assert timeline.names == []
+    timeline.setXRange(0, 64, padding=0)
+    qtbot.waitUntil(lambda: len(timeline.names) > 0)
+    shown = {item.textItem.toPlainText() for item in timeline.names}
+    assert {"drinking", "eating"} <= shown
+    assert all(name in timeline.visible_classes() for name in shown)
+
+
+def test_legend_names_the_visible_classes_and_the_rows(qtbot):
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), 64)
+    texts = legend_texts(timeline)
+    assert {"drinking", "eating", "writing"} <= set(texts)
+    assert texts[-3:] == ["correct", "wrong", "confidence 0-100%"]
+
+
+def test_sweep_windows_of_one_class_read_as_one_run():
+    assert runs_of([0, 8, 16, 40], [16, 24, 32, 56], ["a", "a", "b", "b"]) == [(0, 24, "a"), (16, 32, "b"), (40, 56, "b")]
+
+
+def test_hover_text_leaves_with_the_mouse_and_the_session(qtbot):
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), 64)
+    timeline.hover.setText("frame 3: drinking")
+    timeline.hover.show()
+    QApplication.sendEvent(timeline, QEvent(QEvent.Type.Leave))
+    assert not timeline.hover.isVisible()
+    timeline.hover.show()
+    other = tracks()
+    timeline.set_tracks(SessionTracks("vp2/run1.ids_1", "/w.mp4", other.ground_truth, other.tracks), 64)
+    assert not timeline.hover.isVisible()
