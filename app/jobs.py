@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cabinlens.engine.analysis.events import ModelWarning
+from cabinlens.engine.analysis.relocate import locate_checkpoint
 from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
@@ -95,11 +97,21 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
     with Store(project, readonly=True) as store:
         tracks = session_tracks(store, file_id)
         sources = {}
+        lost: dict[str, str] = {}  # model -> the checkpoint path its run stored, found nowhere now
+        seen: set[str] = set()
         for info in store.runs():
-            if info.source and info.kind == "split":
-                sources.setdefault(info.source, info)
+            if info.source and info.kind == "split" and info.source not in seen:
+                seen.add(info.source)
+                found = info.source if not _is_path(info.source) else \
+                    locate_checkpoint(info.source, info.checkpoint_sha256, Path(project))
+                if found is None:
+                    lost.setdefault(info.model, info.source)
+                else:
+                    sources.setdefault(found, info)
     info = probe(tracks.video)
     yield SessionLoaded(tracks, info.frame_count, info.fps)
+    for model, path in lost.items():  # a background sweep is not worth a dialog: say it once, go on
+        yield ModelWarning(model, f"not swept: its checkpoint {path} is not there any more (nor beside the project)")
     if not sweep or not sources:
         return
     from cabinlens.engine.analysis.jobs import sweep_job
@@ -116,6 +128,11 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
         events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=tracks.file_id), how, abort=abort)
         yield from _service_events(events, f"sweeping {tracks.file_id}", after_batch=lambda: [_tracks(project, file_id)])
     yield Message(f"{tracks.file_id}: swept")
+
+
+def _is_path(source: str) -> bool:
+    """A run's source is a checkpoint path, or an architecture name (random weights)."""
+    return "/" in source or "\\" in source or Path(source).suffix != ""
 
 
 def _size_of(size: object) -> tuple[int, int] | None:

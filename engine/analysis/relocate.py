@@ -9,6 +9,7 @@ stored path's last folders, longest first, so ``/old/work/clips/a.mp4`` is found
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePath
 
 
@@ -24,3 +25,30 @@ def locate_video(stored: str, project: Path) -> str:
             if candidate.is_file():
                 return str(candidate)
     return stored
+
+
+def locate_checkpoint(stored: str, sha256: str, project: Path) -> str | None:
+    """Where the checkpoint a run was made with is now, or None.
+
+    As stored; else beside the moved project (as for videos); else, for a shipped demo model, this
+    installation's copy when its bytes are the same (a project made by another installation, a bundle or
+    another clone, names the models inside that installation)."""
+    if stored and Path(stored).is_file():
+        return stored
+    moved = locate_video(stored, project)
+    if moved != stored:
+        return moved
+    from cabinlens.resources import RESOURCES
+
+    shipped = RESOURCES / "models" / PurePath(stored).name
+    if shipped.is_file() and (not sha256 or _sha256(shipped) == sha256):
+        return str(shipped)
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -30,3 +30,25 @@ def test_the_demo_says_it_is_ready_before_its_sessions(demo_data):
     items = list(demo(str(demo_data), threading.Event()))
     assert not _after_the_sessions(items)
     assert isinstance(items[-2], Message) and items[-2].text.startswith("demo ready") and "(cached)" in items[-2].text
+
+
+def test_a_session_sweep_whose_checkpoint_is_gone_warns_once_and_opens_the_session(project, tmp_path):
+    """A project made elsewhere names a checkpoint this machine lacks: the session opens, the sweep says
+    which model it leaves out (one warning, no error dialog), and the other models still sweep."""
+    import shutil
+    import sqlite3
+
+    from cabinlens.app.jobs import SessionLoaded, open_session
+    from cabinlens.engine.analysis.events import ModelWarning
+    from cabinlens.engine.analysis.store import Store
+
+    copy = tmp_path / "elsewhere.cabinlens"
+    shutil.copy(project, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE runs SET source = '/gone/models/mine.pt' WHERE kind = 'split'")
+    with Store(copy, readonly=True) as store:
+        file_id = next(iter(store.session_videos()))
+    items = list(open_session(str(copy), file_id, 0, threading.Event(), sweep=True, device="cpu"))
+    assert isinstance(items[0], SessionLoaded)
+    warnings = [i for i in items if isinstance(i, ModelWarning)]
+    assert len(warnings) == 1 and "/gone/models/mine.pt is not there any more" in warnings[0].text

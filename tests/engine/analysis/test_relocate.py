@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -41,3 +42,18 @@ def test_a_moved_project_opens_its_videos_beside_it(tmp_path, capsys):
     assert main(["export-clip", f"{moved}/p.cabinlens", "--session", "clips/a", "--start", "0", "--end", "16",
                  "--out", str(tmp_path / "a.png"), "--frame", "3"]) == 0
     assert (tmp_path / "a.png").is_file()
+
+
+def test_a_checkpoint_is_found_beside_the_project_or_as_this_installations_shipped_model(tmp_path):
+    from cabinlens.engine.analysis.relocate import locate_checkpoint
+    from cabinlens.engine.demo import shipped_models
+
+    shipped = next(p for p in shipped_models() if p.stem == "i3d_small")
+    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    other_install = "/elsewhere/_internal/cabinlens/resources/models/i3d_small.pt"
+    assert locate_checkpoint(other_install, digest, tmp_path / "p.cabinlens") == str(shipped)
+    assert locate_checkpoint(other_install, "0" * 64, tmp_path / "p.cabinlens") is None  # other bytes: not it
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "mine.pt").write_bytes(b"weights")
+    assert locate_checkpoint("/old/work/ckpt/mine.pt", "", tmp_path / "p.cabinlens") == str(tmp_path / "ckpt" / "mine.pt")
+    assert locate_checkpoint("/old/work/ckpt/gone.pt", "", tmp_path / "p.cabinlens") is None
