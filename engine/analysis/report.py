@@ -7,7 +7,7 @@
     OUT/explanations.{csv,md,tex}                Grad-CAM against the evidence files, where there are any
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
-    OUT/predictions.csv                          one row per sample and model, top-5 with scores
+    OUT/predictions.csv                          one row per sample and model, top-5 with scores, tags and note
     OUT/metrics.json, OUT/index.html             everything at once
 """
 
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinlens.engine.analysis import figures, tables
+from cabinlens.engine.analysis.clip_notes import ClipNote, read_notes
 from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
 from cabinlens.engine.analysis.explanations import cached_scores
 from cabinlens.engine.analysis.metrics import Metrics, evaluate, softmax
@@ -191,7 +192,8 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
                              f"Per-class results of {r.info.model}")
             if figures_too:
                 _figures(store, r, folder)
-        _write(out / "predictions.csv", _predictions(store, reports))
+        notes = read_notes(store)
+        _write(out / "predictions.csv", _predictions(store, reports, notes))
     step(total, total, "done")
     summary = {
         "project": str(project),
@@ -204,7 +206,8 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
-    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, evidence_problems, out))
+    _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, evidence_problems, out,
+                                     list(notes.values())))
     return summary
 
 
@@ -282,13 +285,15 @@ def _figures(store: Store, r: RunReport, folder: Path) -> None:
         figures.save(figures.ward_dendrogram(z, names, title), folder / "ward")
 
 
-def _predictions(store: Store, reports: list[RunReport]) -> str:
+def _predictions(store: Store, reports: list[RunReport], notes: dict | None = None) -> str:
+    """One row per sample and model; ``tags`` (joined by ', ') and ``note`` are the user's, per clip."""
+    notes = notes or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["model", "run", "file_id", "frame_start", "frame_end", "ground_truth"]
     for k in range(1, 6):
         header += [f"top{k}", f"score{k}"]
-    writer.writerow(header)
+    writer.writerow(header + ["tags", "note"])
     for r in reports:
         samples = store.samples(r.info.id)
         results = r.results
@@ -299,7 +304,8 @@ def _predictions(store: Store, reports: list[RunReport]) -> str:
             row = [r.info.model, r.info.id, s.file_id, s.frame_start, s.frame_end, s.label_name]
             for c in order[j]:
                 row += [r.info.classes[c], f"{probs[j, c]:.4f}"]
-            writer.writerow(row)
+            tagged = notes.get((s.file_id, s.frame_start, s.frame_end))
+            writer.writerow(row + ([", ".join(tagged.tags), tagged.note] if tagged else ["", ""]))
     return buffer.getvalue()
 
 
@@ -309,8 +315,24 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _tagged_clips(notes: list[ClipNote]) -> list[str]:
+    """The section on the clips a user tagged or wrote a note on in the window, counted per tag."""
+    if not notes:
+        return ["<h2>Tagged clips</h2><p>No clip is tagged or annotated (tag clips in the window's Clips list).</p>"]
+    per_tag: dict[str, int] = {}
+    for n in notes:
+        for t in n.tags:
+            per_tag[t] = per_tag.get(t, 0) + 1
+    counts = ", ".join(f"{html.escape(t)} ({k})" for t, k in sorted(per_tag.items(), key=lambda x: (-x[1], x[0])))
+    rows = [[n.file_id, str(n.frame_start), str(n.frame_end), ", ".join(n.tags), n.note] for n in notes]
+    return [f"<h2>Tagged clips</h2><p>{count(len(notes), 'clip')} tagged or annotated"
+            + (f"; tags: {counts}" if counts else "") + ". Their tags and notes are also in predictions.csv.</p>",
+            _html_table(["session", "frame start", "frame end", "tags", "note"], rows)]
+
+
 def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], embedding_rows: list[list[str]],
-          fig4: list[str], explanation_rows: list[list[str]], evidence_problems: list[str], out: Path) -> str:
+          fig4: list[str], explanation_rows: list[list[str]], evidence_problems: list[str], out: Path,
+          tagged: list[ClipNote] | None = None) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -349,6 +371,7 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
     if evidence_problems:
         parts.append("<p>Evidence files not used (their clips are not scored):</p><ul>"
                      + "".join(f"<li>{html.escape(p)}</li>" for p in evidence_problems) + "</ul>")
+    parts += _tagged_clips(tagged or [])
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
         notes = run_notes(r.info, r.metrics)

@@ -23,7 +23,7 @@ import numpy as np
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.analysis.relocate import locate_video
 
-SCHEMA_VERSION = 2  # 2: runs.notes
+SCHEMA_VERSION = 3  # 2: runs.notes; 3: clip_notes (tags and notes of clips, see clip_notes.py)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE TABLE IF NOT EXISTS cache (
     run_id INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS clip_notes (
+    file_id TEXT NOT NULL, frame_start INTEGER NOT NULL, frame_end INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT NOT NULL DEFAULT '', updated REAL NOT NULL, PRIMARY KEY (file_id, frame_start, frame_end)
 );
 """
 
@@ -150,6 +154,7 @@ class Store:
             with self.db:
                 self.db.executescript(SCHEMA)
                 columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
+                # a schema 2 project gains the clip_notes table from SCHEMA (CREATE TABLE IF NOT EXISTS)
                 if "notes" not in columns:  # a schema 1 project: add the column, nothing else changes
                     self.db.execute("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '{}'")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

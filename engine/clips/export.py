@@ -24,6 +24,7 @@ from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
 from cabinlens.engine.clips.encode import Mp4Writer
 from cabinlens.engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
+from cabinlens.engine.clips.sidecar import write_sidecar
 from cabinlens.engine.clips.targets import refuse_project_files
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
@@ -259,6 +260,7 @@ def export_clip(
                     encoder.join()
                     writer.abandon()
                     raise
+            write_sidecar(store, specs, out)  # the tags and notes of the clips shown, when there are any
         finally:
             painters.shutdown(wait=True, cancel_futures=True)
             for stage in stages:

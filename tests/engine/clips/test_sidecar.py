@@ -1,0 +1,34 @@
+"""The notes beside an exported clip: written when a pane shows a tagged clip, removed otherwise."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from cabinlens.engine.analysis.clip_notes import write_note
+from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.clips.panes import PaneSpec
+from cabinlens.engine.clips.sidecar import sidecar_path, write_sidecar
+
+
+def test_an_export_of_a_tagged_clip_carries_its_tags(val_project, tmp_path):
+    project = tmp_path / "copy.cabinlens"
+    with sqlite3.connect(val_project) as src, sqlite3.connect(project) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    with Store(project) as store:
+        s = store.samples(store.runs()[0].id)[0]
+        write_note(store, (s.file_id, s.frame_start, s.frame_end), ["occluded"], "hand behind the wheel")
+    out = tmp_path / "clip.mp4"
+    specs = [PaneSpec("elsewhere", 0, 10), PaneSpec(s.file_id, s.frame_start + 1, s.frame_end + 50)]
+    with Store(project, readonly=True) as store:
+        path = write_sidecar(store, specs, out)
+    assert path == sidecar_path(out) == tmp_path / "clip.notes.json"
+    data = json.loads(path.read_text())
+    assert data["clip"] == "clip.mp4" and [p["pane"] for p in data["panes"]] == [2]
+    assert data["panes"][0]["clips"] == [{"frame_start": s.frame_start, "frame_end": s.frame_end,
+                                          "tags": ["occluded"], "note": "hand behind the wheel"}]
+    with Store(project, readonly=True) as store:  # the same name, now a clip without tags: no stale sidecar
+        assert write_sidecar(store, [PaneSpec("elsewhere", 0, 10)], out) is None
+    assert not path.exists()
