@@ -73,6 +73,23 @@ class SortableTable(QTableView):
         self.setSortingEnabled(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().hide()
+        self.fit_rows = 0  # > 0: as tall as its rows, up to this many (then it scrolls)
+
+    def fit_height(self) -> None:
+        """Be exactly as tall as the header, the rows (up to ``fit_rows``) and, where the columns are
+        wider than the view, the horizontal scroll bar: no row hidden behind the bar or the edge."""
+        if not self.fit_rows:
+            return
+        rows = min(self.proxy.rowCount(), self.fit_rows)
+        height = 2 * self.frameWidth() + self.horizontalHeader().height()
+        height += sum(self.rowHeight(r) for r in range(rows)) if rows else self.verticalHeader().defaultSectionSize()
+        if self.horizontalHeader().length() > self.viewport().width():
+            height += self.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit_height()
 
     def set_rows(self, rows: list[list[QStandardItem]], sort_column: int = -1,
                  order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> None:
@@ -83,6 +100,7 @@ class SortableTable(QTableView):
         self.horizontalHeader().setSortIndicator(sort_column, order)
         self.proxy.sort(sort_column, order)
         self.resizeColumnsToContents()
+        self.fit_height()
 
     def text(self, row: int, col: int) -> str:
         """The text shown at (row, col) in the current sorted order."""
@@ -110,7 +128,7 @@ class ClassReport(QWidget):
         self.table.clicked.connect(lambda index: self._clicked(index.row(), index.column()))
         self.models = SortableTable(["model", "samples", "top-1 all", "top-1 common", "top-1 rare",
                                      "top-5 all", "top-5 common", "top-5 rare"])
-        self.models.setMaximumHeight(150)
+        self.models.fit_rows = 8  # Table I: every run of a project shows; more than 8 scroll
         self.which = QComboBox()
         self.which.addItems(["Table II (this model)", "Table I (all models)"])
         self.versus = QComboBox()
@@ -153,7 +171,8 @@ class ClassReport(QWidget):
         problems = getattr(data, "evidence_problems", ())
         if problems:
             self.title.setText(f"{self.title.text()} · {len(problems)} evidence file(s) not used")
-            self.title.setToolTip("Evidence files not used (their clips are not scored):\n" + "\n".join(problems))
+            self.title.setToolTip(f"{self.title.toolTip()}\n\nEvidence files not used (their clips are not scored):\n"
+                                  + "\n".join(problems))
         self._set_peers(data.peers)
         self._fill_classes()
         model_rows = []

@@ -40,7 +40,7 @@ class MatrixView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setMouseTracking(True)
-        self.setMinimumSize(420, 420)
+        self.setMinimumSize(300, 300)  # smaller than the 34 labels need: the wheel zooms in
         self.classes: list[str] = []
         self.counts = np.zeros((0, 0), dtype=np.int64)
         self.order: list[int] = []

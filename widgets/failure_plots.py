@@ -104,7 +104,7 @@ class FailurePlots(QWidget):
         brushes = [pg.mkBrush(RARE) if c.group == "rare" else pg.mkBrush(COMMON) for c in rows]
         self.bubbles.setData(x=np.log10(counts), y=[c.recall for c in rows], size=sizes, brush=brushes,
                              data=[c.name for c in rows])
-        self.recall.setYRange(-0.05, 1.05, padding=0)
+        self.recall.setYRange(-0.08, 1.12, padding=0)  # room for the largest bubble at recall 0 or 1
         if len(rows):
             lo, hi = float(np.log10(counts.min())), float(np.log10(counts.max()))
             self.recall.setXRange(lo - 0.15, hi + 0.15, padding=0)
