@@ -56,6 +56,7 @@ class AnalysisData:
     indices: np.ndarray | None = None  # (N,) the store's sample index of each position
     pointing: list | None = None  # per class: how often its Grad-CAM peak lies on the evidence (None: no evidence files)
     evidence_problems: tuple[str, ...] = ()  # evidence files that could not be used, and why
+    clip_notes: dict = field(default_factory=dict)  # (file_id, frame_start, frame_end) -> ClipNote of the project
 
     def disagreements(self, peer: ModelComparison, true: str | None = None) -> list[int]:
         """Positions of the clips (of ground truth ``true``) exactly one of the two models gets right."""
@@ -114,6 +115,7 @@ def tsne_elsewhere(features: np.ndarray, seed: int) -> np.ndarray:
 
 def load_analysis(project: str, run_id: int) -> Iterator[object]:
     """Yields progress messages, then the ``AnalysisData`` of ``run_id``."""
+    from cabinlens.engine.analysis.clip_notes import read_notes
     from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
     from cabinlens.engine.analysis.explanations import cached_scores, pointing_per_class  # OpenCV: not at the window's start
 
@@ -127,6 +129,7 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         linkage, names = cached_ward(store, run_id, mine)
         scored = cached_scores(store, info, mine)
         pointing = pointing_per_class(scored, len(info.classes)) if scored.clips else None
+        clip_notes = read_notes(store)
         table1, peers = [], []
         for other in store.runs():
             if other.kind != "split" or other.done == 0:
@@ -154,4 +157,4 @@ def load_analysis(project: str, run_id: int) -> Iterator[object]:
         metrics=metrics, linkage=np.asarray(linkage), linkage_names=list(names),
         leaf_order=[names[int(k)] for k in leaves_list(np.asarray(linkage))], train_counts=dict(info.train_counts),
         table1=table1, near_misses=near, peers=peers, separability=separated, indices=np.asarray(indices),
-        pointing=pointing, evidence_problems=scored.problems)
+        pointing=pointing, evidence_problems=scored.problems, clip_notes=clip_notes)

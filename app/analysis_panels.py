@@ -9,6 +9,8 @@ updates it; none calls another.
 - The dendrogram sets ``class_filter``; the scatter and the matrix follow it.
 - Near misses list the run's pairs, or those involving the selection; a click on one, or Compare in
   the clip list, asks the window to show clips side by side (``compareRequested``).
+- The clip list filters and sorts every clip of the run (a selection narrows it); the tags and notes
+  it edits are stored in the project by ``NoteWriter``, off the GUI thread.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox
 
 from cabinlens.app.analysis_data import AnalysisData, RunChoice, clock, load_analysis
+from cabinlens.app.clip_notes import NoteWriter
 from cabinlens.engine.progress import Message
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.state import AppState
@@ -52,6 +55,8 @@ class AnalysisPanels(QObject):
         self.failures = FailurePlots()
         self.clips = ClipList(self.thumbnails)
         self.near = NearMissList()
+        self.notes_writer = NoteWriter(self)
+        self.clip_notes: dict = {}  # the project's tags and notes by clip, as the list shows them
         self.shown_pairs: list = []
         self.data: AnalysisData | None = None
         self.generation = -1
@@ -72,6 +77,10 @@ class AnalysisPanels(QObject):
         self.dendrogram.filterChosen.connect(state.set_class_filter)
         self.clips.clipActivated.connect(self.open_clip)
         self.clips.compareRequested.connect(self.compare_clips)
+        self.clips.allRequested.connect(self._all_pairs)
+        self.clips.notesEdited.connect(self.save_notes)
+        self.notes_writer.written.connect(self._notes_written)
+        self.notes_writer.failed.connect(self._notes_failed)
         self.near.pairClicked.connect(self.compare_pair)
         self.near.showAllRequested.connect(self._all_pairs)
         self._route = Dispatch({Message: self._waiting, AnalysisData: self._loaded})
@@ -82,6 +91,7 @@ class AnalysisPanels(QObject):
         return [self.scatter, self.confusion, self.report, self.dendrogram, self.failures]
 
     def close(self) -> None:
+        self.notes_writer.close()
         self.worker.shutdown()
         self.thumbnails.close()
 
@@ -141,6 +151,9 @@ class AnalysisPanels(QObject):
         self.data = item
         for panel in self.panels():
             panel.set_data(item)
+        self.clip_notes = dict(item.clip_notes)
+        self.clips.set_notes(self.clip_notes)
+        self.clips.show_clips(item, [], "")
         self._filter(self.state.class_filter)
         self._pairs()
 
@@ -236,6 +249,38 @@ class AnalysisPanels(QObject):
         self.confusion.set_highlight(classes)
         if classes and self.data is not None:
             self.dendrogram.title.setText(f"<b>filter</b>: {', '.join(sorted(classes))} (click empty space to clear)")
+
+    # ------------------------------------------------------------------ tags and notes
+    def save_notes(self, edits) -> None:
+        """Tags and notes edited in the clip list: shown at once, stored in the background."""
+        from cabinlens.engine.analysis.clip_notes import ClipNote, parse_tags
+
+        project = self.state.project
+        if not project or not edits:
+            return
+        for key, tags, note in edits:
+            shown = ClipNote(*key, parse_tags(tags), note)
+            if shown.empty:
+                self.clip_notes.pop(key, None)
+            else:
+                self.clip_notes[key] = shown
+        self.clips.set_notes(self.clip_notes)
+        self.notes_writer.write(project, edits)
+
+    def _notes_written(self, project: str, stored) -> None:
+        self.notes_writer.done()
+        if project != self.state.project:
+            return
+        for n in stored:
+            if n.empty:
+                self.clip_notes.pop(n.key, None)
+            else:
+                self.clip_notes[n.key] = n
+
+    def _notes_failed(self, project: str, text: str) -> None:
+        self.notes_writer.done()
+        if project == self.state.project:
+            self.clips.show_problem(text)
 
     def open_clip(self, position: int) -> None:
         """The clip in the player: its session, at its middle frame, with its run's Grad-CAM."""

@@ -48,9 +48,8 @@ def test_a_confusion_cell_click_lists_its_clips_and_one_opens_in_the_player(qtbo
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()), int(centre.y())))
     want = [i for i in range(len(d.labels)) if d.classes[d.labels[i]] == true and d.classes[d.predicted[i]] == pred]
     assert list(window.state.selection) == want and len(want) == count
-    assert panels.clips.list.count() == count and f"{count} clip(s)" in panels.clips.title.text()
-    item = panels.clips.list.item(0)
-    panels.clips.list.itemActivated.emit(item)
+    assert panels.clips.count() == count and f"{count} clip(s)" in panels.clips.title.text()
+    panels.clips.activate(0)
     s = d.samples[want[0]]
     qtbot.waitUntil(lambda: window.state.session == s.file_id and window.state.frame == (s.frame_start + s.frame_end) // 2,
                     timeout=30000)
@@ -92,7 +91,7 @@ def test_a_scatter_box_selects_exactly_the_points_inside(panels, window):
     panels.scatter.view.boxSelected.emit(QRectF(QPointF(x0, y0), QPointF(x1, y1)))
     inside = np.nonzero((d.points[:, 0] >= x0) & (d.points[:, 0] <= x1) & (d.points[:, 1] >= y0) & (d.points[:, 1] <= y1))[0]
     assert list(window.state.selection) == inside.tolist() and len(inside) > 0
-    assert panels.clips.list.count() == len(inside)
+    assert panels.clips.count() == len(inside)
 
 
 def test_hovering_a_point_shows_its_clip_and_thumbnail(qtbot, panels):

@@ -136,8 +136,7 @@ def test_near_misses_follow_a_confusion_cell_and_clips_compare(qtbot, ready):
     assert chosen and all(m.wrong in chosen or m.correct in chosen for m in panels.shown_pairs)
     assert panels.shown_pairs and panels.near.all.isVisibleTo(panels.near)
     assert panels.near.table.rowCount() == len(panels.shown_pairs)
-    panels.clips.list.item(0).setSelected(True)
-    panels.clips.list.item(1).setSelected(True)
+    panels.clips.select_rows([0, 1])
     panels.clips.compare.click()
     qtbot.waitUntil(lambda: len(window.compare.panes) == 2 and min(_shown(window)) >= 0, timeout=30000)
     starts = {(p.spec.file_id, p.spec.start) for p in window.compare.panes}
