@@ -3,6 +3,7 @@
 #   packaging/build.sh            CPU PyTorch (from PyTorch's CPU index: about a fifth of the CUDA build)
 #   packaging/build.sh --torch env    the PyTorch the package index gives (CUDA on Linux x86_64: GPUs work,
 #                                     the bundle is several GB)
+#   --no-archive                      skip the .tar.gz (minutes for a CUDA build); the folder is the bundle
 # Output: dist/bundle/cabinlens/ (run ./cabinlens; ./install.sh adds it to the menu) and
 # dist/cabinlens-VERSION-linux-ARCH.tar.gz. The build venv (build/bundle-venv) gets the wheel's
 # packages at the exact versions of packaging/constraints.txt, plus PyInstaller.
@@ -10,11 +11,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 torch=cpu
+archive=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --torch) torch=$2; shift 2 ;;
     --torch=*) torch=${1#--torch=}; shift ;;
-    *) echo "usage: packaging/build.sh [--torch cpu|env]" >&2; exit 2 ;;
+    --no-archive) archive=no; shift ;;
+    *) echo "usage: packaging/build.sh [--torch cpu|env] [--no-archive]" >&2; exit 2 ;;
   esac
 done
 say() { printf 'cabinlens build: %s\n' "$*" >&2; }
@@ -45,7 +48,11 @@ rm -rf dist/bundle
 (cd packaging/bundle && "$root/$venv/bin/pyinstaller" --noconfirm --log-level WARN \
     --distpath "$root/dist/bundle" --workpath "$root/build/pyinstaller" cabinlens.spec)
 cp packaging/bundle/install.sh packaging/bundle/uninstall.sh dist/bundle/cabinlens/
-archive=dist/cabinlens-$version-linux-$(uname -m).tar.gz
-tar -C dist/bundle -czf "$archive" cabinlens
-say "$(du -sh dist/bundle/cabinlens | cut -f1) in dist/bundle/cabinlens, $(du -sh "$archive" | cut -f1) as $archive"
+if [ "$archive" = yes ]; then
+  file=dist/cabinlens-$version-linux-$(uname -m).tar.gz
+  tar -C dist/bundle -czf "$file" cabinlens
+  say "$(du -sh dist/bundle/cabinlens | cut -f1) in dist/bundle/cabinlens, $(du -sh "$file" | cut -f1) as $file"
+else
+  say "$(du -sh dist/bundle/cabinlens | cut -f1) in dist/bundle/cabinlens (no archive: --no-archive)"
+fi
 say "try it: dist/bundle/cabinlens/cabinlens --version; add it to the menu: dist/bundle/cabinlens/install.sh"

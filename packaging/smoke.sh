@@ -25,11 +25,13 @@ rm -rf "$work/dist"
 "$work/tools/bin/python" -m build -q -o "$work/dist" . >/dev/null
 wheel=$(ls "$work"/dist/cabinlens-*.whl)
 sdist=$(ls "$work"/dist/cabinlens-*.tar.gz)
+# Listings are read whole before grep looks (grep -q would close the pipe early: pipefail fails the writer).
+in_wheel=$("$work/tools/bin/python" -m zipfile -l "$wheel")
 for f in cabinlens/resources/models/i3d_small.pt cabinlens/resources/icons/cabinlens.svg \
          cabinlens/resources/cabinlens.desktop; do
-  "$work/tools/bin/python" -m zipfile -l "$wheel" | grep -q "$f" || fail "$f is not in $wheel"
+  grep -q "$f" <<< "$in_wheel" || fail "$f is not in $wheel"
 done
-tar tzf "$sdist" | grep -q "resources/models/i3d_small.pt" || fail "the sdist lacks the shipped models"
+grep -q "resources/models/i3d_small.pt" <<< "$(tar tzf "$sdist")" || fail "the sdist lacks the shipped models"
 
 say "pipx install $(basename "$wheel") (a fresh environment)"
 export PIPX_HOME=$work/pipx PIPX_BIN_DIR=$work/bin PIPX_MAN_DIR=$work/man
@@ -40,7 +42,7 @@ export CABINLENS_DATA=$work/data CABINLENS_CACHE=$work/cache
 
 want="cabinlens $(sed -n 's/^version = "\(.*\)"/\1/p' "$root/pyproject.toml")"
 [ "$("$cl" --version)" = "$want" ] || fail "--version does not print '$want'"
-"$cl" models list | grep -q "^i3d_small" || fail "models list lacks i3d_small"
+grep -q "^i3d_small" <<< "$("$cl" models list)" || fail "models list lacks i3d_small"
 "$cl" data summary "$("$work/pipx/venvs/cabinlens/bin/python" -c \
   'from cabinlens.resources import RESOURCES; print(RESOURCES / "sample_driveact")')" >/dev/null || fail "data summary"
 say "headless demo (synthetic data, three shipped models)"
