@@ -43,6 +43,11 @@ def _is_window(args: list[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # answered before the command line (and torch) loads: a check, scripts, the bundle
+        from cabinlens.engine import __version__
+
+        print(f"cabinlens {__version__}")
+        return 0
     if _is_window(args):
         if not display_available():
             print(

@@ -72,3 +72,15 @@ def test_a_project_file_opens_in_the_window(qtbot, val_project, tmp_path, monkey
         assert window.sessions.topLevelItemCount() == 2
     finally:
         window.close()
+
+
+def test_version_answers_without_loading_the_command_line():
+    """``cabinlens --version`` is what scripts and installers call to check an install: it must not wait for torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom cabinlens.launcher import main\nrc = main(['--version'])\n"
+            "print(rc, 'torch' in sys.modules, 'cabinlens.engine.cli.main' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    version, verdict = out.splitlines()[0], out.splitlines()[-1]
+    assert version.startswith("cabinlens ") and verdict == "0 False False"
