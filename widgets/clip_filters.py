@@ -1,15 +1,18 @@
 """The Clips list's filter bar: ground truth, prediction, session, right or wrong, a confidence
-range, near misses only, and a tag. Emits ``changed`` with the ``ClipQuery`` it describes."""
+range, near misses only, and a tag. Emits ``changed`` with the ``ClipQuery`` it describes.
+
+The boxes carry no labels ("any class", "any prediction" ... say what they choose) so the bar fits a
+narrow dock; narrower still, ``FilterStrip`` scrolls it sideways rather than widen the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
-                               QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QSpinBox, QWidget)
 
 from cabinlens.widgets.clip_query import OUTCOMES, ClipColumns, ClipQuery
 
-ANY = "any"
+ANY = ("any class", "any prediction", "any session")
 UNTAGGED = "(untagged)"
 
 
@@ -17,7 +20,7 @@ def _combo(tip: str) -> QComboBox:
     box = QComboBox()
     box.setToolTip(tip)
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(8)  # long class names would widen the dock; the popup shows them whole
+    box.setMinimumContentsLength(6)  # long class names would widen the dock; the popup shows them whole
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     return box
 
@@ -32,6 +35,7 @@ class ClipFilterBar(QWidget):
         self.session = _combo("session (video)")
         self.outcome = _combo("right or wrong predictions")
         self.outcome.addItems(OUTCOMES)
+        self.outcome.setMinimumContentsLength(10)
         self.low, self.high = QSpinBox(), QSpinBox()
         for box, value, tip in ((self.low, 0, "lowest confidence shown (%)"), (self.high, 100, "highest confidence shown (%)")):
             box.setRange(0, 100)
@@ -47,10 +51,10 @@ class ClipFilterBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(2)
-        for col, (label, box) in enumerate((("Class", self.true), ("Predicted", self.predicted), ("Session", self.session))):
-            grid.addWidget(QLabel(label), 0, 2 * col)
-            grid.addWidget(box, 0, 2 * col + 1)
-        grid.addWidget(self.outcome, 1, 0, 1, 2)
+        grid.addWidget(self.true, 0, 0)
+        grid.addWidget(self.predicted, 0, 1)
+        grid.addWidget(self.session, 0, 2, 1, 2)
+        grid.addWidget(self.outcome, 1, 0)
         confidence = QWidget()
         row = QGridLayout(confidence)
         row.setContentsMargins(0, 0, 0, 0)
@@ -59,11 +63,12 @@ class ClipFilterBar(QWidget):
         row.addWidget(self.low, 0, 1)
         row.addWidget(QLabel("–"), 0, 2)
         row.addWidget(self.high, 0, 3)
-        grid.addWidget(confidence, 1, 2, 1, 2)
-        grid.addWidget(self.near, 1, 4)
-        grid.addWidget(self.tag, 1, 5)
-        grid.addWidget(self.clear, 0, 6, 2, 1)
-        for k in (1, 3, 5):
+        row.setColumnStretch(4, 1)  # the range stays together in a wide dock
+        grid.addWidget(confidence, 1, 1)
+        grid.addWidget(self.near, 1, 2)
+        grid.addWidget(self.tag, 1, 3)
+        grid.addWidget(self.clear, 0, 4, 2, 1)
+        for k in (0, 1, 3):
             grid.setColumnStretch(k, 1)
         for box in (self.true, self.predicted, self.session, self.outcome, self.tag):
             box.currentIndexChanged.connect(self._emit)
@@ -76,10 +81,11 @@ class ClipFilterBar(QWidget):
     def set_choices(self, cols: ClipColumns | None, tags: list[str]) -> None:
         """The classes and sessions of a run (a new run resets the filters), and the project's tags."""
         self._quiet = True
-        for box, items in ((self.true, cols.classes if cols else ()), (self.predicted, cols.classes if cols else ()),
-                           (self.session, cols.sessions if cols else ())):
+        for box, items, anything in ((self.true, cols.classes if cols else (), ANY[0]),
+                                     (self.predicted, cols.classes if cols else (), ANY[1]),
+                                     (self.session, cols.sessions if cols else (), ANY[2])):
             box.clear()
-            box.addItem(ANY)
+            box.addItem(anything)
             box.addItems(list(items))
         self.set_tags(tags)
         self._quiet = False
@@ -131,3 +137,33 @@ class ClipFilterBar(QWidget):
     def _emit(self, *_args) -> None:
         if not self._quiet:
             self.changed.emit(self.query())
+
+
+class FilterStrip(QScrollArea):
+    """The filter bar in a strip as tall as the bar, scrolling sideways when the dock is narrower."""
+
+    def __init__(self, bar: ClipFilterBar) -> None:
+        super().__init__()
+        self.setWidget(bar)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self._height())
+
+    def _height(self) -> int:
+        bar = self.widget()
+        scrolls = self.width() < bar.minimumSizeHint().width()
+        return bar.sizeHint().height() + (self.horizontalScrollBar().sizeHint().height() if scrolls else 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(80, self._height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.widget().sizeHint().width(), self._height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self.height() != self._height():
+            self.setFixedHeight(self._height())

@@ -14,7 +14,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSi
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
-from cabinlens.widgets.clip_filters import ClipFilterBar
+from cabinlens.widgets.clip_filters import ClipFilterBar, FilterStrip
 from cabinlens.widgets.clip_model import ClipTableModel
 from cabinlens.widgets.clip_query import ClipColumns, ClipQuery
 
@@ -31,6 +31,7 @@ class ClipList(QWidget):
         super().__init__()
         self.title = QLabel("Open a project: the clips of its analysed run are listed here.")
         self.title.setWordWrap(True)
+        self.title.setMinimumWidth(40)
         self.compare = QPushButton("Compare")
         self.compare.setToolTip(f"the chosen clips side by side (Ctrl/Shift+click to choose; none chosen: the "
                                 f"first {MAX_COMPARED // 2}); near misses of this selection are in the Near misses tab")
@@ -86,12 +87,10 @@ class ClipList(QWidget):
         top.addWidget(self.all)
         top.addWidget(self.compare)
         layout.addLayout(top)
-        layout.addWidget(self.filters)
+        layout.addWidget(FilterStrip(self.filters))
         layout.addWidget(self.table, 1)
         edit = QHBoxLayout()
-        edit.addWidget(QLabel("Tags"))
         edit.addWidget(self.tags, 2)
-        edit.addWidget(QLabel("Note"))
         edit.addWidget(self.note, 3)
         edit.addWidget(self.save)
         layout.addLayout(edit)
