@@ -43,6 +43,7 @@ from cabinlens.engine.explain.normalisation import LABELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.compare_view import CompareView
 from cabinlens.widgets.log_view import LogView
+from cabinlens.widgets.plots import TitleLabel
 from cabinlens.widgets.range_dialog import TimeRangeDialog
 from cabinlens.widgets.session_browser import SessionBrowser
 from cabinlens.widgets.shortcuts_help import ShortcutsHelp
@@ -156,7 +157,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(a.runs)
 
     def _status_bar(self) -> None:
-        self.status = QLabel("Open a project (Ctrl+O), or a dataset folder with checkpoints, or drop one here.")
+        # Elided, the whole line in its tooltip (and the Log panel): a long message must not widen the window.
+        self.status = TitleLabel("Open a project (Ctrl+O), or a dataset folder with checkpoints, or drop one here.")
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(220)
         self.cancel = QPushButton("Cancel")

@@ -6,11 +6,11 @@ narrow dock; narrower still, ``FilterStrip`` scrolls it sideways rather than wid
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QScrollArea,
-                               QSizePolicy, QSpinBox, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QWidget
 
 from cabinlens.widgets.clip_query import OUTCOMES, ClipColumns, ClipQuery
+from cabinlens.widgets.strip import Strip
 
 ANY = ("any class", "any prediction", "any session")
 UNTAGGED = "(untagged)"
@@ -139,31 +139,8 @@ class ClipFilterBar(QWidget):
             self.changed.emit(self.query())
 
 
-class FilterStrip(QScrollArea):
+class FilterStrip(Strip):
     """The filter bar in a strip as tall as the bar, scrolling sideways when the dock is narrower."""
 
     def __init__(self, bar: ClipFilterBar) -> None:
-        super().__init__()
-        self.setWidget(bar)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(self._height())
-
-    def _height(self) -> int:
-        bar = self.widget()
-        scrolls = self.width() < bar.minimumSizeHint().width()
-        return bar.sizeHint().height() + (self.horizontalScrollBar().sizeHint().height() if scrolls else 0)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(80, self._height())
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(self.widget().sizeHint().width(), self._height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        if self.height() != self._height():
-            self.setFixedHeight(self._height())
+        super().__init__(bar)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cabinlens.widgets.video_view import TARGETS, FrameCanvas, choose, normalisation_box
+from cabinlens.widgets.strip import Strip
 
 PER_ROW = 3
 EMPTY = "Open a near miss (Near misses tab), or select clips and press Compare in the clip list."
@@ -179,7 +180,7 @@ class CompareView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.grid_host, 1)
         layout.addLayout(bar)
-        layout.addLayout(actions)
+        layout.addWidget(Strip(actions))  # scrolls sideways rather than set the window's minimum width
         self.panes: list[ComparePane] = []
         self._enable(False)
 

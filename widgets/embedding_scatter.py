@@ -127,6 +127,7 @@ class EmbeddingScatter(QWidget):
                                    "Ctrl+drag: draw a lasso around clips.")
         self.preview_text.setWordWrap(True)
         self.separation = QLabel()
+        self.separation.setWordWrap(True)  # a long line would set the dock's minimum width
         self.separation.setStyleSheet("color: #555")
         self.separation.hide()
         self.legend = Legend()

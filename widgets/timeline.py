@@ -22,7 +22,8 @@ from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
 from cabinlens.widgets.plots import without_menus
 
 MAX_NAMES = 150  # class names drawn at once (beyond that the segments are too small to carry one anyway)
-LEGEND_CLASSES = 8  # visible classes named in the legend; the rest as "+N more"
+LEGEND_CLASSES = 4  # visible classes named in the legend; the rest as "+N more"
+LEGEND_MIN_HEIGHT = 240  # px of timeline below which the legend would squeeze the tracks
 
 
 def runs_of(starts, ends, names: list[str]) -> list[tuple[float, float, str]]:
@@ -74,7 +75,8 @@ class Timeline(pg.PlotWidget):
         self.name_font.setPointSizeF(8)
         self.runs: list[tuple[float, list[tuple[float, float, str]]]] = []  # (row y, [(start, end, class)])
         self.legend = pg.LegendItem(labelTextColor="w", colCount=6, horSpacing=12)
-        self.getPlotItem().layout.addItem(self.legend, 4, 1)
+        self._legend_shown = False
+        self._place_legend()
         self.getViewBox().sigXRangeChanged.connect(self._visible_changed)
         self.setMinimumHeight(150)
 
@@ -174,21 +176,44 @@ class Timeline(pg.PlotWidget):
         return list(seen)
 
     def _legend(self) -> None:
+        """One row under the axis (two would squeeze the tracks of a short timeline): the right/wrong and
+        confidence colours, then the first visible classes (the rest named on the segments when zoomed in)."""
         self.legend.clear()
         if self.tracks is None:
             return
         current = next((t for t in self.tracks.tracks if t.run_id == self.current_track), None)
         classes = current.classes if current is not None else tuple(sorted({g[2] for g in self.tracks.ground_truth}))
         visible = self.visible_classes()
+        if current is not None:
+            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=CORRECT), "correct")
+            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=WRONG), "wrong")
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#8fd3ff", width=1.5)), "confidence 0-100%")
         for name in visible[:LEGEND_CLASSES]:
             index = classes.index(name) if name in classes else -1
             self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=class_colour(index)), name)
         if len(visible) > LEGEND_CLASSES:
             self.legend.addItem(pg.PlotDataItem(pen=None), f"+{len(visible) - LEGEND_CLASSES} more (zoom in)")
-        if current is not None:
-            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=CORRECT), "correct")
-            self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=WRONG), "wrong")
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#8fd3ff", width=1.5)), "confidence 0-100%")
+        self.legend.setColumnCount(max(1, len(self.legend.items)))
+
+    def _place_legend(self) -> None:
+        """The legend only where it leaves the tracks room: a short timeline (a 1280x800 window) keeps its
+        rows readable, and its hover text names the classes."""
+        want = self.height() >= LEGEND_MIN_HEIGHT
+        if want == self._legend_shown:
+            return
+        layout = self.getPlotItem().layout
+        if want:
+            layout.addItem(self.legend, 4, 1)
+            self.legend.show()
+        else:
+            layout.removeItem(self.legend)
+            self.legend.hide()
+        self._legend_shown = want
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if "_legend_shown" in self.__dict__:  # not while pyqtgraph's constructor lays the view out
+            self._place_legend()
 
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
         """The hover text leaves with the mouse."""

@@ -53,7 +53,7 @@ class FrameCanvas(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMinimumSize(320, 256)
+        self.setMinimumSize(240, 180)  # the frame scales; a larger minimum pushed the window past 800 px
         self.pixmap: QPixmap | None = None
         self.message = "No session open"
 

@@ -49,7 +49,7 @@ def test_legend_names_the_visible_classes_and_the_rows(qtbot):
     timeline.set_tracks(tracks(), 64)
     texts = legend_texts(timeline)
     assert {"drinking", "eating", "writing"} <= set(texts)
-    assert texts[-3:] == ["correct", "wrong", "confidence 0-100%"]
+    assert texts[:3] == ["correct", "wrong", "confidence 0-100%"]  # first: one row, never cut off
 
 
 def test_sweep_windows_of_one_class_read_as_one_run():
@@ -69,3 +69,20 @@ def test_hover_text_leaves_with_the_mouse_and_the_session(qtbot):
     other = tracks()
     timeline.set_tracks(SessionTracks("vp2/run1.ids_1", "/w.mp4", other.ground_truth, other.tracks), 64)
     assert not timeline.hover.isVisible()
+
+
+def test_a_short_timeline_gives_its_rows_the_legends_room(qtbot):
+    """At a 1280x800 window the timeline dock is short: the legend leaves rather than squeeze the tracks."""
+    from cabinlens.widgets.timeline import LEGEND_MIN_HEIGHT
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), 64)
+    timeline.resize(800, LEGEND_MIN_HEIGHT + 60)
+    timeline.show()
+    qtbot.waitUntil(lambda: timeline.legend.isVisible())
+    timeline.resize(800, LEGEND_MIN_HEIGHT - 60)
+    qtbot.waitUntil(lambda: not timeline.legend.isVisible())
+    assert timeline.legend not in [timeline.getPlotItem().layout.itemAt(i)
+                                   for i in range(timeline.getPlotItem().layout.count())]
