@@ -4,7 +4,6 @@ tags are stored in the project and are there again after it is closed and reopen
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cabinlens.widgets.clip_query import COLUMNS
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    """A private copy of the shared demo project, so its tags reach no other test."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+from projects import copy_project
 
 
 @pytest.fixture

@@ -11,15 +11,7 @@ import pytest
 
 from cabinlens.engine.analysis.clip_notes import ClipNote, overlapping, parse_tags, read_notes, write_note, write_notes
 from cabinlens.engine.analysis.store import SCHEMA_VERSION, Store
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    """A private copy of a shared project (SQLite's backup: the write-ahead log included)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+from projects import copy_project
 
 
 @pytest.fixture
