@@ -48,7 +48,9 @@ def corrupt(good: Path, folder: Path) -> Path:
 def videos_gone(good: Path, folder: Path) -> Path:
     path = _copy(good, folder / "moved.cabinlens")
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE samples SET video = '/nonexistent/moved' || video")
+        # Flattened names: a project finds videos moved together with it (their last folders beside it),
+        # so the gone ones must not exist under any of their tails either.
+        db.execute("UPDATE samples SET video = '/nonexistent/moved/' || replace(video, '/', '_')")
     return path
 
 

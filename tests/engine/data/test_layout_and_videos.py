@@ -96,5 +96,5 @@ def test_all_missing_videos_are_reported_at_once(tmp_path):
     with pytest.raises(MissingVideosError) as err:
         resolve_videos(index, tmp_path / "videos", "inner_mirror")
     assert set(err.value.missing) == {"vp1/run1.ids_1", "vp2/run2.ids_1", "vp14/run1.ids_1", "vp5/run1.ids_1"}
-    assert "4 video(s) not found" in str(err.value)
+    assert "4 videos not found" in str(err.value)
     assert resolve_videos(index, tmp_path / "videos", "inner_mirror", strict=False) == {}
