@@ -29,6 +29,7 @@ from cabinlens.engine.data.videos import (
     video_candidates,
 )
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.io import file_sha256
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.video.reader import probe
 from cabinlens.engine.wording import count
@@ -49,7 +50,7 @@ class Job:
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def videos_hash(paths: Iterable[str | Path]) -> str:

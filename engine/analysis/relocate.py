@@ -9,8 +9,9 @@ stored path's last folders, longest first, so ``/old/work/clips/a.mp4`` is found
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path, PurePath
+
+from cabinlens.engine.io import file_sha256
 
 
 def locate_video(stored: str, project: Path) -> str:
@@ -41,14 +42,6 @@ def locate_checkpoint(stored: str, sha256: str, project: Path) -> str | None:
     from cabinlens.resources import RESOURCES
 
     shipped = RESOURCES / "models" / PurePath(stored).name
-    if shipped.is_file() and (not sha256 or _sha256(shipped) == sha256):
+    if shipped.is_file() and (not sha256 or file_sha256(shipped) == sha256):
         return str(shipped)
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -11,7 +11,6 @@ says which.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import torch
 from torch import nn
 
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
-from cabinlens.engine.io import atomic_path
+from cabinlens.engine.io import atomic_path, file_sha256
 from cabinlens.engine.models.reading import (
     FORMAT, PREFIXES, WRAPPERS, Checkpoint, CheckpointError, open_checkpoint, read_checkpoint, unwrap,
 )
@@ -217,14 +216,6 @@ def _build_and_load(spec: ModelSpec, n: int, state: dict[str, torch.Tensor], pat
 
 
 # ----------------------------------------------------------------------------- loading
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _spec_from_record(record: dict, path: Path, arch: str | None) -> ModelSpec:
     try:
         spec = ModelSpec.from_dict(record)
@@ -284,7 +275,7 @@ def load_checkpoint(ckpt: Checkpoint, *, arch: str | None = None, classes: list[
     names = tuple(classes) if classes else _class_names(meta, path, n, warnings)
     notes = list(found.notes) if found is not None and record is None else []
     training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
-    return LoadedModel(model, spec.with_(classes=names), path, _sha256(path), warnings, dict(training), source, found, notes)
+    return LoadedModel(model, spec.with_(classes=names), path, file_sha256(path), warnings, dict(training), source, found, notes)
 
 
 def load_model(path: str | Path, *, arch: str | None = None, classes: list[str] | None = None,

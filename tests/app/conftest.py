@@ -26,3 +26,13 @@ def window(qtbot, settings):
     qtbot.waitExposed(w)
     yield w
     w.close()
+
+
+@pytest.fixture
+def panels(qtbot, window, demo_data):
+    """The window on the demo project with its analysis panels filled (no session sweeps)."""
+    window.player.sweep_sessions = False
+    window.start_demo(str(demo_data))
+    qtbot.waitUntil(lambda: window.analysis.data is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
+    return window.analysis

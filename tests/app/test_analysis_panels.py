@@ -16,15 +16,6 @@ from PySide6.QtGui import QImage
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
-@pytest.fixture
-def panels(qtbot, window, demo_data):
-    window.player.sweep_sessions = False
-    window.start_demo(str(demo_data))
-    qtbot.waitUntil(lambda: window.analysis.data is not None, timeout=60000)
-    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
-    return window.analysis
-
-
 def test_the_first_models_test_run_is_shown_with_every_panel_filled(panels):
     d = panels.data
     assert d.model == "i3d_small" and d.name.endswith("test") and len(d.labels) == 241

@@ -79,15 +79,6 @@ def cut_rows(view: QAbstractItemView, name: str) -> list[str]:
     return []
 
 
-@pytest.fixture
-def panels(qtbot, window, demo_data):
-    window.player.sweep_sessions = False
-    window.start_demo(str(demo_data))
-    qtbot.waitUntil(lambda: window.analysis.data is not None, timeout=60000)
-    qtbot.waitUntil(lambda: window.player.tracks is not None, timeout=30000)
-    return window.analysis
-
-
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_text_fits_or_is_elided_and_tables_scroll(qtbot, window, panels, size):
     window.resize(*size)
