@@ -99,6 +99,9 @@ class _BoxViewBox(pg.ViewBox):
             self.lassoSelected.emit(polygon)
 
 
+HINT = "Hover a point: its clip. Click: open it. Shift+drag: select a box. Ctrl+drag: draw a lasso around clips."
+
+
 class EmbeddingScatter(QWidget):
     clipClicked = Signal(int)  # sample position
     boxSelected = Signal(object)  # list of sample positions inside a box or a lasso
@@ -123,8 +126,7 @@ class EmbeddingScatter(QWidget):
         self.preview = QLabel()
         self.preview.setMinimumHeight(110)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.preview_text = QLabel("Hover a point: its clip. Click: open it. Shift+drag: select a box. "
-                                   "Ctrl+drag: draw a lasso around clips.")
+        self.preview_text = QLabel(HINT)
         self.preview_text.setWordWrap(True)
         self.separation = QLabel()
         self.separation.setWordWrap(True)  # a long line would set the dock's minimum width
@@ -167,7 +169,7 @@ class EmbeddingScatter(QWidget):
     def set_data(self, data, placeholder: str = "") -> None:
         self.data = data
         self.selected = ()
-        self.hovered = None
+        self.clear_preview()
         self.title.setText(f"<b>{data.name}</b> · t-SNE of {len(data.labels)} clips" if data is not None else placeholder)
         separated = getattr(data, "separability", None)
         self.separation.setVisible(separated is not None)
@@ -260,8 +262,17 @@ class EmbeddingScatter(QWidget):
 
     def _hovered(self, _item, points, _ev) -> None:
         if self.data is None or not len(points):
+            self.clear_preview()  # the preview leaves with the mouse
             return
         self.show_preview(int(points[0].data()))
+
+    def clear_preview(self) -> None:
+        """No clip under the mouse: the hint again, and no picture of a clip that is no longer pointed at."""
+        if self.hovered is None and self.preview_text.text() == HINT:
+            return
+        self.hovered = None
+        self.preview_text.setText(HINT)
+        self.preview.setPixmap(QPixmap())
 
     def show_preview(self, i: int) -> None:
         d = self.data

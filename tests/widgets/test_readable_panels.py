@@ -126,3 +126,44 @@ def test_scatter_legend_follows_the_colouring_and_the_filter(qtbot):
     scatter.colouring.setCurrentText("prediction")
     scatter.set_filter({CLASSES[2]})
     assert scatter.legend.texts() == [CLASSES[2], "outside the filter"]
+
+
+def test_scatter_preview_leaves_with_the_mouse_and_with_the_data(qtbot):
+    scatter = EmbeddingScatter()
+    qtbot.addWidget(scatter)
+    data = matrix_data()
+    data.top5 = np.tile(np.arange(5), (len(data.labels), 1))
+    data.samples = [SimpleNamespace(video="v", frame_start=0, frame_end=10)] * len(data.labels)
+    data.describe = lambda i: f"clip {i}"
+    scatter.set_data(data)
+    hint = scatter.preview_text.text()
+    scatter._hovered(scatter.scatter, scatter.scatter.points()[:1], None)
+    assert scatter.hovered == 0 and "clip 0" in scatter.preview_text.text()
+    scatter._hovered(scatter.scatter, [], None)  # what pyqtgraph sends when the mouse leaves the point
+    assert scatter.hovered is None and scatter.preview_text.text() == hint
+    scatter._hovered(scatter.scatter, scatter.scatter.points()[:1], None)
+    scatter.set_data(data)  # another run or session: nothing of the old hover stays
+    assert scatter.hovered is None and scatter.preview_text.text() == hint
+
+
+def test_dendrogram_legend_names_every_cluster_colour_and_grey(qtbot):
+    from scipy.cluster.hierarchy import linkage
+
+    from cabinlens.widgets.dendrogram import Dendrogram
+
+    rng = np.random.default_rng(1)
+    corners = [(0, 0, 0), (10, 0, 0), (5, 8.66, 0)]  # three groups equally far apart: three clusters
+    centres = np.concatenate([rng.normal(c, 0.1, size=(4, 3)) for c in corners])
+    names = [f"c{k}" for k in range(12)]
+    tree = Dendrogram()
+    qtbot.addWidget(tree)
+    tree.set_data(SimpleNamespace(linkage=linkage(centres, "ward"), linkage_names=names, name="m"))
+    texts = tree.legend.texts()
+    assert len(tree.clusters) == 3
+    assert texts[:3] == ["cluster 1 · 4 classes", "cluster 2 · 4 classes", "cluster 3 · 4 classes"]
+    assert texts[3].startswith("merges above 70%")
+    colours = {e.colour.getRgb()[:3] for e in tree.legend.entries}
+    assert len(colours) == 4  # three cluster colours and grey
+    assert tree.legend.toolTip().splitlines()[0] == "cluster 1: " + ", ".join(tree.leaves[:4])
+    tree.set_data(None, "no data")
+    assert tree.legend.texts() == []
