@@ -161,6 +161,11 @@ def sweep_job(video: str | Path, spec: ModelSpec, *, window: int | None = None, 
                notes=notes)
 
 
+def samples_near(samples: Iterable[SampleRecord], frame: int, span: int) -> list[int]:
+    """Indices of the samples whose centre lies within ``span`` frames of ``frame`` (a sweep around the playhead)."""
+    return [i for i, s in enumerate(samples) if abs((s.frame_start + s.frame_end) / 2 - frame) <= span]
+
+
 def stem_id(video: Path) -> str:
     """``vpN/<run>.<sensor>`` when the video sits in a participant folder, else its stem."""
     stem = video.name.rsplit(".", 1)[0]

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from cabinlens.engine.analysis.events import DataNote, ModelWarning, Progress, RunFinished, RunStarted
-from cabinlens.engine.analysis.jobs import Job, open_run
+from cabinlens.engine.analysis.jobs import Job, open_run, samples_near
 from cabinlens.engine.analysis.runner import analyse
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
@@ -56,6 +56,7 @@ class Analysis:
     batch_size: int = 8
     workers: int = 2
     near_frame: int | None = None  # sweeps: the samples nearest this frame first
+    near_span: int | None = None  # sweeps: only the samples whose centre is this close to near_frame
     arch: str | None = None  # for checkpoints that cannot be recognised
     frames: int | None = None  # --frames: the clip length, for checkpoints that do not record it
     size: int | tuple[int, int] | None = None  # --size: a side or (height, width)
@@ -126,11 +127,14 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
     """Open (or find again, to resume) the run of ``model`` on ``job`` in ``project`` and analyse what is missing.
 
     ``only``/``done_elsewhere``/``wal``: a rank's shard of the job, what the merged project holds
-    already, and a shard store's journal (see ``engine.analysis.distributed``).
+    already, and a shard store's journal (see ``engine.analysis.distributed``). ``how.near_span``
+    (with ``how.near_frame``): only the samples around that frame, a sweep around the playhead.
     """
     device = choose_device(how.device)
     label = device_label(device)
     t0 = time.perf_counter()
+    if only is None and how.near_frame is not None and how.near_span is not None:
+        only = samples_near(job.samples, how.near_frame, how.near_span)
     wanted = set(range(len(job.samples))) if only is None else set(only)
     with Store(project, wal=wal) as store:
         run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source)

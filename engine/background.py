@@ -1,0 +1,72 @@
+"""Work nobody waits for (the window's session sweep) runs below the window and its playback.
+
+Why: on a two-core machine a sweep that takes every core with torch's threads, at the GUI's
+priority, leaves playback at 8-13 fps. A background job therefore
+
+- uses fewer torch threads than the machine has cores (half, at least one). ``torch.set_num_threads``
+  is process-wide, so it is restored when the job ends; in the window only its one engine worker
+  runs torch, one job at a time, so nothing else sees the lower count;
+- lowers the OS scheduling priority of its own thread. On Linux a thread is a task with a nice
+  value of its own (``setpriority`` on its native id), and the threads it starts afterwards (the
+  clip decoders, torch's OpenMP team) inherit it. An unprivileged process may raise a nice value but
+  not lower it again, so the thread stays below the GUI for the rest of its life: it is the worker
+  that runs only background jobs. Elsewhere nothing changes but the thread count;
+- pauses briefly between batches (``pause``), so the interpreter lock and a core go to the GUI
+  thread and the frame decoder between two batches.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BACKGROUND_NICE = 10  # CFS gives a nice-10 task about a tenth of a core a nice-0 task wants
+BATCH_PAUSE_S = 0.02
+
+
+def background_threads(cores: int | None = None) -> int:
+    """Torch threads for background work: half the cores, at least one (one on two cores)."""
+    return max(1, (cores or os.cpu_count() or 1) // 2)
+
+
+def lower_thread_priority(niceness: int = BACKGROUND_NICE) -> bool:
+    """Raise the calling OS thread's nice value to at least ``niceness``; False where that is not possible."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "setpriority"):
+        return False
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        return True
+    except OSError:  # a sandbox that forbids it: the fewer threads still help
+        return False
+
+
+def thread_niceness() -> int | None:
+    """The calling thread's nice value (Linux), else None."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "getpriority"):
+        return None
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@contextmanager
+def background(threads: int | None = None, niceness: int = BACKGROUND_NICE) -> Iterator[None]:
+    """Run the body at background priority on the calling thread (see the module's docstring)."""
+    import torch
+
+    before = torch.get_num_threads()
+    lower_thread_priority(niceness)
+    torch.set_num_threads(threads or background_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def pause(seconds: float = BATCH_PAUSE_S) -> None:
+    """Let the GUI and playback run between two batches of background work."""
+    time.sleep(seconds)

@@ -1,0 +1,35 @@
+"""A background job's thread runs with fewer torch threads and below the GUI's priority."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+import torch
+
+from cabinlens.engine.background import background, background_threads, thread_niceness
+
+
+def test_fewer_threads_than_cores_at_least_one():
+    assert [background_threads(n) for n in (1, 2, 3, 16)] == [1, 1, 1, 8]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_the_job_thread_is_niced_the_gui_thread_is_not_and_torch_threads_come_back():
+    before_threads, gui_nice = torch.get_num_threads(), thread_niceness()
+    seen: dict[str, int | None] = {}
+
+    def job() -> None:
+        with background(threads=1):
+            seen["threads"] = torch.get_num_threads()
+            seen["nice"] = thread_niceness()
+            child = threading.Thread(target=lambda: seen.__setitem__("child", thread_niceness()))
+            child.start()  # a decoder the job starts
+            child.join()
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    worker.join()
+    assert seen["threads"] == 1 and seen["nice"] >= 10 and seen["child"] >= 10
+    assert thread_niceness() == gui_nice and torch.get_num_threads() == before_threads
