@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from cabinlens.engine.analysis.clip_loading import ClipLoader
 from cabinlens.engine.analysis.events import Progress
 from cabinlens.engine.analysis.store import SampleRecord, Store
 from cabinlens.engine.compute import COMPUTE
@@ -40,14 +41,15 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
              block: int = 12) -> Iterator[tuple[int, np.ndarray]]:
     """(index, clip) pairs decoded by ``workers`` threads, at most ``ahead`` clips in advance.
 
-    Each thread takes ``block`` consecutive samples at a time and decodes them in order with its
-    own readers, so a reader moves forward through a video instead of every thread decoding the
-    frames between its clips. Pairs come in completion order (results are stored by index).
+    Each thread takes ``block`` consecutive samples at a time and decodes them in video order with
+    its own readers (``ClipLoader``), so a reader moves forward through a video instead of every
+    thread decoding the frames between its clips, and overlapping windows decode their shared
+    frames once. Pairs come in completion order (results are stored by index).
     """
-    readers = ReaderPool()
+    loader = ClipLoader(spec)
     blocks: queue.Queue = queue.Queue()
-    for k in range(0, len(samples), block):
-        blocks.put(samples[k : k + block])
+    for k in range(0, len(samples), block):  # a block near a playhead alternates sides: read it forward
+        blocks.put(sorted(samples[k : k + block], key=lambda item: (item[1].video, item[1].frame_start)))
     out: queue.Queue = queue.Queue(maxsize=max(1, ahead))
     stop = threading.Event()
     done_marker = object()
@@ -63,7 +65,7 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
                     if stop.is_set():
                         return
                     try:
-                        clip: np.ndarray | SampleFailed = load_clip(readers, sample, spec)
+                        clip: np.ndarray | SampleFailed = loader.load(sample)
                     except CabinLensError as exc:  # this sample only: the batch around it is still stored
                         clip = SampleFailed(sample, exc)
                     _put(out, (idx, clip), stop)
@@ -94,7 +96,7 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
                 pass
         for t in threads:
             t.join()
-        readers.close()
+        loader.close()
         release_free_memory()
 
 
