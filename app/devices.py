@@ -35,3 +35,13 @@ class DeviceProbe:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def auto_label(devices: list[tuple[str, str]]) -> str:
+    """What ``auto`` picks among the found devices, worded as the engine words it (``engine.device.device_label``):
+    ``auto (CPU)`` without a GPU, else ``auto (cuda:0, NVIDIA H200)``."""
+    cuda = next((label for choice, label in devices if choice.startswith("cuda")), None)
+    if cuda is None:
+        return "auto (CPU)"
+    choice, _, name = cuda.partition(" (")
+    return f"auto ({choice}, {name[:-1]})" if name.endswith(")") else f"auto ({choice})"

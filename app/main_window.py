@@ -30,7 +30,7 @@ from cabinlens.app.bindings import bind_session_browser, bind_timeline, bind_vid
 from cabinlens.app.compare import CompareController
 from cabinlens.app.exports import Exports, report_folder
 from cabinlens.app.dispatch import Dispatch
-from cabinlens.app.devices import DeviceProbe
+from cabinlens.app.devices import DeviceProbe, auto_label
 from cabinlens.app.keyboard import help_sections
 from cabinlens.app.jobs import ProjectOpened, RunChoices, SessionsFound, analyse_dataset, demo, load_project
 from cabinlens.app.player import Player
@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
         if using is None:
             known = dict(self.devices)
             if self.state.device == "auto" and self.devices:
-                using = next((label for c, label in self.devices if c.startswith("cuda")), "CPU")
+                using = auto_label(self.devices)  # says which device auto picked: "auto (CPU)" without a GPU
             else:
                 using = known.get(self.state.device, "auto (finding the devices ...)" if self.state.device == "auto" else self.state.device)
         self.device_status.setText(f"engine: {using}")

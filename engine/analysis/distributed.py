@@ -32,6 +32,7 @@ import torch.distributed as dist
 from cabinlens.engine.analysis.events import ModelWarning, Progress, RunFinished, RunStarted
 from cabinlens.engine.analysis.jobs import Job, run_identity
 from cabinlens.engine.analysis.service import Analysis, ResolvedModel, choose_device, jobs_of, resolve_model, run_job
+from cabinlens.engine.device import effective_precision
 from cabinlens.engine.analysis.store import Store, run_key
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.progress import Message
@@ -177,7 +178,8 @@ def analyse_distributed(project: str | Path, models: Sequence[str | Path | Resol
                 for text in model.warnings:
                     yield ModelWarning(model.name, text)
             for job in jobs_of(make_jobs(model.spec)):
-                identity, _ = run_identity(job, model.spec, model.name, model.weights, how.cam_mode, model.source)
+                identity, _ = run_identity(job, model.spec, model.name, model.weights, how.cam_mode, model.source,
+                                           effective_precision(how.device, how.precision))
                 keys.append((run_key(identity), model.name, job.name))
                 mine = shard_indices(len(job.samples), rank.rank, rank.world)
                 for event in run_job(shard, model, job, how, abort=abort, only=mine,

@@ -173,13 +173,19 @@ def stem_id(video: Path) -> str:
 
 
 def run_identity(job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
-                 source: str = "") -> tuple[dict, dict]:
-    """(identity, extra) of the run of this model on this job: the identity decides the run's key."""
+                 source: str = "", precision: str = "float32") -> tuple[dict, dict]:
+    """(identity, extra) of the run of this model on this job: the identity decides the run's key.
+
+    A forward pass autocast to bfloat16/float16 gives other numbers, so it is another run; float32
+    adds nothing to the identity, so the runs of earlier versions are found again.
+    """
     identity = {
         "checkpoint_sha256": checkpoint_sha256, "dataset_hash": job.dataset_hash, "annotation_hash": job.annotation_hash,
         "spec": spec.to_dict(), "cam_mode": cam_mode, "cam_layer": spec.cam_layer,
         "params": {**job.params, "kind": job.kind},
     }
+    if precision != "float32":
+        identity["precision"] = precision
     extra = {"kind": job.kind, "model": model_name, "arch": spec.arch, "classes": spec.classes,
              "train_counts": job.train_counts, "source": source,
              "notes": {"train_source": job.train_source, "skipped": [p.to_list() for p in job.skipped]}}
@@ -187,9 +193,9 @@ def run_identity(job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: 
 
 
 def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoint_sha256: str, cam_mode: str,
-             source: str = "") -> int:
+             source: str = "", precision: str = "float32") -> int:
     """The run of this model on this job in the store (created, or found again to resume)."""
-    identity, extra = run_identity(job, spec, model_name, checkpoint_sha256, cam_mode, source)
+    identity, extra = run_identity(job, spec, model_name, checkpoint_sha256, cam_mode, source, precision)
     return store.begin_run(identity, f"{model_name}: {job.name}", job.samples, extra)
 
 

@@ -23,6 +23,7 @@ from cabinlens.engine.analysis.jobs import Job, open_run, samples_near
 from cabinlens.engine.analysis.runner import analyse
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.device import available_devices, check_precision, choose_device, device_label, effective_precision
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.gradcam import Mode
 from cabinlens.engine.models.checkpoints import load_model, with_input
@@ -49,11 +50,12 @@ class ResolvedModel:
 
 @dataclass(frozen=True)
 class Analysis:
-    """How to analyse: where, with which Grad-CAM weighting, in what batches."""
+    """How to analyse: where, in what precision, with which Grad-CAM weighting, in what batches."""
 
     device: str = "auto"
     cam_mode: Mode = "clip"
-    batch_size: int = 8
+    batch_size: int | None = None  # None: from free memory on CUDA, engine.batching.CPU_BATCH on the CPU
+    precision: str = "float32"  # autocast of the forward pass on CUDA: bfloat16, float16 (engine.device)
     workers: int = 2
     near_frame: int | None = None  # sweeps: the samples nearest this frame first
     near_span: int | None = None  # sweeps: only the samples whose centre is this close to near_frame
@@ -83,44 +85,6 @@ def resolve_model(name: str | Path, arch: str | None = None, *, frames: int | No
     raise InputError(path, f"is neither a file nor an architecture ({', '.join(ARCHITECTURES)})")
 
 
-def choose_device(choice: str = "auto") -> torch.device:
-    """``auto`` (the first CUDA device when there is one, else the CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
-    choice = (choice or "auto").strip()
-    if choice == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(choice)
-    except RuntimeError:
-        raise InputError(choice, "is not a device (use auto, cpu, cuda or cuda:N)") from None
-    if device.type not in ("cpu", "cuda"):
-        raise InputError(choice, "is not a device (use auto, cpu, cuda or cuda:N)")
-    if device.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise InputError(choice, "no CUDA device is available here; use --device cpu (or auto)")
-        if (device.index or 0) >= count:
-            raise InputError(choice, f"there {'is' if count == 1 else 'are'} only {count} CUDA device(s) here "
-                                     f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''})")
-    return device
-
-
-def device_label(device: torch.device | str) -> str:
-    """``CPU`` or ``cuda:0 (NVIDIA H200)``: what the status bar and the CLI say."""
-    device = torch.device(device)
-    if device.type != "cuda":
-        return "CPU"
-    index = device.index or 0
-    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
-
-
-def available_devices() -> list[tuple[str, str]]:
-    """(choice, label) of every device the engine can use here, the CPU first."""
-    found = [("cpu", "CPU")]
-    if torch.cuda.is_available():
-        found += [(f"cuda:{i}", f"cuda:{i} ({torch.cuda.get_device_name(i)})") for i in range(torch.cuda.device_count())]
-    return found
-
-
 def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, *,
             abort: threading.Event | None = None, only: Collection[int] | None = None,
             done_elsewhere: Collection[int] = (), wal: bool = True) -> Iterator[RunStarted | Progress | RunFinished]:
@@ -131,19 +95,21 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
     (with ``how.near_frame``): only the samples around that frame, a sweep around the playhead.
     """
     device = choose_device(how.device)
-    label = device_label(device)
+    label = device_label(device, how.device)
+    precision = effective_precision(device, how.precision)
     t0 = time.perf_counter()
     if only is None and how.near_frame is not None and how.near_span is not None:
         only = samples_near(job.samples, how.near_frame, how.near_span)
     wanted = set(range(len(job.samples))) if only is None else set(only)
     with Store(project, wal=wal) as store:
-        run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source)
+        run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source,
+                          precision=precision)
         before = (store.done(run_id) | set(done_elsewhere)) & wanted
         yield RunStarted(run_id, model.name, job.name, label, len(wanted) - len(before), len(wanted))
         last: Progress | None = None
         for progress in analyse(store, run_id, model.model, model.spec, batch_size=how.batch_size, device=device,
-                                workers=how.workers, cam_mode=how.cam_mode, abort=abort, near_frame=how.near_frame,
-                                only=only, done_elsewhere=done_elsewhere):
+                                precision=precision, workers=how.workers, cam_mode=how.cam_mode, abort=abort,
+                                near_frame=how.near_frame, only=only, done_elsewhere=done_elsewhere):
             last = progress
             yield progress
         done = len((store.done(run_id) | set(done_elsewhere)) & wanted)
@@ -166,6 +132,7 @@ def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedMo
     result was stored, so a failed first run leaves nothing behind.
     """
     choose_device(how.device)
+    check_precision(how.precision)
     created = not Path(project).exists()
     said: set[str] = set()
     try:

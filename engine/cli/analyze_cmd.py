@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
-from cabinlens.engine.cli.common import progress_bar, warn
+from cabinlens.engine.cli.common import add_precision_option, batch_size, progress_bar, warn
 from cabinlens.engine.cli.models_cmd import add_input_options
 from cabinlens.engine.errors import InputError
 
@@ -49,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     p.add_argument("--project", required=True, metavar="FILE", help="the project file (*.cabinlens)")
     p.add_argument("--device", default="auto", help="auto (the first GPU when there is one, else the CPU), cpu, cuda:N")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=batch_size, default=None, metavar="auto|N",
+                   help="clips per batch; auto (default): as many as fit the GPU's free memory, 8 on the CPU")
+    add_precision_option(p)
     p.add_argument("--workers", type=int, default=2, help="decoding threads")
     p.add_argument("--mode", choices=("clip", "time"), default="clip", help="Grad-CAM weighting")
     p.set_defaults(func=_analyze)
@@ -69,8 +71,8 @@ def _analyze(args: argparse.Namespace) -> int:
                                                    analyse_models)
     from cabinlens.engine.progress import Message
 
-    if args.batch_size < 1 or args.workers < 1:
-        raise InputError(args.project, "--batch-size and --workers must be at least 1")
+    if args.workers < 1:
+        raise InputError(args.project, "--workers must be at least 1")
     if args.sweep:
         make_jobs = lambda spec: sweep_job(args.sweep, spec, window=args.window, stride=args.stride,  # noqa: E731
                                            annotations=args.annotations)
@@ -81,8 +83,8 @@ def _analyze(args: argparse.Namespace) -> int:
         make_jobs = lambda spec: split_job(args.data, spec, view=args.view, level=args.level,  # noqa: E731
                                            split=args.split, subset=args.subset, video_root=args.videos,
                                            train_counts=args.train_counts, skip_invalid=args.skip_invalid)
-    how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, workers=args.workers,
-                   arch=args.arch, frames=args.frames, size=args.size)
+    how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, precision=args.precision,
+                   workers=args.workers, arch=args.arch, frames=args.frames, size=args.size)
     rank = Rank.from_env()
     if rank is None:
         events = analyse_models(args.project, args.model, make_jobs, how)

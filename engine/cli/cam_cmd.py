@@ -6,7 +6,7 @@ import argparse
 
 import torch
 
-from cabinlens.engine.cli.common import warn
+from cabinlens.engine.cli.common import add_precision_option, warn
 from cabinlens.engine.cli.models_cmd import add_input_options
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", help="architecture of the checkpoint (default: recognised from its keys and shapes)")
     add_input_options(p)
     p.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1 ...")
+    add_precision_option(p)
     p.add_argument("--out", required=True, help="output .npz")
     p.add_argument("--save-input", action="store_true", help="also store the exact input tensor")
     p.add_argument("--png", metavar="DIR", help="write an overlay PNG of every frame of the segment")
@@ -70,7 +71,7 @@ def _cam(args: argparse.Namespace) -> int:
         cam = explain_segment(
             model, spec, reader, args.start, args.end, targets=targets, top=args.top, mode=args.mode,
             layer=args.layer, normalisation=args.normalise, scale=args.scale, device=device,
-            keep_input=args.save_input,
+            keep_input=args.save_input, precision=args.precision,
         )
         out = write_npz(args.out, cam_arrays(cam, model=spec.arch, checkpoint_sha256=sha))
         pngs = write_overlays(args.png, cam, reader) if args.png else []

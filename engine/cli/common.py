@@ -28,3 +28,28 @@ def progress_bar(label: str, p) -> None:
 def warn(text: object) -> None:
     """A warning for the user, on stderr (``ModelWarning`` and plain strings alike)."""
     print(f"cabinlens: warning: {text}", file=sys.stderr, flush=True)
+
+
+PRECISIONS = ("float32", "bfloat16", "float16")  # engine.device's, spelled here: the parser must not import torch
+
+
+def add_precision_option(p) -> None:
+    """``--precision``: autocast of the forward pass on CUDA; the CPU always computes in float32."""
+    p.add_argument("--precision", choices=PRECISIONS, default="float32",
+                   help="forward pass on CUDA in float32 (default), bfloat16 or float16 (autocast; the Grad-CAM "
+                        "weights and maps stay float32); the CPU always computes in float32")
+
+
+def batch_size(text: str) -> int | None:
+    """``--batch-size``: ``auto`` (None: from free memory on CUDA, 8 on the CPU) or a number of clips >= 1."""
+    if text == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number of clips >= 1")
+    return value

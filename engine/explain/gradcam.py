@@ -11,6 +11,9 @@ gradient with respect to that activation alone: no parameter gradients, no full 
 everything stays on the model's device. All target classes come from the same forward pass.
 The model's mode and its parameters' ``requires_grad`` are never touched, and the hook is
 removed in ``finally`` even when the forward raises.
+
+``precision`` (bfloat16 or float16, CUDA only) autocasts the forward pass alone: the layer's
+activation and gradient are read as float32 before Eq. 1-2, so the weights and maps are float32.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from cabinlens.engine.device import autocast, check_precision
 from cabinlens.engine.errors import CabinLensError
 
 Mode = Literal["clip", "time"]
@@ -95,16 +99,17 @@ def cam_from(activation: torch.Tensor, gradient: torch.Tensor, mode: Mode) -> to
 class GradCam:
     """Grad-CAM of one model at one layer; call it on input batches."""
 
-    def __init__(self, model: nn.Module, layer: str, *, layout: str = "auto") -> None:
+    def __init__(self, model: nn.Module, layer: str, *, layout: str = "auto", precision: str = "float32") -> None:
         modules = dict(model.named_modules())
         if layer not in modules:
             sample = ", ".join(n for n in list(modules)[1:12])
             raise CabinLensError(f"the model has no layer {layer!r}; some layers: {sample} ...")
         self.model, self.layer, self.layout = model, layer, layout
+        self.precision = check_precision(precision)
         self.module = modules[layer]
 
     @classmethod
-    def for_spec(cls, model: nn.Module, spec, layer: str | None = None) -> GradCam:
+    def for_spec(cls, model: nn.Module, spec, layer: str | None = None, *, precision: str = "float32") -> GradCam:
         """Grad-CAM at ``layer`` (default: the spec's CAM layer) with the layout the spec declares.
 
         Token (MViT) and channels-last (Swin) layouts hold for every block of those models; a
@@ -112,7 +117,7 @@ class GradCam:
         """
         layer = layer or spec.cam_layer
         same_kind = layer == spec.cam_layer or spec.cam_layout in ("tokens", "BTHWC")
-        return cls(model, layer, layout=spec.cam_layout if same_kind else "auto")
+        return cls(model, layer, layout=spec.cam_layout if same_kind else "auto", precision=precision)
 
     def __call__(
         self,
@@ -144,7 +149,8 @@ class GradCam:
         handle = self.module.register_forward_hook(hook)
         try:
             with torch.no_grad():
-                logits = self.model(x)
+                with autocast(x.device, self.precision):
+                    logits = self.model(x)
                 if "activation" not in captured:
                     raise CabinLensError(f"layer {self.layer!r} was not used by the model's forward pass")
                 if not logits.requires_grad:
@@ -157,11 +163,12 @@ class GradCam:
                     grads = self._gradients(logits, captured["activation"], target_idx)
         finally:
             handle.remove()
-        activation = captured["activation"].detach()
+        activation = captured["activation"].detach().float()  # float32 already unless autocast ran
         thw = captured.get("thw")
         a = to_bcthw(activation, batch, self.layer, self.layout, thw)
-        maps = torch.stack([cam_from(a, to_bcthw(g, batch, self.layer, self.layout, thw), mode) for g in grads], dim=1)
-        return CamResult(maps, target_idx, logits.detach(), mode, self.layer)
+        maps = torch.stack([cam_from(a, to_bcthw(g.float(), batch, self.layer, self.layout, thw), mode)
+                            for g in grads], dim=1)
+        return CamResult(maps, target_idx, logits.detach().float(), mode, self.layer)
 
     @staticmethod
     def _targets(logits: torch.Tensor, targets, top: int) -> torch.Tensor:

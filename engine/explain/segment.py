@@ -103,13 +103,17 @@ def explain_segment(
     scale: float | None = None,
     device: torch.device | str = "cpu",
     keep_input: bool = False,
+    precision: str = "float32",
 ) -> SegmentCam:
-    """Sample the segment with the spec's policy, run Grad-CAM once, map the maps to each frame."""
+    """Sample the segment with the spec's policy, run Grad-CAM once, map the maps to each frame.
+
+    ``precision``: autocast of the forward pass on CUDA (``engine.device``); the maps are float32.
+    """
     if not 0 <= start < end <= reader.frame_count:
         raise InputError(reader.path, f"has frames 0..{reader.frame_count - 1}; the segment [{start}, {end}) does not fit")
     sampled = sample_indices(start, end, spec.input.frames, spec.input.sampling)
     x = to_input(reader.frames(sampled), spec.input, device)
-    cam = GradCam.for_spec(model, spec, layer)
+    cam = GradCam.for_spec(model, spec, layer, precision=precision)
     result = cam(x, None if targets is None else [targets], top=top, mode=mode)
     layer_maps = result.maps[0]  # (K, T', H', W')
     h, w = spec.input.size

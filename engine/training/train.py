@@ -32,6 +32,7 @@ from cabinlens.engine.analysis.runner import prefetch
 from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.analysis.store import SampleRecord
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+from cabinlens.engine.device import autocast, place
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
 from cabinlens.engine.models.checkpoints import load_model, save_model
@@ -168,18 +169,16 @@ def _evaluate(model: nn.Module, spec: ModelSpec, samples: list[SampleRecord], de
 
 
 def _autocast(device: torch.device, amp: bool):
-    """bfloat16 autocast where asked for and on CUDA; a no-op context otherwise."""
-    return torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
+    """bfloat16 autocast where asked for and on CUDA (``engine.device``); a no-op context otherwise."""
+    return autocast(device, "bfloat16" if amp else "float32")
 
 
 def train(cfg: TrainConfig, *, resume: bool = False, abort: threading.Event | None = None,
           status: Callable[[str], None] | None = None) -> Iterator[TrainProgress]:
     """Train as ``cfg`` says; ``status`` hears one-line messages about slow preparation steps."""
     device = torch.device(cfg.device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
     model, spec = _model(cfg)
-    model.to(device)
+    place(model, device)  # cudnn.benchmark on CUDA: the clip shape is fixed
     train_job = split_job(cfg.data, spec, view=cfg.view, level=cfg.level, split=cfg.split, subset="train")
     val_job = split_job(cfg.data, spec, view=cfg.view, level=cfg.level, split=cfg.split, subset="val")
     samples = list(train_job.samples[: cfg.limit] if cfg.limit else train_job.samples)
