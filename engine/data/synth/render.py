@@ -133,8 +133,13 @@ def render_clip(plan: RunPlan, annotation: int, **options) -> np.ndarray:
     return np.stack(out)
 
 
-def write_run(plan: RunPlan, video: Path, evidence: Path, size: tuple[int, int] = (W, H)) -> int:
-    """Encode the run (H.264, 30 fps, B-frames) and write its evidence; both files atomically."""
+def write_run(plan: RunPlan, video: Path, evidence: Path, size: tuple[int, int] = (W, H),
+              encoder: dict[str, str] | None = None) -> int:
+    """Encode the run (H.264, 30 fps, B-frames) and write its evidence; both files atomically.
+
+    Frames stream to the encoder one at a time, so memory does not grow with the run's length.
+    ``encoder``: x264 options over ``ENCODER_OPTIONS`` (a single long session uses every core).
+    """
     width, height = size
     sx, sy = width / W, height / H
     rows = [EVIDENCE_HEADER]
@@ -142,7 +147,7 @@ def write_run(plan: RunPlan, video: Path, evidence: Path, size: tuple[int, int] 
         with av.open(str(tmp), "w", format="mp4") as out:
             stream = out.add_stream("libx264", rate=FPS)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = dict(ENCODER_OPTIONS)
+            stream.options = {**ENCODER_OPTIONS, **(encoder or {})}
             for frame in RunRenderer(plan).frames():
                 image = frame.image if (width, height) == (W, H) else cv2.resize(frame.image, (width, height), interpolation=cv2.INTER_AREA)
                 for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="gray")):
