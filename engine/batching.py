@@ -60,7 +60,9 @@ def probe_peaks(run: Callable[[int], object], device: torch.device) -> tuple[int
 def cuda_batch_size(run: Callable[[int], object], device: torch.device, *, cap: int = MAX_BATCH) -> int:
     """The batch for ``run`` (computes n blank clips) on ``device``, from a probe and the free memory."""
     one, two = probe_peaks(run, device)
-    per_clip = max(two - one, two // 2, 1)  # a workspace that shrinks with the batch must not make it tiny
+    per_clip = two - one
+    if per_clip <= two // 8:  # a workspace that changed with the batch hides the clip's share: assume half
+        per_clip = max(1, two // 2)
     fixed = max(0, one - per_clip)
     return batch_from_memory(free_memory(device), per_clip, fixed, cap=cap)
 
