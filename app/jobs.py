@@ -16,9 +16,11 @@ from cabinlens.engine.analysis.events import ModelWarning
 from cabinlens.engine.analysis.relocate import locate_checkpoint
 from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
 from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.background import background, pause
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.progress import Message
+from cabinlens.engine.rate import RateMeter, progress_text
 
 
 @dataclass(frozen=True)
@@ -71,27 +73,41 @@ def load_project(path: str, summary: str = "") -> Iterator[object]:
     yield SessionsFound(found)
 
 
-def _service_events(events: Iterator[object], what: str, after_batch=None) -> Iterator[object]:
-    """The service's events as the window takes them: progress as a status-bar Message (then whatever
-    ``after_batch()`` yields once a batch is stored), warnings and run starts (with the device) as they are."""
+def _service_events(events: Iterator[object], what: str, unit: str, after_batch=None) -> Iterator[object]:
+    """The service's events as the window takes them: progress as a status-bar Message with the count,
+    the rate and the time left (then whatever ``after_batch()`` yields once a batch is stored), warnings
+    and run starts (with the device) as they are.
+
+    ``what`` names the work, with ``{model}`` and ``{device}`` filled in per run.
+    """
     from cabinlens.engine.analysis.runner import Progress
     from cabinlens.engine.analysis.service import RunStarted
 
     model, device = "a model", ""
+    meter = RateMeter()
     for event in events:
         if isinstance(event, Progress):
-            yield Message(f"{what} with {model} on {device}", event.done, event.total)
+            rate = meter.add(event.done)
+            counted = progress_text(event.done, event.total, rate, unit)
+            title = what.replace("{model}", model).replace("{device}", device)
+            yield Message(f"{title}: {counted}", event.done, event.total)
             if after_batch is not None and event.session_done:
                 yield from after_batch()
             continue
         if isinstance(event, RunStarted):
             model, device = event.model, event.device
+            meter.reset()
         yield event
 
 
 def open_session(project: str, file_id: str, near_frame: int, abort: threading.Event, sweep: bool = True,
-                 device: str = "auto") -> Iterator[object]:
-    """Load a session's tracks at once, then sweep it with every model, nearest the playhead first."""
+                 device: str = "auto", span: int | None = None) -> Iterator[object]:
+    """Load a session's tracks at once, then sweep it with every model, nearest the playhead first.
+
+    ``span``: sweep only the windows whose centre is that many frames or fewer from ``near_frame``
+    (None: the whole session). The sweep runs at background priority (``engine.background``): fewer
+    torch threads, a lower OS priority and a pause between batches, so playback keeps its rate.
+    """
     from cabinlens.engine.video.reader import probe
 
     with Store(project, readonly=True) as store:
@@ -114,8 +130,23 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
         yield ModelWarning(model, f"not swept: its checkpoint {path} is not there any more (nor beside the project)")
     if not sweep or not sources:
         return
+    with background():
+        yield from _sweep(project, tracks, sources, near_frame, span, abort, device)
+    yield Message(f"{tracks.file_id}: swept" + (" around the playhead" if span is not None else ""))
+
+
+def _sweep(project: str, tracks: SessionTracks, sources: dict, near_frame: int, span: int | None,
+           abort: threading.Event, device: str) -> Iterator[object]:
+    """Each model's sweep of the session, with a pause after every batch (see ``open_session``)."""
     from cabinlens.engine.analysis.jobs import sweep_job
     from cabinlens.engine.analysis.service import Analysis, analyse_models
+
+    file_id = tracks.file_id
+    where = " around the playhead" if span is not None else ""
+
+    def after_batch() -> list[SessionTracks]:
+        pause()
+        return [_tracks(project, file_id)]
 
     for source, run in sources.items():
         if abort.is_set():
@@ -124,10 +155,10 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
         # The model as the run built it: its architecture and input spec (a bare state dict's --arch/--frames/--size).
         clip = run.spec.get("input", {})
         how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame,
-                       arch=run.arch or None, frames=clip.get("frames"), size=_size_of(clip.get("size")))
-        events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=tracks.file_id), how, abort=abort)
-        yield from _service_events(events, f"sweeping {tracks.file_id}", after_batch=lambda: [_tracks(project, file_id)])
-    yield Message(f"{tracks.file_id}: swept")
+                       near_span=span, arch=run.arch or None, frames=clip.get("frames"),
+                       size=_size_of(clip.get("size")))
+        events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=file_id), how, abort=abort)
+        yield from _service_events(events, "Sweep {model}" + where, "window", after_batch=after_batch)
 
 
 def _is_path(source: str) -> bool:
@@ -155,7 +186,7 @@ def analyse_dataset(root: str, models: list[str], project: str, abort: threading
     yield Message(f"loading {', '.join(Path(m).name for m in models)} ...")
     events = analyse_models(project, models, lambda spec: split_job(root, spec, subset=subset), Analysis(device=device),
                             abort=abort)
-    yield from _service_events(events, f"analysing {subset or Path(root).name}")
+    yield from _service_events(events, f"Analysing {subset or Path(root).name} with {{model}} on {{device}}", "clip")
     if abort.is_set():
         return
     yield from load_project(project)

@@ -36,6 +36,7 @@ from cabinlens.app.jobs import ProjectOpened, RunChoices, SessionsFound, analyse
 from cabinlens.app.player import Player
 from cabinlens.app.project_file import project_file_problem
 from cabinlens.app.state import AppState
+from cabinlens.app.sweep_menu import SweepMenu
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine import __version__
 from cabinlens.engine.analysis.events import DataNote, ModelWarning, RunStarted
@@ -106,7 +107,8 @@ class MainWindow(QMainWindow):
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
         # Only the user's Cancel says so; a job superseded by the next one ends silently.
-        self.worker.cancelled.connect(lambda g: self._idle("cancelled") if g == self.worker.generation else None)
+        self.worker.cancelled.connect(
+            lambda g: self._idle(self.player.cancelled_text(g)) if g == self.worker.generation else None)
         self.player.message.connect(self._show)
         self.compare.message.connect(self._show)
         self.compare.exportAsked.connect(self.export_layout)
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
         self.device_group = QActionGroup(self)
         self.device_group.setExclusive(True)
         self._device_actions()
+        self.sweep_menu = SweepMenu(engine_menu, self.player)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())

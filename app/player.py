@@ -20,6 +20,7 @@ from cabinlens.app.keyboard import EditorKeys
 from cabinlens.app.playback import Playback
 from cabinlens.app.run_choice import KeptRunChoices, choice_of, describe, labels, resolve
 from cabinlens.app.state import AppState
+from cabinlens.app.sweep_policy import SweepHolds, SweepPolicy, keep_policy, kept_policy
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
 from cabinlens.engine.progress import Message
@@ -34,7 +35,7 @@ class Player(QObject):
 
     def __init__(self, state: AppState, worker: EngineWorker, view: VideoView, timeline: Timeline,
                  settings: QSettings | None = None) -> None:
-        """``settings``: where the run shown per project is kept (none: not kept)."""
+        """``settings``: where the run shown per project and the sweep policy are kept (none: not kept)."""
         super().__init__()
         self.state, self.worker, self.view, self.timeline = state, worker, view, timeline
         self.frames = FrameSource()
@@ -45,7 +46,12 @@ class Player(QObject):
         self.sweeping = False
         self.session_generation = -1
         self.latencies: list[float] = []
-        self.sweep_sessions = True  # sweep an opened session with the project's models
+        self.sweep_sessions = True  # False: never sweep, whatever the policy (embedding the player, tests)
+        self.settings = settings
+        self.sweep_policy = kept_policy(settings)
+        self.holds = SweepHolds()  # sessions whose sweep the user cancelled
+        self.started: set[tuple[str, str]] = set()  # sessions the user asked to sweep (policy Off or held)
+        self.sweep_running = False  # the session job sweeps (or is about to): from its start to its end
         self._last_tracks = 0.0
         self._pending_tracks: SessionTracks | None = None
         self._weights_note = ""  # the shown run and its Grad-CAM weighting
@@ -71,6 +77,7 @@ class Player(QObject):
         worker.progress.connect(self._job_progress)
         worker.failed.connect(self._job_failed)
         worker.finished.connect(self._job_finished)
+        worker.cancelled.connect(self._job_cancelled)
 
     def close(self) -> None:
         self.playback.stop()
@@ -84,9 +91,11 @@ class Player(QObject):
             near, self.state.pending_frame = self.state.pending_frame, None
         self.sweep_centre = near
         project = self.state.project
-        sweep, device = self.sweep_sessions, self.state.device
+        sweep, span = self.sweep_plan(file_id)
+        device = self.state.device
+        self.sweep_running, self.sweeping = sweep, False
         self.session_generation = self.worker.submit(
-            lambda abort: open_session(project, file_id, near, abort, sweep, device=device))
+            lambda abort: open_session(project, file_id, near, abort, sweep, device=device, span=span))
 
     def forget_session(self, message: str = "") -> None:
         """Show no session: another project opened, and none of its sessions has loaded yet."""
@@ -98,8 +107,46 @@ class Player(QObject):
         """Load the open session again where the playhead is: another job superseded its sweep and failed."""
         self._open_session(self.state.session, self.state.frame)
 
+    # ------------------------------------------------------------------ sweeps
+    def sweep_plan(self, file_id: str) -> tuple[bool, int | None]:
+        """Whether opening ``file_id`` sweeps it, and how far from the playhead (None: all of it)."""
+        key = (self.state.project, file_id)
+        if not self.sweep_sessions or self.holds.held(*key):
+            return False, None
+        if key in self.started:  # the user's own start: the policy's reach, or all of it when sweeps are off
+            return True, self.sweep_policy.span
+        return self.sweep_policy is not SweepPolicy.OFF, self.sweep_policy.span
+
+    def set_sweep_policy(self, policy: SweepPolicy) -> None:
+        """The user's choice, kept; the open session follows it at once unless another job is running."""
+        if policy is self.sweep_policy:
+            return
+        self.sweep_policy = policy
+        keep_policy(self.settings, policy)
+        self.started.clear()  # the new choice rules every session again (a cancelled one stays held)
+        if self.tracks is not None and self.worker.is_current(self.session_generation):
+            self._open_session(self.state.session, self.state.frame)
+
+    def start_sweep(self) -> None:
+        """The user starts the open session's sweep: a cancelled one again, or one the policy leaves off."""
+        if not self.state.session or not self.state.project:
+            return
+        key = (self.state.project, self.state.session)
+        self.holds.release(*key)
+        self.started.add(key)
+        self._open_session(self.state.session, self.state.frame)
+
     def _maybe_resweep(self, frame: int) -> None:
-        if self.sweeping and abs(frame - self.sweep_centre) > RESWEEP_DISTANCE and not self.state.playing:
+        """Sweep where the playhead went: at once while sweeping far from it; after an "around the
+        playhead" sweep, once the playhead nears the edge of what it covered. Never over another job."""
+        if self.state.playing or self.tracks is None or not self.worker.is_current(self.session_generation):
+            return
+        sweep, span = self.sweep_plan(self.state.session)
+        distance = abs(frame - self.sweep_centre)
+        if not sweep:
+            return
+        if (self.sweeping and distance > RESWEEP_DISTANCE) or \
+                (not self.sweep_running and span is not None and distance > span - RESWEEP_DISTANCE):
             self._open_session(self.state.session, frame)
 
     def _job_progress(self, generation: int, item: object) -> None:
@@ -117,7 +164,10 @@ class Player(QObject):
         self._set_tracks(item.tracks, item.frame_count)
         if first:
             self.state.frame = -1  # force the first request
-            self.state.set_frame(self.sweep_centre or _first_clip(item.tracks))
+            start = self.sweep_centre or _first_clip(item.tracks)
+            self.state.set_frame(start)
+            if self.sweep_running and abs(start - self.sweep_centre) > RESWEEP_DISTANCE:
+                self._open_session(item.tracks.file_id, start)  # sweep where the session starts, not at frame 0
 
     def _tracks_grew(self, item: SessionTracks) -> None:
         # Redrawing hundreds of bars costs the GUI thread; fill the tracks in about once a second.
@@ -135,7 +185,7 @@ class Player(QObject):
 
     def _job_finished(self, generation: int, _value: object) -> None:
         if generation == self.session_generation:
-            self.sweeping = False
+            self.sweeping = self.sweep_running = False
             if self._pending_tracks is not None:
                 self._set_tracks(self._pending_tracks, self.state.frame_count)
                 self._pending_tracks = None
@@ -143,7 +193,25 @@ class Player(QObject):
 
     def _job_failed(self, generation: int, text: str) -> None:
         if generation == self.session_generation:
-            self.sweeping = False
+            if self.sweep_running:  # said once (the window shows the error); moving the playhead does not retry it
+                self.holds.hold(self.state.project, self.state.session)
+            self.sweeping = self.sweep_running = False
+
+    def _job_cancelled(self, generation: int) -> None:
+        """The session's job stopped: superseded by another job, or cancelled by the user. The user's
+        Cancel (nothing newer was submitted) holds this session's sweep until the user starts it again."""
+        if generation != self.session_generation:
+            return
+        if self.worker.is_current(generation) and self.sweep_running:
+            self.holds.hold(self.state.project, self.state.session)
+            self.started.discard((self.state.project, self.state.session))
+        self.sweeping = self.sweep_running = False
+
+    def cancelled_text(self, generation: int) -> str:
+        """What the status line says when the user cancelled job ``generation``: for this session's sweep, how it resumes."""
+        if generation == self.session_generation and self.holds.held(self.state.project, self.state.session):
+            return "sweep cancelled for this session; Engine → Session sweeps → Sweep this session now resumes it"
+        return "cancelled"
 
     def _set_tracks(self, tracks: SessionTracks, frame_count: int) -> None:
         self.tracks = tracks
@@ -219,6 +287,7 @@ class Player(QObject):
             self.playback.stop()
             self.loop_segment = None
             self.view.transport.show_loop(self.state.loop)
+            self._maybe_resweep(self.state.frame)  # played far from the sweep: it follows now
 
     def _restart_playback(self) -> None:
         """(Re)start the clock at the playhead with the state's speed and loop."""

@@ -52,3 +52,27 @@ def test_a_session_sweep_whose_checkpoint_is_gone_warns_once_and_opens_the_sessi
     assert isinstance(items[0], SessionLoaded)
     warnings = [i for i in items if isinstance(i, ModelWarning)]
     assert len(warnings) == 1 and "/gone/models/mine.pt is not there any more" in warnings[0].text
+
+
+def test_a_sweep_around_the_playhead_covers_the_windows_near_it_and_says_rate_and_time_left(project, tmp_path):
+    """Run on a thread of its own, like the window's worker: the sweep lowers its own thread's priority."""
+    import torch
+    from projects import copy_project
+
+    from cabinlens.app.jobs import open_session
+    from cabinlens.engine.analysis.store import Store
+
+    copy = copy_project(project, tmp_path / "swept.cabinlens")
+    with Store(copy, readonly=True) as store:
+        file_id = next(iter(store.session_videos()))
+    threads, items = torch.get_num_threads(), []
+    worker = threading.Thread(target=lambda: items.extend(
+        open_session(str(copy), file_id, 200, threading.Event(), sweep=True, device="cpu", span=40)))
+    worker.start()
+    worker.join(300)
+    counted = [i for i in items if isinstance(i, Message) and i.total]
+    assert counted and all(m.text.startswith("Sweep c3d_small (random) around the playhead: ") for m in counted)
+    assert counted[-1].done == counted[-1].total <= 11  # the windows centred within 40 frames of frame 200
+    assert any(m.text.endswith(" left") and " windows/s · " in m.text for m in counted), [m.text for m in counted]
+    assert isinstance(items[-1], Message) and items[-1].text == f"{file_id}: swept around the playhead"
+    assert torch.get_num_threads() == threads  # the process's torch threads are back
