@@ -33,6 +33,8 @@ for entry in "${need_libs[@]}"; do
   lib=${entry%%:*}; pkg=${entry##*:}
   if ! ldconfig -p 2>/dev/null | grep -q "$lib"; then missing+=("$pkg"); fi
 done
+# The test job also runs the window's tests on a private X server (Xvfb), as a user's screen would show them.
+if [ "$job" = test ] && ! command -v Xvfb >/dev/null 2>&1; then missing+=("xvfb"); fi
 py=""
 for cand in python3.13 python3.12 python3.11 python3; do
   if command -v "$cand" >/dev/null 2>&1 &&

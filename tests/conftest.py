@@ -21,6 +21,15 @@ SHARED_DRIVEACT = REPO.parent / "shared" / "driveact"
 # Session-wide builds (minutes on a busy two-core machine): whichever test asks first pays for them.
 SESSION_BUILDS = frozenset({"synth_small", "val_project", "demo_data"})
 BUILD_TIMEOUT_S = 1200
+# A test run that starts another (the window's tests under a real X server) hands its builds on
+# through these variables instead of paying for them twice.
+SHARED_BUILD_ENV = {"synth_small": "CABINLENS_TEST_SYNTH", "val_project": "CABINLENS_TEST_VAL_PROJECT",
+                    "demo_data": "CABINLENS_TEST_DEMO_DATA"}
+
+
+def shared_build(name: str) -> Path | None:
+    given = os.environ.get(SHARED_BUILD_ENV[name])
+    return Path(given) if given else None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -69,6 +78,8 @@ def long_gop_reference(long_gop_video) -> list:
 @pytest.fixture(scope="session")
 def synth_small(tmp_path_factory) -> Path:
     """The default synthetic Drive&Act (small, seed 0), generated once per test session."""
+    if shared_build("synth_small"):
+        return shared_build("synth_small")
     from cabinlens.engine.data.synth.generate import synthesize
 
     root = tmp_path_factory.mktemp("synth") / "driveact"
@@ -80,6 +91,8 @@ def synth_small(tmp_path_factory) -> Path:
 def val_project(synth_small, tmp_path_factory) -> Path:
     """Split-0 val of the synthetic dataset analysed once by ``cabinlens analyze`` in one process
     (c3d_small, random weights): the window's tests open it, the distributed tests compare with it."""
+    if shared_build("val_project"):
+        return shared_build("val_project")
     from cabinlens.engine.cli.main import main
 
     path = tmp_path_factory.mktemp("gui") / "val.cabinlens"
@@ -91,6 +104,8 @@ def val_project(synth_small, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_data(synth_small, tmp_path_factory) -> Path:
     """A demo data folder over the session's synthetic dataset, prepared once (analyses, embeddings)."""
+    if shared_build("demo_data"):
+        return shared_build("demo_data")
     from cabinlens.engine.demo import DATASET, DemoReady, prepare
 
     folder = tmp_path_factory.mktemp("demo")

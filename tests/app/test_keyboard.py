@@ -33,6 +33,10 @@ def test_help_lists_every_key_menu_shortcut_and_mouse_gesture(qtbot, window):
 
 
 def _focus(qtbot, widget) -> None:
+    """As a click would: the window active (an X server without a window manager does not activate it
+    by itself), then the widget focused."""
+    widget.window().activateWindow()
+    qtbot.waitUntil(widget.window().isActiveWindow, timeout=5000)
     widget.setFocus(Qt.FocusReason.MouseFocusReason)
     qtbot.waitUntil(widget.hasFocus, timeout=5000)
 
