@@ -16,7 +16,7 @@ from cabinlens.engine.analysis.events import ModelWarning
 from cabinlens.engine.analysis.relocate import locate_checkpoint
 from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
 from cabinlens.engine.analysis.store import Store
-from cabinlens.engine.background import background, pause
+from cabinlens.engine.background import Pacer, background
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.progress import Message
@@ -143,6 +143,8 @@ def _sweep(project: str, tracks: SessionTracks, sources: dict, near_frame: int, 
 
     file_id = tracks.file_id
     where = " around the playhead" if span is not None else ""
+
+    pause = Pacer()
 
     def after_batch() -> list[SessionTracks]:
         pause()

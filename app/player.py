@@ -52,6 +52,8 @@ class Player(QObject):
         self.holds = SweepHolds()  # sessions whose sweep the user cancelled
         self.started: set[tuple[str, str]] = set()  # sessions the user asked to sweep (policy Off or held)
         self.sweep_running = False  # the session job sweeps (or is about to): from its start to its end
+        self._counted = False  # the session job's sweep has said a count (it had a model to run)
+        self.unsweepable: set[tuple[str, str]] = set()  # no model of the project can sweep these sessions
         self._last_tracks = 0.0
         self._pending_tracks: SessionTracks | None = None
         self._weights_note = ""  # the shown run and its Grad-CAM weighting
@@ -93,7 +95,7 @@ class Player(QObject):
         project = self.state.project
         sweep, span = self.sweep_plan(file_id)
         device = self.state.device
-        self.sweep_running, self.sweeping = sweep, False
+        self.sweep_running, self.sweeping, self._counted = sweep, False, False
         self.session_generation = self.worker.submit(
             lambda abort: open_session(project, file_id, near, abort, sweep, device=device, span=span))
 
@@ -115,7 +117,7 @@ class Player(QObject):
             return False, None
         if key in self.started:  # the user's own start: the policy's reach, or all of it when sweeps are off
             return True, self.sweep_policy.span
-        return self.sweep_policy is not SweepPolicy.OFF, self.sweep_policy.span
+        return self.sweep_policy is not SweepPolicy.OFF and key not in self.unsweepable, self.sweep_policy.span
 
     def set_sweep_policy(self, policy: SweepPolicy) -> None:
         """The user's choice, kept; the open session follows it at once unless another job is running."""
@@ -181,10 +183,13 @@ class Player(QObject):
 
     def _sweep_message(self, item: Message) -> None:
         self.sweeping = item.total > 0 and item.done < item.total
+        self._counted = self._counted or item.total > 0
         self.message.emit(item)
 
     def _job_finished(self, generation: int, _value: object) -> None:
         if generation == self.session_generation:
+            if self.sweep_running and not self._counted:  # no model to sweep with (checkpoints gone): not again
+                self.unsweepable.add((self.state.project, self.state.session))
             self.sweeping = self.sweep_running = False
             if self._pending_tracks is not None:
                 self._set_tracks(self._pending_tracks, self.state.frame_count)

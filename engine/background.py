@@ -11,8 +11,9 @@ priority, leaves playback at 8-13 fps. A background job therefore
   clip decoders, torch's OpenMP team) inherit it. An unprivileged process may raise a nice value but
   not lower it again, so the thread stays below the GUI for the rest of its life: it is the worker
   that runs only background jobs. Elsewhere nothing changes but the thread count;
-- pauses briefly between batches (``pause``), so the interpreter lock and a core go to the GUI
-  thread and the frame decoder between two batches.
+- pauses briefly between batches (``Pacer``), so the interpreter lock and a core go to the GUI
+  thread and the frame decoder between two batches. The pause is a tenth of the batch's time, at
+  most 20 ms: nothing to a CPU batch of seconds, and no brake on a GPU whose batches take milliseconds.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 BACKGROUND_NICE = 10  # CFS gives a nice-10 task about a tenth of a core a nice-0 task wants
-BATCH_PAUSE_S = 0.02
+BATCH_PAUSE_S = 0.02  # the longest pause between two batches
+PAUSE_SHARE = 0.1  # of the time since the last pause
 
 
 def background_threads(cores: int | None = None) -> int:
@@ -67,6 +69,16 @@ def background(threads: int | None = None, niceness: int = BACKGROUND_NICE) -> I
         torch.set_num_threads(before)
 
 
-def pause(seconds: float = BATCH_PAUSE_S) -> None:
-    """Let the GUI and playback run between two batches of background work."""
-    time.sleep(seconds)
+class Pacer:
+    """Called after every batch: lets the GUI and playback run for a share of the time the batch took."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.clock, self.sleep = clock, sleep
+        self._last = clock()
+
+    def __call__(self) -> float:
+        """Pause; returns how long."""
+        seconds = min(BATCH_PAUSE_S, PAUSE_SHARE * (self.clock() - self._last))
+        self.sleep(seconds)
+        self._last = self.clock()
+        return seconds

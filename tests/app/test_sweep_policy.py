@@ -18,6 +18,7 @@ from cabinlens.app.sweep_policy import AROUND_SPAN, SweepPolicy, kept_policy
 from cabinlens.engine.progress import Message
 
 PROJECT, SESSION = "/p/a.cabinlens", "vp1/run1.ids_1"
+MODELS = {"sweep": True}  # whether the stand-in session job finds a model to sweep with
 
 
 @pytest.fixture
@@ -28,13 +29,14 @@ def jobs(monkeypatch):
     def open_session(project, file_id, near, abort, sweep=True, device="auto", span=None):
         started.append({"file_id": file_id, "near": near, "sweep": sweep, "span": span})
         yield SessionLoaded(replace(sample_tracks.tracks(), file_id=file_id, video="/missing.mp4"), 6000, 30.0)
-        if not sweep:
+        if not sweep or not MODELS["sweep"]:
             return
         yield Message("Sweep m: 8 / 400 windows", 8, 400)
         abort.wait(30)  # sweeping until the user cancels or another job supersedes it
         yield Message("Sweep m: 16 / 400 windows", 16, 400)
 
     monkeypatch.setattr("cabinlens.app.player.open_session", open_session)
+    monkeypatch.setitem(MODELS, "sweep", True)
     return started
 
 
@@ -44,7 +46,7 @@ def open_sample(qtbot, window, jobs, file_id=SESSION) -> None:
     window.state.set_session(file_id)
     qtbot.waitUntil(lambda: len(jobs) > count and window.player.tracks is not None
                     and window.player.tracks.file_id == file_id, timeout=10000)
-    if jobs[-1]["sweep"]:
+    if jobs[-1]["sweep"] and MODELS["sweep"]:
         qtbot.waitUntil(lambda: window.player.sweeping, timeout=10000)
 
 
@@ -135,3 +137,14 @@ def test_a_finished_sweep_around_the_playhead_follows_it_a_superseded_one_does_n
     assert len(jobs) == 2
     window.state.set_frame(far + AROUND_SPAN - RESWEEP_DISTANCE + 50)  # near its edge: the next stretch
     qtbot.waitUntil(lambda: len(jobs) == 3, timeout=10000)
+
+
+def test_a_session_without_a_model_to_sweep_with_is_not_reopened_on_every_scrub(qtbot, window, jobs, monkeypatch):
+    monkeypatch.setitem(MODELS, "sweep", False)  # e.g. every checkpoint of the project is gone
+    open_sample(qtbot, window, jobs)
+    qtbot.waitUntil(lambda: not window.player.sweep_running, timeout=10000)
+    window.state.set_frame(AROUND_SPAN * 3)
+    qtbot.wait(50)
+    assert len(jobs) == 1
+    window.sweep_menu.sweep_now.trigger()  # the user may still try
+    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=10000)

@@ -8,7 +8,7 @@ import threading
 import pytest
 import torch
 
-from cabinlens.engine.background import background, background_threads, thread_niceness
+from cabinlens.engine.background import Pacer, background, background_threads, thread_niceness
 
 
 def test_fewer_threads_than_cores_at_least_one():
@@ -33,3 +33,13 @@ def test_the_job_thread_is_niced_the_gui_thread_is_not_and_torch_threads_come_ba
     worker.join()
     assert seen["threads"] == 1 and seen["nice"] >= 10 and seen["child"] >= 10
     assert thread_niceness() == gui_nice and torch.get_num_threads() == before_threads
+
+
+def test_the_pause_is_a_share_of_the_batch_time_and_never_long():
+    now, slept = [0.0], []
+    pace = Pacer(clock=lambda: now[0], sleep=slept.append)
+    now[0] += 2.0  # a CPU batch of two seconds
+    pace()
+    now[0] += 0.03  # a GPU batch
+    pace()
+    assert slept == pytest.approx([0.02, 0.003])
