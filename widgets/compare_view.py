@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cabinlens.widgets.plots import title_label
 from cabinlens.widgets.video_view import TARGETS, FrameCanvas, choose, normalisation_box
 from cabinlens.widgets.strip import Strip
 
@@ -40,22 +41,25 @@ class ComparePane(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = QLabel("")
+        # Three panes share the centre of a 1280 px window: the title (which segment) elides with the whole
+        # text on hover; the labels (ground truth, prediction, right or wrong) wrap, since they are the point.
+        self.title = title_label()
         self.title.setObjectName("paneTitle")
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.labels = QLabel("")
         self.labels.setObjectName("paneLabels")
         self.labels.setTextFormat(Qt.TextFormat.RichText)
+        self.labels.setWordWrap(True)
         self.labels.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = FrameCanvas()
         self.canvas.setMinimumSize(160, 128)
         self.canvas.message = "loading ..."
         self.model = QComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model.setMinimumContentsLength(6)
+        self.model.setMinimumContentsLength(4)
         self.model.setToolTip("whose prediction and Grad-CAM this pane shows")
         self.target = QComboBox()
+        self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.target.setMinimumContentsLength(4)
         self.target.setToolTip("the class whose Grad-CAM is drawn")
         for text, value in TARGETS:
             self.target.addItem(text, value)
@@ -71,8 +75,8 @@ class ComparePane(QWidget):
         top.addWidget(close)
         controls = QHBoxLayout()
         controls.addWidget(self.model, 1)
-        controls.addWidget(QLabel("CAM of"))
-        controls.addWidget(self.target)
+        controls.addWidget(QLabel("CAM"))
+        controls.addWidget(self.target, 1)
         free = QHBoxLayout()
         free.addWidget(self.slider, 1)
         free.addWidget(self.position)

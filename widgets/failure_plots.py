@@ -54,6 +54,7 @@ class FailurePlots(QWidget):
         self.recall.setLabel("bottom", "training clips (log scale)")
         self.recall.setLabel("left", "recall")
         self.recall.getViewBox().sigXRangeChanged.connect(self._ticks)
+        self.recall.getViewBox().sigResized.connect(self._recall_range)
         self.bubbles = pg.ScatterPlotItem(pen=pg.mkPen((40, 40, 40)), hoverable=True, tip=self._tip)
         self.recall.addItem(self.bubbles)
         self.confusions = without_menus(pg.PlotWidget(background="w"))
@@ -77,6 +78,15 @@ class FailurePlots(QWidget):
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         self.data = None
+
+    def _recall_range(self) -> None:
+        """Recall 0..1 with room for half the largest bubble above and below, in pixels of the plot as it
+        is now: a fixed margin in recall units cut the top bubbles off in a short panel."""
+        height = self.recall.getViewBox().height()
+        radius = LARGEST / 2 + 2
+        share = min(0.35, radius / height) if height > 0 else 0.1
+        pad = share / (1 - 2 * share)
+        self.recall.setYRange(-pad, 1 + pad, padding=0)
 
     def _tip(self, x, y, data):
         c = next((c for c in self.data.metrics.per_class if c.name == data), None) if self.data else None
@@ -104,7 +114,7 @@ class FailurePlots(QWidget):
         brushes = [pg.mkBrush(RARE) if c.group == "rare" else pg.mkBrush(COMMON) for c in rows]
         self.bubbles.setData(x=np.log10(counts), y=[c.recall for c in rows], size=sizes, brush=brushes,
                              data=[c.name for c in rows])
-        self.recall.setYRange(-0.08, 1.12, padding=0)  # room for the largest bubble at recall 0 or 1
+        self._recall_range()
         if len(rows):
             lo, hi = float(np.log10(counts.min())), float(np.log10(counts.max()))
             self.recall.setXRange(lo - 0.15, hi + 0.15, padding=0)

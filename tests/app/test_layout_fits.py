@@ -99,3 +99,22 @@ def test_every_text_fits_or_is_elided_and_tables_scroll(qtbot, window, panels, s
             assert n and models.visualRect(models.model().index(n - 1, 0)).bottom() <= models.viewport().height()
     problems += cut_columns(window.sessions, "Sessions")
     assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_three_models_side_by_side_fit_the_window(qtbot, window, panels, size):
+    """The compare view with a pane per model keeps the window's size and every pane's text readable."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5000)
+    window.compare_models_here()
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.compare_view, timeout=10000)
+    panes = window.compare_view.panes
+    assert len(panes) == 3
+    qtbot.waitUntil(lambda: all(p.labels.text() for p in panes), timeout=30000)
+    qtbot.wait(200)
+    assert (window.width(), window.height()) == size  # the panes never widen the window
+    problems = clipped_texts(window.compare_view)
+    for pane in panes:  # the labels wrap: every word of them shows
+        assert pane.labels.wordWrap() and pane.labels.heightForWidth(pane.labels.width()) <= pane.labels.height() + 1
+    window.tabs.setCurrentIndex(0)
+    assert not problems, "\n".join(problems)

@@ -167,3 +167,18 @@ def test_dendrogram_legend_names_every_cluster_colour_and_grey(qtbot):
     assert tree.legend.toolTip().splitlines()[0] == "cluster 1: " + ", ".join(tree.leaves[:4])
     tree.set_data(None, "no data")
     assert tree.legend.texts() == []
+
+
+def test_the_largest_bubble_stays_inside_a_short_recall_plot(qtbot):
+    plots = FailurePlots()
+    qtbot.addWidget(plots)
+    plots.resize(460, 330)  # the Failures panel at 1280x800: a recall plot about 100 px high
+    plots.show()
+    qtbot.waitExposed(plots)
+    plots.set_data(matrix_data())
+    qtbot.wait(50)
+    vb = plots.recall.getViewBox()
+    top, bottom = vb.mapViewToScene(QPointF(0, 1.0)).y(), vb.mapViewToScene(QPointF(0, 0.0)).y()
+    box = vb.sceneBoundingRect()
+    from cabinlens.widgets.failure_plots import LARGEST
+    assert top - box.top() >= LARGEST / 2 and box.bottom() - bottom >= LARGEST / 2
