@@ -192,7 +192,9 @@ class MatrixView(QWidget):
             p.setClipRect(QRectF(0, self.margin, self.margin, grid.height()))
             bold.setBold(self.hovered is not None and self.hovered[0] == k)
             p.setFont(bold)
-            p.drawText(QRectF(0, self._y(k), self.margin - 4, c), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            room = int(self.margin - 4)  # a name longer than the margin ends in "…" (the hover says it whole)
+            p.drawText(QRectF(0, self._y(k), room, c), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, room))
             p.restore()
             p.save()
             p.setClipRect(QRectF(self.margin, 0, grid.width(), self.margin))
@@ -200,7 +202,8 @@ class MatrixView(QWidget):
             p.setFont(bold)
             p.translate(self._x(k), self.margin - 4)
             p.rotate(-90)
-            p.drawText(QRectF(0, 0, self.margin - 8, c), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            p.drawText(QRectF(0, 0, self.margin - 8, c), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(self.margin - 8)))
             p.restore()
         p.setPen(QPen(QColor(60, 60, 60)))
         p.drawText(QRectF(0, 0, self.margin, self.margin - 8), Qt.AlignmentFlag.AlignCenter,
