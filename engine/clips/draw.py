@@ -21,6 +21,7 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 BACKGROUND = (24, 24, 28)
 TEXT = (235, 235, 235)
 DIM_TEXT = (170, 170, 175)
+REMARK = (255, 205, 90)  # a user's tags and note on the clip: amber, apart from the model's words
 GUTTER = 6  # pixels between panes
 TEXT_PX = 19  # font height asked of OpenCV at a video's original size: its capitals are about 14 px tall
 LINE_PER_TEXT = 1 / 0.55  # a text line's height for its font height (room above and below)
@@ -44,16 +45,17 @@ class Layout:
     width: int
     height: int  # the video part
     line: int  # one text line's height
+    remark: bool = False  # a line more in the banner for the tags and note a user gave the clip
 
     @classmethod
-    def for_video(cls, width: int, height: int, scale: float = 1.0) -> Layout:
+    def for_video(cls, width: int, height: int, scale: float = 1.0, remark: bool = False) -> Layout:
         """``width`` x ``height``: the video as drawn, ``scale`` times its original size.
 
         At original size a line is tall enough for TEXT_PX text (1/36 of a wider video's width), so a
         small video's clip stays readable; at half or double size the text is half or double that."""
         original = width / scale
         line = max(round(TEXT_PX * LINE_PER_TEXT), round(original / 36)) * scale
-        return cls(width, height, max(8, round(line)))
+        return cls(width, height, max(8, round(line)), remark)
 
     @cached_property
     def stacked(self) -> bool:
@@ -62,7 +64,7 @@ class Layout:
 
     @property
     def banner(self) -> int:
-        return (3 if self.stacked else 2) * self.line + self.line // 2
+        return (3 if self.stacked else 2) * self.line + self.line // 2 + (self.line + self.line // 6 if self.remark else 0)
 
     @property
     def strip(self) -> int:
@@ -97,6 +99,11 @@ class Layout:
         return y1, y1 + step, y1 + 2 * step
 
     @property
+    def remark_baseline(self) -> int:
+        """Below the last line of the model's words."""
+        return self.baselines[2 if self.stacked else 1] + self.line + self.line // 6
+
+    @property
     def stamp_at(self) -> tuple[int, int]:
         """Where the frame stamp starts: right on the first line, or left on a line of its own."""
         if self.stacked:
@@ -128,7 +135,8 @@ def _fit(text: str, max_width: int, layout: Layout) -> str:
 def banner(layout: Layout, notes: FrameNotes, fps: float, title: str = "",
            cache: dict | None = None, normalisation: str = "clip") -> np.ndarray:
     """Two lines: ground truth with frame and time; the model's prediction, confidence and outcome
-    (and, unless per clip, how the Grad-CAM is normalised: a clip travels without the window).
+    (and, unless per clip, how the Grad-CAM is normalised: a clip travels without the window). A
+    layout with a remark line adds the tags and note the user gave the clip under the playhead.
 
     Everything but the frame stamp changes only from clip to clip, so with a ``cache`` that part is
     drawn once per clip and each frame only adds its stamp.
@@ -155,6 +163,8 @@ def _banner_static(layout: Layout, notes: FrameNotes, title: str, normalisation:
     gt = notes.ground_truth or "(no label)"
     room = layout.width - 2 * pad - (0 if layout.stacked else layout.stamp_width + pad)
     _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=room)
+    if layout.remark and notes.remark:
+        _text(img, notes.remark, pad, layout.remark_baseline, layout, REMARK, max_width=layout.width - 2 * pad)
     if notes.predicted is None:
         _text(img, f"{notes.model}: not analysed here", pad, y2, layout, DIM_TEXT, max_width=layout.width - 2 * pad)
         return img

@@ -14,12 +14,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from cabinlens.engine.analysis.clip_notes import ClipNote, overlapping, read_notes
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
 from cabinlens.engine.clips.encode import Mp4Writer
@@ -48,6 +49,21 @@ def _even(x: float) -> int:
     return max(2, int(round(x / 2)) * 2)
 
 
+def clip_remarks(store: Store, specs: list[PaneSpec]) -> list[list[ClipNote]]:
+    """Per pane, the clips with a user's tags or note that it shows (drawn in the banner)."""
+    notes = read_notes(store)
+    return [overlapping(notes, spec.file_id, spec.start, spec.end) for spec in specs]
+
+
+def remark_at(found: list[ClipNote], frame: int) -> str:
+    """What the banner says of the user's clip at ``frame``: "#tag #tag · note" (nothing outside one)."""
+    for n in found:
+        if n.frame_start <= frame < n.frame_end:
+            tags = " ".join(f"#{t}" for t in n.tags)
+            return " · ".join(part for part in (tags, " ".join(n.note.split())) if part)
+    return ""
+
+
 class ClipRenderer:
     """Lays out the panes (the first pane's height, scaled) and draws output frame ``t``.
 
@@ -55,7 +71,10 @@ class ClipRenderer:
     shorter than the clip holds its last frame.
     """
 
-    def __init__(self, panes: list[Pane], infos: list, style: OverlayStyle = OverlayStyle(), scale: float = 1.0) -> None:
+    def __init__(self, panes: list[Pane], infos: list, style: OverlayStyle = OverlayStyle(), scale: float = 1.0,
+                 remarks: list[list[ClipNote]] | None = None) -> None:
+        """``remarks``: per pane, the tagged or annotated clips it overlaps (``clip_remarks``); when any
+        pane has one, every banner gets a line for them (the panes keep one height)."""
         if not panes:
             raise ValueError("nothing to render: no panes")
         if not 0.05 <= scale <= 4:
@@ -63,7 +82,10 @@ class ClipRenderer:
         self.panes, self.style = panes, style
         self.fps = float(infos[0].fps) or 30.0
         height = _even(infos[0].height * scale)
-        self.layouts = [Layout.for_video(_even(info.width * height / info.height), height, height / info.height) for info in infos]
+        self.remarks = remarks or [[] for _ in panes]
+        tagged = any(self.remarks)
+        self.layouts = [Layout.for_video(_even(info.width * height / info.height), height, height / info.height, tagged)
+                        for info in infos]
         self.strips = [strip_background(lay, *p.strip_rows(lay.width)) for p, lay in zip(panes, self.layouts, strict=True)]
         self.length = max(p.spec.length for p in panes)
         self._banners: dict = {}
@@ -85,6 +107,8 @@ class ClipRenderer:
             index = self.frame_of(k, t)
             cam = pane.cam(index)  # once per frame: its class goes in the banner, its map on the frame
             notes = frame_notes(pane.tracks, index, cam[0] if cam else None)
+            if layout.remark:
+                notes = replace(notes, remark=remark_at(self.remarks[k], index))
             head = banner(layout, notes, self.fps, f"{k + 1}. " if many else "", self._banners,
                           self.style.normalisation if self.style.on else "clip")
             plan.append((head, cam if self.style.on else None, (index - pane.spec.start + 0.5) / pane.spec.length))
@@ -195,7 +219,7 @@ def export_clip(
         stages: list[_Stage] = []
         painters = ThreadPoolExecutor(PAINTERS, thread_name_prefix="cabinlens-export-paint")
         try:
-            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)
+            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale, clip_remarks(store, specs))
             decoders = [_Stage(f"cabinlens-export-decode-{k}", _decoder(r, p)) for k, (r, p) in enumerate(zip(readers, panes))]
             stages += decoders
             height, width = renderer.shape
@@ -293,7 +317,7 @@ def render_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int],
         panes = resolve_panes(store, specs, style.normalisation)
         readers = _open_readers(panes)
         try:
-            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale)
+            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale, clip_remarks(store, specs))
             offsets = list(t) if isinstance(t, list | tuple) else [t] * len(panes)
             if len(offsets) != len(panes):
                 raise ValueError(f"{len(offsets)} offsets for {len(panes)} panes")

@@ -55,6 +55,7 @@ class FrameNotes:
     confidence: float
     right: bool | None  # None: unlabelled or not analysed
     cam_class: str | None  # the class whose Grad-CAM is drawn
+    remark: str = ""  # the user's tags and note on the clip this frame belongs to
 
 
 def frame_notes(tracks: SessionTracks, frame: int, cam_class: str | None = None) -> FrameNotes:

@@ -32,3 +32,31 @@ def test_an_export_of_a_tagged_clip_carries_its_tags(val_project, tmp_path):
     with Store(project, readonly=True) as store:  # the same name, now a clip without tags: no stale sidecar
         assert write_sidecar(store, [PaneSpec("elsewhere", 0, 10)], out) is None
     assert not path.exists()
+
+
+def test_the_banner_shows_the_tags_and_note_of_the_clip_under_the_playhead(val_project, tmp_path):
+    import numpy as np
+
+    from cabinlens.engine.clips.draw import REMARK
+    from cabinlens.engine.clips.export import render_frame
+
+    project = tmp_path / "copy.cabinlens"
+    with sqlite3.connect(val_project) as src, sqlite3.connect(project) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    with Store(project, readonly=True) as store:
+        s = max(store.samples(store.runs()[0].id), key=lambda x: x.frame_start)
+    spec = [PaneSpec(s.file_id, s.frame_start - 30, s.frame_end)]
+    before = render_frame(project, spec, 40)
+    with Store(project) as store:
+        write_note(store, (s.file_id, s.frame_start, s.frame_end), ["occluded", "night"], "hand behind the wheel")
+
+    def amber(image: np.ndarray) -> int:
+        near = np.abs(image.astype(int) - np.array(REMARK)).sum(axis=2) < 60
+        return int(near.sum())
+
+    inside, outside = render_frame(project, spec, 40), render_frame(project, spec, 0)
+    assert inside.shape[0] > before.shape[0] and inside.shape[1] == before.shape[1]  # a line more, as wide
+    assert amber(before) == 0 and amber(outside) == 0  # nothing said outside the tagged clip
+    assert amber(inside) > 100  # "#occluded #night · hand behind the wheel"
