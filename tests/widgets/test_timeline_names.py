@@ -77,3 +77,18 @@ def test_a_short_timeline_gives_its_rows_the_legends_room(qtbot):
     qtbot.waitUntil(lambda: not timeline.legend.isVisible())
     assert timeline.legend not in [timeline.getPlotItem().layout.itemAt(i)
                                    for i in range(timeline.getPlotItem().layout.count())]
+
+
+def test_touching_bars_of_one_colour_merge_and_others_stay():
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from cabinlens.widgets.timeline import merge_touching
+
+    red, blue = QColor(255, 0, 0), QColor(0, 0, 255)
+    starts, ends = np.array([0, 8, 16, 30, 38, 46]), np.array([16, 24, 32, 46, 54, 50])
+    s, e, c = merge_touching(starts, ends, [red, red, blue, blue, red, red])
+    assert s.tolist() == [0, 16, 38] and e.tolist() == [24, 46, 54]  # 16..32 and 30..46 overlap: one blue bar
+    assert [x.rgba() for x in c] == [red.rgba(), blue.rgba(), red.rgba()]
+    s, e, c = merge_touching(np.array([0, 20]), np.array([10, 30]), [red, red])  # a gap: two bars
+    assert s.tolist() == [0, 20] and e.tolist() == [10, 30]
