@@ -10,7 +10,6 @@ of a few starts and the ratio bundle / venv measured in the same run (machines a
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
 
 
 def folder_size(path: Path) -> int:
@@ -71,29 +71,23 @@ def main() -> int:
         if not exe.exists():
             print(f"bench_bundle: {exe} not found (packaging/build.sh, packaging/run.sh setup)", file=sys.stderr)
             return 2
-    display = ":93"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x950x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": home,
-                   "XDG_CONFIG_HOME": f"{home}/.config"}
-            extra = [args.project] if args.project else []
-            print(f"bundle {folder_size(args.bundle) / 2**30:.2f} GiB ({args.bundle}); "
-                  f"venv {folder_size(args.venv) / 2**30:.2f} GiB")
-            rows = []
-            for what, run in (("--version", lambda exe: command_seconds([str(exe), "--version"], env, args.repeats)),
-                              ("models list", lambda exe: command_seconds([str(exe), "models", "list"], env,
-                                                                          args.repeats)),
-                              ("window visible", lambda exe: window_seconds([str(exe), *extra], env, args.repeats))):
-                run(bundle)  # a first start fills the page cache; the medians are of warm starts
-                b, v = run(bundle), run(venv)
-                rows.append((what, b, v))
-            for what, b, v in rows:
-                print(f"{what:<15} bundle {b:6.2f} s   venv {v:6.2f} s   = {b / v:.2f}x")
-    finally:
-        xvfb.terminate()
+    import xserver
+
+    with xserver.xvfb(1600, 950) as xenv, tempfile.TemporaryDirectory() as home:
+        env = {**xenv, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config"}
+        extra = [args.project] if args.project else []
+        print(f"bundle {folder_size(args.bundle) / 2**30:.2f} GiB ({args.bundle}); "
+              f"venv {folder_size(args.venv) / 2**30:.2f} GiB")
+        rows = []
+        for what, run in (("--version", lambda exe: command_seconds([str(exe), "--version"], env, args.repeats)),
+                          ("models list", lambda exe: command_seconds([str(exe), "models", "list"], env,
+                                                                      args.repeats)),
+                          ("window visible", lambda exe: window_seconds([str(exe), *extra], env, args.repeats))):
+            run(bundle)  # a first start fills the page cache; the medians are of warm starts
+            b, v = run(bundle), run(venv)
+            rows.append((what, b, v))
+        for what, b, v in rows:
+            print(f"{what:<15} bundle {b:6.2f} s   venv {v:6.2f} s   = {b / v:.2f}x")
     return 0
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+
+from projects import copy_project
 
 from cabinlens.engine.analysis.clip_notes import write_note
 from cabinlens.engine.analysis.store import Store
@@ -12,11 +13,7 @@ from cabinlens.engine.clips.sidecar import sidecar_path, write_sidecar
 
 
 def test_an_export_of_a_tagged_clip_carries_its_tags(val_project, tmp_path):
-    project = tmp_path / "copy.cabinlens"
-    with sqlite3.connect(val_project) as src, sqlite3.connect(project) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    project = copy_project(val_project, tmp_path / "copy.cabinlens")
     with Store(project) as store:
         s = store.samples(store.runs()[0].id)[0]
         write_note(store, (s.file_id, s.frame_start, s.frame_end), ["occluded"], "hand behind the wheel")
@@ -40,11 +37,7 @@ def test_the_banner_shows_the_tags_and_note_of_the_clip_under_the_playhead(val_p
     from cabinlens.engine.clips.draw import REMARK
     from cabinlens.engine.clips.export import render_frame
 
-    project = tmp_path / "copy.cabinlens"
-    with sqlite3.connect(val_project) as src, sqlite3.connect(project) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    project = copy_project(val_project, tmp_path / "copy.cabinlens")
     with Store(project, readonly=True) as store:
         s = max(store.samples(store.runs()[0].id), key=lambda x: x.frame_start)
     spec = [PaneSpec(s.file_id, s.frame_start - 30, s.frame_end)]
