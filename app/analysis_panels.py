@@ -39,6 +39,7 @@ MAX_MODEL_PAIRS = 3  # clips compared under two models at once (two panes each)
 
 class AnalysisPanels(QObject):
     compareRequested = Signal(object, object, str)  # PaneSpecs, pane titles, what is compared
+    playerRequested = Signal()  # a clip was opened in the player: the window shows the player
 
     def __init__(self, state: AppState, parent: QObject) -> None:
         super().__init__(parent)
@@ -289,3 +290,4 @@ class AnalysisPanels(QObject):
         s = self.data.samples[position]
         self.state.set_track(self.data.run_id)
         self.state.go_to(s.file_id, (s.frame_start + s.frame_end) // 2)
+        self.playerRequested.emit()

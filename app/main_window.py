@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.layout_problem = ""  # why it was not, when it was not
         self.compare.pngAsked.connect(self.save_layout_png)
         self.analysis.compareRequested.connect(self.show_compare)
+        self.analysis.playerRequested.connect(lambda: self.tabs.setCurrentWidget(self.video))
         self.exports.progress.connect(self._export_progress)
         self.exports.done.connect(self._export_done)
         self.exports.failed.connect(self._export_failed)

@@ -56,6 +56,7 @@ class Player(QObject):
         self.unsweepable: set[tuple[str, str]] = set()  # no model of the project can sweep these sessions
         self._last_tracks = 0.0
         self._pending_tracks: SessionTracks | None = None
+        self._load_after_job = False  # another job superseded the session's load: load it when that job ends
         self._weights_note = ""  # the shown run and its Grad-CAM weighting
         self._normalised_note = "normalised per clip"
         self.kept_runs = KeptRunChoices(settings)
@@ -80,6 +81,8 @@ class Player(QObject):
         worker.failed.connect(self._job_failed)
         worker.finished.connect(self._job_finished)
         worker.cancelled.connect(self._job_cancelled)
+        for ended in (worker.finished, worker.failed, worker.cancelled):
+            ended.connect(self._load_if_superseded)
 
     def close(self) -> None:
         self.playback.stop()
@@ -91,6 +94,10 @@ class Player(QObject):
             return
         if self.state.pending_frame is not None:  # opened to show one clip (a panel's click)
             near, self.state.pending_frame = self.state.pending_frame, None
+        if self.tracks is not None and self.tracks.file_id != file_id:
+            # Never another session's frames, tracks and labels under this session's name while it loads.
+            self.forget_session(f"opening {file_id} ...")
+        self._load_after_job = False
         self.sweep_centre = near
         project = self.state.project
         sweep, span = self.sweep_plan(file_id)
@@ -210,7 +217,16 @@ class Player(QObject):
         if self.worker.is_current(generation) and self.sweep_running:
             self.holds.hold(self.state.project, self.state.session)
             self.started.discard((self.state.project, self.state.session))
+        elif not self.worker.is_current(generation) and self.state.session and (
+                self.tracks is None or self.tracks.file_id != self.state.session):
+            self._load_after_job = True  # e.g. the panels' load of the session's run came before it loaded
         self.sweeping = self.sweep_running = False
+
+    def _load_if_superseded(self, generation: int, *_args) -> None:
+        """The job that superseded the session's load ended: load the session now (its sweep follows the policy)."""
+        if self._load_after_job and self.worker.is_current(generation) and generation != self.session_generation:
+            self._load_after_job = False
+            self._open_session(self.state.session, self.sweep_centre)  # where it was asked to open
 
     def cancelled_text(self, generation: int) -> str:
         """What the status line says when the user cancelled job ``generation``: for this session's sweep, how it resumes."""
@@ -245,6 +261,8 @@ class Player(QObject):
                                          self.state.colormap, self.state.normalisation))
 
     def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
+        if self.tracks is None:  # asked for before the session changed: not this session's frame
+            return
         if info.problem:
             self.view.canvas.show_frame(None, info.problem)
             self.message.emit(Message(info.problem))

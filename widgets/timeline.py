@@ -290,6 +290,9 @@ class Timeline(pg.PlotWidget):
         text = self.describe(point.x(), point.y())
         if text:
             self.hover.setText(text)
+            # Right of the mouse in the left half, left of it in the right half: never cut at the edge.
+            vb = self.getViewBox().sceneBoundingRect()
+            self.hover.setAnchor((0, 1) if pos.x() < vb.center().x() else (1, 1))
             self.hover.setPos(point.x(), point.y())
             self.hover.show()
         else:

@@ -86,7 +86,9 @@ def _works(qtbot, window, good: Path, tmp_path: Path, name: str) -> None:
     _shows(qtbot, made, frame + 1)
     data = window.analysis.data
     assert data is not None and data.run_id == window.state.analysis_run
-    window.analysis.open_clip(1)
+    window.tabs.setCurrentWidget(window.compare_view)
+    window.analysis.open_clip(1)  # from the compare tab: the player comes to the front to show it
+    assert window.tabs.currentWidget() is window.video
     target = window.state.frame
     _shows(qtbot, made, target)
     out = tmp_path / f"{name}.mp4"

@@ -36,6 +36,9 @@ def jobs(monkeypatch):
         yield Message("Sweep m: 16 / 400 windows", 16, 400)
 
     monkeypatch.setattr("cabinlens.app.player.open_session", open_session)
+    # The stand-in's video does not exist: no frames asked for, so no "file not found" races the sweep's
+    # messages in the status line.
+    monkeypatch.setattr("cabinlens.app.frame_source.FrameSource.request", lambda _self, _request: None)
     monkeypatch.setitem(MODELS, "sweep", True)
     return started
 
@@ -148,3 +151,33 @@ def test_a_session_without_a_model_to_sweep_with_is_not_reopened_on_every_scrub(
     assert len(jobs) == 1
     window.sweep_menu.sweep_now.trigger()  # the user may still try
     qtbot.waitUntil(lambda: len(jobs) == 2, timeout=10000)
+
+
+def test_a_session_whose_load_another_job_superseded_loads_when_that_job_ends(qtbot, window, jobs, monkeypatch):
+    """Switching sessions during a sweep, while the panels load the new session's run on the same
+    worker: the player shows no frame of the old session under the new name, and the new one loads."""
+    import time
+
+    stand_in = window.player.__class__.__module__ + ".open_session"
+    real = __import__("cabinlens.app.player", fromlist=["open_session"]).open_session
+
+    def slow_to_stop(project, file_id, near, abort, sweep=True, device="auto", span=None):
+        for item in real(project, file_id, near, abort, sweep, device, span):
+            if abort.is_set():
+                time.sleep(0.3)  # a batch that ends some time after the abort, as a real one does
+            yield item
+
+    monkeypatch.setattr(stand_in, slow_to_stop)
+    open_sample(qtbot, window, jobs)
+    other = "vp2/run2.ids_1"
+    loaded_analysis = []
+
+    def load_analysis(_abort):
+        yield Message("loading the run ...")
+        loaded_analysis.append(True)
+
+    window.state.set_session(other)  # queued behind the sweep, which takes 0.3 s to stop
+    assert window.player.tracks is None  # nothing of the old session shown under the new name
+    window.worker.submit(load_analysis)  # supersedes the new session's load before it ran
+    qtbot.waitUntil(lambda: window.player.tracks is not None and window.player.tracks.file_id == other, timeout=10000)
+    assert loaded_analysis and jobs[-1]["file_id"] == other

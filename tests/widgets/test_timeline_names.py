@@ -92,3 +92,25 @@ def test_touching_bars_of_one_colour_merge_and_others_stay():
     assert [x.rgba() for x in c] == [red.rgba(), blue.rgba(), red.rgba()]
     s, e, c = merge_touching(np.array([0, 20]), np.array([10, 30]), [red, red])  # a gap: two bars
     assert s.tolist() == [0, 20] and e.tolist() == [10, 30]
+
+
+def test_hover_text_stays_inside_the_timeline_at_its_right_edge(qtbot):
+    from PySide6.QtCore import QPointF
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(500, 220)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), 64)
+    timeline.setXRange(0, 40, padding=0)  # the ground truth's two segments fill the view
+    box = timeline.getViewBox().sceneBoundingRect()
+    for x in (box.left() + 5, box.right() - 5):  # the left and the right edge of the ground-truth row
+        timeline._moved([QPointF(x, box.top() + 12)])
+        assert timeline.hover.isVisible()
+        timeline.hover.updateTextPos()
+        qtbot.wait(30)  # painted: the text's transform follows the view
+        text = timeline.hover.textItem
+        shown = text.mapRectToScene(text.boundingRect())
+        assert box.left() - 1 <= shown.left() and shown.right() <= box.right() + 1, (x, shown, box)
