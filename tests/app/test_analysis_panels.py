@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QImage
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def test_the_first_models_test_run_is_shown_with_every_panel_filled(panels):
@@ -188,13 +188,13 @@ def test_another_model_on_the_same_clips_shows_per_class_differences(qtbot, wind
     assert [p.spec.model for p in window.compare.panes] == ["i3d_small", "c3d_small"] * n
     assert [p.spec.start for p in window.compare.panes][::2] == [d.samples[i].frame_start for i in want[:n]]
     qtbot.wait(200)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "compare_two_models.png"))
     window.tabs.setCurrentIndex(0)
     report.export(str(tmp_path / "versus.csv"))
     header = next(csv.reader(io.StringIO((tmp_path / "versus.csv").read_text())))
     assert header[:5] == ["class", "group", "Δ recall", "Δ F1", "other's recall"]
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     dock = next(dk for dk in window.analysis_docks if dk.widget() is report or report in dk.findChildren(type(report)))
     dock.raise_()
     qtbot.wait(100)
@@ -238,7 +238,7 @@ def test_every_panel_exports_what_it_shows(tmp_path, panels):
 
 
 def test_screenshots_of_the_panels(qtbot, window, panels):
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for k, dock in enumerate(window.analysis_docks):
         dock.raise_()
         qtbot.wait(100)

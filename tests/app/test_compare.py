@@ -9,7 +9,7 @@ import cv2
 import pytest
 from PySide6.QtCore import Qt
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_a_pane_under_another_model_and_another_cam_class(qtbot, ready):
     qtbot.waitUntil(lambda: window.compare.panes[1].info is not None, timeout=10000)
     view.panes[2].closeRequested.emit()
     assert len(window.compare.panes) == 2 and len(view.panes) == 2
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     qtbot.wait(200)
     assert window.grab().save(str(SHOTS / "compare_view.png"))
 

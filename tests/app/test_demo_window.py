@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def test_demo_opens_its_project_with_a_session_playing(qtbot, window, demo_data):
@@ -28,5 +28,5 @@ def test_demo_opens_its_project_with_a_session_playing(qtbot, window, demo_data)
     assert "demo ready" in window.status.text()  # the session job that followed did not report "cancelled"
     assert window.state.session and window.sessions.topLevelItemCount() == 5  # the five val/test drivers
     assert {"i3d_small", "c3d_small", "p3d_small"} <= {t.model for t in window.player.tracks.tracks}
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "demo_window.png"))

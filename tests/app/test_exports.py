@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cabinlens.app.exports import report_folder
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def _private_copy(project: Path, folder: Path) -> Path:
@@ -47,7 +47,7 @@ def test_the_report_is_written_into_a_new_folder_with_progress(qtbot, window, pr
         assert len(list(csv.DictReader(f))) == 1  # the one c3d_small run of the project
     assert any(total > 0 and done == total for done, total in steps)  # the child's steps reached the status bar
     assert not _leftovers(out)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "report_written.png"))
     assert report_folder(out, copy) == out / "val-report-2"  # a second report never overwrites the first
 

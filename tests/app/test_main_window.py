@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def open_session(qtbot, window, project, sweep=False):
@@ -25,7 +25,7 @@ def open_session(qtbot, window, project, sweep=False):
 def test_main_window_shows(window):
     assert window.windowTitle().startswith("CabinLens")
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Export", "E&ngine", "&View", "&Help"]
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "main_window_empty.png"))
 
 
@@ -55,7 +55,7 @@ def test_open_project_lists_sessions_and_plays_the_first(qtbot, window, project,
     window.state.set_frame(middle)
     qtbot.waitUntil(lambda: f"frame {middle}" in window.video.labels.text(), timeout=10000)
     assert "Grad-CAM of" in window.video.labels.text()
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "main_window_session.png"))
     # Another session from the browser.
     other = browser.topLevelItem(1).child(0)
@@ -243,7 +243,7 @@ def test_normalisation_is_a_visible_choice_shared_by_player_compare_and_export(q
     assert window.video.mode_note.text().endswith("c3d_small (random) (split)")
     assert window.compare_view.normalisation.currentData() == "dataset"  # the compare view follows
     assert window._style().normalisation == "dataset"  # and so do exports
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "main_window_normalised_per_dataset.png"))
     show("raw")
     show("clip")

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from cabinlens.widgets.embedding_scatter import EmbeddingScatter, points_in_polygon
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def _star(centre, radii, n: int = 7, turn: float = 0.3) -> np.ndarray:
@@ -80,7 +80,7 @@ def test_ctrl_drag_draws_a_lasso_and_selects_the_clips_inside(qtbot):
     down = items[0]
     for k, pos in enumerate(items):
         view.mouseDragEvent(_Drag(down, pos, start=k == 0, finish=False))
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert scatter.grab().save(str(SHOTS / "embedding_lasso.png"))  # the lasso while it is drawn
     view.mouseDragEvent(_Drag(down, items[0], start=False, finish=True))
     assert len(polygons) == 1 and len(chosen) == 1

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from cabinlens.widgets.range_dialog import TimeRangeDialog
 
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "offscreen"  # not kept: the kept ones are on Xvfb
 
 
 def _type(qtbot, box, text: str) -> None:
@@ -30,7 +30,7 @@ def test_seconds_and_frames_follow_each_other(qtbot):
     _type(qtbot, dialog._frames["end"], "1200")  # a frame in, the seconds follow
     assert dialog._seconds["end"].value() == 80.0
     assert (dialog.start, dialog.end) == (188, 1200)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert dialog.grab().save(str(SHOTS / "time_range_dialog.png"))
 
 
