@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt, QTextDocument
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QTabBar, QToolButton, QWidget
 
 SIZES = [(1280, 800), (1600, 950)]
 ELLIPSIS = "…"
@@ -98,6 +98,10 @@ def test_every_text_fits_or_is_elided_and_tables_scroll(qtbot, window, panels, s
             n = models.model().rowCount()
             assert n and models.visualRect(models.model().index(n - 1, 0)).bottom() <= models.viewport().height()
     problems += cut_columns(window.sessions, "Sessions")
+    for bar in window.findChildren(QTabBar):  # the docks' tabs elide in a narrow window: the tip says it all
+        if bar.isVisible() and bar.parent() is window:
+            problems += [f"dock tab {bar.tabText(k)!r} has no tooltip" for k in range(bar.count())
+                         if bar.tabToolTip(k) != bar.tabText(k)]
     assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
 
 
