@@ -9,9 +9,11 @@ The hovered cell's row and column are highlighted; the tooltip leaves with the m
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from cabinlens.widgets.export import FIGURE_FILTER, export_button, export_figure
@@ -182,9 +184,12 @@ class MatrixView(QWidget):
             p.setPen(QPen(QColor(255, 215, 0), 1))
             p.drawRect(QRectF(centre.x() - c / 2 + 1, centre.y() - c / 2 + 1, c - 3, c - 3))
         p.restore()
-        label_font = QFont(self.font())
-        label_font.setPointSizeF(max(6.5, min(10.0, c * 0.7)))
+        label_font = self.label_font(c)
+        step = self.label_step(c)
+        hovered = self.hovered or (-1, -1)
         for k, name in enumerate(names):
+            if k % step and k not in hovered:
+                continue
             dim = self.highlight and name not in self.highlight
             bold = QFont(label_font)
             p.setPen(QColor(170, 170, 170) if dim else QColor(20, 20, 20))
@@ -208,6 +213,16 @@ class MatrixView(QWidget):
         p.setPen(QPen(QColor(60, 60, 60)))
         p.drawText(QRectF(0, 0, self.margin, self.margin - 8), Qt.AlignmentFlag.AlignCenter,
                    "rows: ground truth\ncolumns: prediction")
+
+    def label_font(self, cell: float) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.5, min(10.0, cell * 0.7)))
+        return font
+
+    def label_step(self, cell: float) -> int:
+        """Cells smaller than a line of text: every step-th name is drawn, so names never overprint
+        each other (the hovered row's and column's always; zooming in shows them all)."""
+        return max(1, math.ceil(QFontMetrics(self.label_font(cell)).height() / max(cell, 1e-6)))
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
         pos = event.position()

@@ -182,3 +182,21 @@ def test_the_largest_bubble_stays_inside_a_short_recall_plot(qtbot):
     box = vb.sceneBoundingRect()
     from cabinlens.widgets.failure_plots import LARGEST
     assert top - box.top() >= LARGEST / 2 and box.bottom() - bottom >= LARGEST / 2
+
+
+def test_matrix_names_never_overprint_and_all_show_when_zoomed_in(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    panel = ConfusionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(460, 420)  # the panel at 1280x800: cells of a few pixels
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_data(matrix_data())
+    view = panel.view
+    small = view._cell()
+    step = view.label_step(small)
+    assert step > 1 and step * small >= QFontMetrics(view.label_font(small)).height()  # drawn names a line apart
+    assert not view.grab().isNull()
+    wheel(view, QPointF(view.width() * 0.7, view.height() * 0.7), 8)
+    assert view.label_step(view._cell()) == 1  # zoomed in: every name
