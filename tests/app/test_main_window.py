@@ -60,7 +60,8 @@ def test_open_project_lists_sessions_and_plays_the_first(qtbot, window, project,
     # Another session from the browser.
     other = browser.topLevelItem(1).child(0)
     browser.itemClicked.emit(other, 0)
-    qtbot.waitUntil(lambda: window.player.tracks.file_id.startswith("vp15/"), timeout=30000)
+    qtbot.waitUntil(lambda: window.player.tracks is not None and window.player.tracks.file_id.startswith("vp15/"),
+                    timeout=30000)  # none while the next session loads: never the old one under its name
 
 
 def test_keyboard_like_a_video_editor(qtbot, window, project):
