@@ -20,7 +20,7 @@ from cabinlens.engine.background import Pacer, background
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.progress import Message
-from cabinlens.engine.rate import RateMeter, progress_text
+from cabinlens.engine.rate import ProgressRate, progress_text
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _service_events(events: Iterator[object], what: str, unit: str, after_batch=
     from cabinlens.engine.analysis.service import RunStarted
 
     model, device = "a model", ""
-    meter = RateMeter()
+    meter = ProgressRate()
     for event in events:
         if isinstance(event, Progress):
             rate = meter.add(event.done)

@@ -15,8 +15,12 @@ from cabinlens.engine.wording import plural
 RATE_WINDOW_S = 20.0
 
 
-class RateMeter:
-    """A moving estimate of items per second from (time, items done) readings."""
+class ProgressRate:
+    """A moving estimate of items per second from (time, items done) readings.
+
+    Unlike the player's meter (``app.playback.RateMeter``, frames drawn, which must fall to 0 when
+    drawing stalls), this one reads a count that only the job advances: between two readings there is
+    nothing to measure, so the rate is the last readings' slope."""
 
     def __init__(self, window_s: float = RATE_WINDOW_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.window_s, self.clock = window_s, clock

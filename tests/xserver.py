@@ -19,6 +19,7 @@ SOCKETS = Path("/tmp/.X11-unix")
 
 
 def available() -> bool:
+    """Whether this machine has Xvfb."""
     return shutil.which("Xvfb") is not None
 
 
@@ -45,11 +46,16 @@ def xvfb(width: int = 1920, height: int = 1200) -> Iterator[dict[str, str]]:
             time.sleep(0.05)
         yield {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb"}
     finally:
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         if server.stderr is not None:
             server.stderr.close()
+
+
+def stop(process: subprocess.Popen, grace_s: float = 5) -> None:
+    """Ask ``process`` to end; kill it if it has not after ``grace_s`` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -21,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
+import xserver  # noqa: E402
+
 
 def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
@@ -46,12 +48,7 @@ def window_seconds(cmd: list[str], env: dict, repeats: int) -> float:
                            check=True, capture_output=True, timeout=300)
             times.append(time.perf_counter() - t0)
         finally:
-            app.terminate()
-            try:
-                app.wait(10)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait()
+            xserver.stop(app, 10)
     return statistics.median(times)
 
 
@@ -71,8 +68,6 @@ def main() -> int:
         if not exe.exists():
             print(f"bench_bundle: {exe} not found (packaging/build.sh, packaging/run.sh setup)", file=sys.stderr)
             return 2
-    import xserver
-
     with xserver.xvfb(1600, 950) as xenv, tempfile.TemporaryDirectory() as home:
         env = {**xenv, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config"}
         extra = [args.project] if args.project else []

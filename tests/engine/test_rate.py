@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cabinlens.engine.rate import RateMeter, duration, progress_text
+from cabinlens.engine.rate import ProgressRate, duration, progress_text
 
 
 class Clock:
@@ -25,7 +25,7 @@ def test_the_line_says_count_rate_and_time_left():
 
 def test_the_rate_follows_the_last_seconds_not_the_start():
     clock = Clock()
-    meter = RateMeter(window_s=20.0, clock=clock)
+    meter = ProgressRate(window_s=20.0, clock=clock)
     assert meter.add(0) is None  # one reading tells no rate
     for _ in range(30):  # 30 s at 10 windows/s
         clock.now += 1.0
@@ -40,7 +40,7 @@ def test_the_rate_follows_the_last_seconds_not_the_start():
 
 def test_slow_batches_still_give_a_rate_and_a_new_run_starts_afresh():
     clock = Clock()
-    meter = RateMeter(window_s=20.0, clock=clock)
+    meter = ProgressRate(window_s=20.0, clock=clock)
     meter.add(0)
     clock.now += 45.0  # one batch slower than the window
     assert meter.add(8) == 8 / 45

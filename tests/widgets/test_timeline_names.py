@@ -13,18 +13,24 @@ from sample_tracks import tracks
 
 
 
+def shown_timeline(qtbot, width: int, height: int, frame_count: int) -> Timeline:
+    """A timeline on screen with the sample session's tracks (run 7's right/wrong and confidence rows)."""
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(width, height)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.current_track = 7
+    timeline.set_tracks(tracks(), frame_count)
+    return timeline
+
+
 def legend_texts(timeline: Timeline) -> list[str]:
     return [label.text for _, label in timeline.legend.items]
 
 
 def test_names_appear_on_segments_only_when_they_fit(qtbot):
-    timeline = Timeline()
-    qtbot.addWidget(timeline)
-    timeline.resize(300, 200)
-    timeline.show()
-    qtbot.waitExposed(timeline)
-    timeline.current_track = 7
-    timeline.set_tracks(tracks(), 20000)  # a long session: 16-frame segments are far under a pixel
+    timeline = shown_timeline(qtbot, 300, 200, 20000)  # a long session: 16-frame segments are far under a pixel
     assert timeline.names == []
     timeline.setXRange(0, 64, padding=0)
     qtbot.waitUntil(lambda: len(timeline.names) > 0)
@@ -97,13 +103,7 @@ def test_touching_bars_of_one_colour_merge_and_others_stay():
 def test_hover_text_stays_inside_the_timeline_at_its_right_edge(qtbot):
     from PySide6.QtCore import QPointF
 
-    timeline = Timeline()
-    qtbot.addWidget(timeline)
-    timeline.resize(500, 220)
-    timeline.show()
-    qtbot.waitExposed(timeline)
-    timeline.current_track = 7
-    timeline.set_tracks(tracks(), 64)
+    timeline = shown_timeline(qtbot, 500, 220, 64)
     timeline.setXRange(0, 40, padding=0)  # the ground truth's two segments fill the view
     box = timeline.getViewBox().sceneBoundingRect()
     for x in (box.left() + 5, box.right() - 5):  # the left and the right edge of the ground-truth row
