@@ -9,8 +9,10 @@ priority, leaves playback at 8-13 fps. A background job therefore
 - lowers the OS scheduling priority of its own thread. On Linux a thread is a task with a nice
   value of its own (``setpriority`` on its native id), and the threads it starts afterwards (the
   clip decoders, torch's OpenMP team) inherit it. An unprivileged process may raise a nice value but
-  not lower it again, so the thread stays below the GUI for the rest of its life: it is the worker
-  that runs only background jobs. Elsewhere nothing changes but the thread count;
+  not lower it again, so the thread stays below the GUI for the rest of its life: in the window that
+  is the engine worker, so a dataset analysis or report it runs later also gives way to the GUI and
+  playback (it loses nothing when the CPU is otherwise idle). Elsewhere nothing changes but the
+  thread count;
 - pauses briefly between batches (``Pacer``), so the interpreter lock and a core go to the GUI
   thread and the frame decoder between two batches. The pause is a tenth of the batch's time, at
   most 20 ms: nothing to a CPU batch of seconds, and no brake on a GPU whose batches take milliseconds.
