@@ -20,12 +20,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cabinlens.engine.analysis.clip_notes import ClipNote, overlapping, read_notes
+from cabinlens.engine.analysis.clip_notes import ClipNote
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.clips.draw import Layout, OverlayStyle, banner, canvas_shape, new_canvas, pane_offsets, paint_pane, strip_background
 from cabinlens.engine.clips.encode import Mp4Writer
 from cabinlens.engine.clips.panes import Pane, PaneSpec, frame_notes, resolve_panes
-from cabinlens.engine.clips.sidecar import write_sidecar
+from cabinlens.engine.clips.sidecar import clip_remarks, write_sidecar
 from cabinlens.engine.clips.targets import refuse_project_files
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.io import atomic_path
@@ -47,12 +47,6 @@ class ExportDone:
 
 def _even(x: float) -> int:
     return max(2, int(round(x / 2)) * 2)
-
-
-def clip_remarks(store: Store, specs: list[PaneSpec]) -> list[list[ClipNote]]:
-    """Per pane, the clips with a user's tags or note that it shows (drawn in the banner)."""
-    notes = read_notes(store)
-    return [overlapping(notes, spec.file_id, spec.start, spec.end) for spec in specs]
 
 
 def remark_at(found: list[ClipNote], frame: int) -> str:
@@ -284,7 +278,7 @@ def export_clip(
                     encoder.join()
                     writer.abandon()
                     raise
-            write_sidecar(store, specs, out)  # the tags and notes of the clips shown, when there are any
+            write_sidecar(store, specs, out, renderer.remarks)  # the tags and notes of the clips shown, if any
         finally:
             painters.shutdown(wait=True, cancel_futures=True)
             for stage in stages:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cabinlens.engine.analysis.clip_notes import overlapping, read_notes
+from cabinlens.engine.analysis.clip_notes import ClipNote, overlapping, read_notes
 from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.clips.panes import PaneSpec
 from cabinlens.engine.clips.targets import refuse_project_files
@@ -22,13 +22,21 @@ def sidecar_path(out: str | Path) -> Path:
     return out.with_name(f"{out.stem}.notes.json")
 
 
-def write_sidecar(store: Store, specs: list[PaneSpec], out: str | Path) -> Path | None:
-    """Write (or remove) the sidecar of the clip ``out`` showing ``specs``; returns it when written."""
-    path = sidecar_path(out)
+def clip_remarks(store: Store, specs: list[PaneSpec]) -> list[list[ClipNote]]:
+    """Per pane, the clips with a user's tags or note that it shows (its banner says them, the sidecar lists them)."""
     notes = read_notes(store)
+    return [overlapping(notes, spec.file_id, spec.start, spec.end) for spec in specs]
+
+
+def write_sidecar(store: Store, specs: list[PaneSpec], out: str | Path,
+                  remarks: list[list[ClipNote]] | None = None) -> Path | None:
+    """Write (or remove) the sidecar of the clip ``out`` showing ``specs``; returns it when written.
+
+    ``remarks``: ``clip_remarks(store, specs)`` where the caller has them already (the export drew them)."""
+    path = sidecar_path(out)
     panes = []
-    for k, spec in enumerate(specs):
-        found = overlapping(notes, spec.file_id, spec.start, spec.end)
+    for k, (spec, found) in enumerate(zip(specs, remarks if remarks is not None else clip_remarks(store, specs),
+                                          strict=True)):
         if found:
             panes.append({"pane": k + 1, "file_id": spec.file_id, "frame_start": spec.start, "frame_end": spec.end,
                           "clips": [{"frame_start": n.frame_start, "frame_end": n.frame_end, "tags": list(n.tags),
