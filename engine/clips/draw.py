@@ -29,13 +29,14 @@ LINE_PER_TEXT = 1 / 0.55  # a text line's height for its font height (room above
 
 @dataclass(frozen=True)
 class OverlayStyle:
-    """The overlay as the window shows it: on/off, opacity, colour map, normalisation."""
+    """The overlay as the window shows it: on/off, opacity, colour map, normalisation, look."""
 
     on: bool = True
     opacity: float = 0.45
     colormap: str = "jet"
     normalisation: str = "clip"  # clip, dataset or raw (engine.analysis.cam_scale)
     dim_outside: float = 0.6
+    look: str = "heat"  # heat or contours (engine.explain.overlay_looks)
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def paint_pane(view: np.ndarray, layout: Layout, frame: np.ndarray, cam: tuple[s
         _, layer_map, inp = cam
         region = input_region((h, w), tuple(inp["size"]), inp.get("resize", "short_side_center_crop"))
         overlay(frame, layer_map, region, alpha=style.opacity, dim_outside=style.dim_outside,
-                colormap=style.colormap, out=video)
+                colormap=style.colormap, out=video, look=style.look)
     else:
         video[:] = frame
     bottom = view[layout.banner + h: layout.total]

@@ -41,3 +41,25 @@ def test_a_narrow_pane_gives_the_frame_stamp_a_line_of_its_own():
     assert (first - np.array(BACKGROUND)).max() < 60
     third = head[narrow.baselines[1] + narrow.line // 6:].astype(int)
     assert (third - np.array(BACKGROUND)).max() > 60  # the stamp
+
+
+def test_an_exported_pane_in_the_contour_look_keeps_the_video_untouched_off_the_lines():
+    from cabinlens.engine.clips.draw import OverlayStyle, paint_pane
+
+    h, w = 128, 160
+    frame = np.random.default_rng(5).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[0:4, 0:4].astype(np.float32)
+    layer_map = np.exp(-((yy - 1.5) ** 2 + (xx - 1.5) ** 2) / 2).astype(np.float32)
+    cam = ("eating", layer_map, {"size": [h, w], "resize": "short_side_center_crop"})  # the model sees it all
+    layout = Layout.for_video(w, h)
+    panes = {}
+    for look in ("heat", "contours"):
+        view = np.zeros((layout.total, w, 3), np.uint8)
+        head = np.zeros((layout.banner, w, 3), np.uint8)
+        strip = np.zeros((layout.strip, w, 3), np.uint8)
+        paint_pane(view, layout, frame, cam, OverlayStyle(look=look), head, strip, 0.5)
+        panes[look] = view[layout.banner: layout.banner + h]
+    assert OverlayStyle().look == "heat"  # the export's default look is unchanged
+    heat_changed = np.any(panes["heat"] != frame, axis=-1).mean()
+    contour_changed = np.any(panes["contours"] != frame, axis=-1).mean()
+    assert heat_changed > 0.9 and 0.005 < contour_changed < 0.3
