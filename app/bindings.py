@@ -30,11 +30,14 @@ def bind_video_view(view: VideoView, state: AppState) -> None:
     view.opacityChosen.connect(lambda opacity: state.set_overlay(opacity=opacity))
     view.colormapChosen.connect(lambda name: state.set_overlay(colormap=name))
     view.normalisationChosen.connect(lambda name: state.set_overlay(normalisation=name))
+    view.lookChosen.connect(lambda look: state.set_overlay(look=look))
+    view.evidenceToggled.connect(lambda on: state.set_overlay(evidence=on))
     view.targetChosen.connect(state.set_target)
 
     def show() -> None:
         view.show_controls(on=state.overlay_on, opacity=state.opacity, colormap=state.colormap,
-                           normalisation=state.normalisation, target=state.target)
+                           normalisation=state.normalisation, target=state.target, look=state.overlay_look,
+                           evidence=state.evidence_on)
 
     state.overlayChanged.connect(show)
     state.targetChanged.connect(lambda _t: show())

@@ -350,7 +350,7 @@ class CompareController(QObject):
         run = tracks.tracks[0].run_id if tracks.tracks else -1
         pane.source.request(FrameRequest(self.state.project, info.tracks.video, self.frame_of(k), run, pane.spec.target,
                                          self.state.overlay_on, self.state.opacity, tracks, self.state.colormap,
-                                         self.state.normalisation))
+                                         self.state.normalisation, look=self.state.overlay_look))
 
     def _frame_ready(self, pane: PaneState, frame: int, image, info: FrameInfo) -> None:
         if not any(p is pane for p in self.panes):

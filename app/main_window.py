@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
         from cabinlens.engine.clips.draw import OverlayStyle
 
         return OverlayStyle(on=self.state.overlay_on, opacity=self.state.opacity, colormap=self.state.colormap,
-                            normalisation=self.state.normalisation)
+                            normalisation=self.state.normalisation, look=self.state.overlay_look)
 
     def _segment_here(self) -> tuple[int, int] | None:
         """The ground-truth segment under the playhead, else the analysed clip under it."""

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
+from cabinlens.app import overlay_choice
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.frame_source import FrameInfo, FrameRequest, FrameSource
 from cabinlens.app.jobs import SessionLoaded, open_session
@@ -23,6 +24,7 @@ from cabinlens.app.state import AppState
 from cabinlens.app.sweep_policy import SweepHolds, SweepPolicy, keep_policy, kept_policy
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
+from cabinlens.engine.explain.overlay_looks import CONTOUR_LEVELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.timeline import Timeline
 from cabinlens.widgets.video_view import VideoView
@@ -40,6 +42,7 @@ class Player(QObject):
         self.state, self.worker, self.view, self.timeline = state, worker, view, timeline
         self.frames = FrameSource()
         self.frames.frameReady.connect(self._frame_ready)
+        self.frames.evidenceLoaded.connect(self._evidence_loaded)
         self.tracks: SessionTracks | None = None
         self.fps = 30.0
         self.sweep_centre = 0
@@ -66,6 +69,8 @@ class Player(QObject):
         self.playback.ended.connect(lambda: self.state.set_playing(False))
         self.playback.rateChanged.connect(self.view.transport.show_rate)
         view.runChosen.connect(self.choose_run)
+        overlay_choice.restore(settings, state)  # the look and the evidence toggle the user left
+        state.overlayChanged.connect(lambda: overlay_choice.keep(settings, state))
         self._route = Dispatch({SessionLoaded: self._session_loaded, SessionTracks: self._tracks_grew,
                                 Message: self._sweep_message})
         state.sessionChanged.connect(self._open_session)
@@ -111,6 +116,8 @@ class Player(QObject):
         self.tracks, self._pending_tracks = None, None
         self.timeline.set_tracks(None)
         self.view.canvas.show_frame(None, message)
+        self.view.colour_bar.clear("no\nsession")
+        self.view.set_evidence_available(None)
 
     def reopen(self) -> None:
         """Load the open session again where the playhead is: another job superseded its sweep and failed."""
@@ -258,7 +265,8 @@ class Player(QObject):
             return
         self.frames.request(FrameRequest(self.state.project, self.tracks.video, self.state.frame, self.state.track,
                                          self.state.target, self.state.overlay_on, self.state.opacity, self.tracks,
-                                         self.state.colormap, self.state.normalisation))
+                                         self.state.colormap, self.state.normalisation, look=self.state.overlay_look,
+                                         evidence=self.state.evidence_on))
 
     def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
         if self.tracks is None:  # asked for before the session changed: not this session's frame
@@ -272,10 +280,29 @@ class Player(QObject):
             self._normalised_note = info.normalised
             self._show_mode_note()
         self.view.canvas.show_frame(image)
+        self._show_scale(info)
+        self.view.set_evidence_available(info.evidence_file)
         self.playback.drawn()
         shown = next((t for t in self.tracks.tracks if t.run_id == self.state.track), None) if self.tracks else None
         self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class,
                              self.state.target, describe(shown) if shown else "")
+
+    def _show_scale(self, info: FrameInfo) -> None:
+        """The colour bar says how the shown frame's colours read (none where it shows no map)."""
+        if info.scale is None or info.ramp is None:
+            self.view.colour_bar.clear("Grad-CAM\noff" if not self.state.overlay_on else "no Grad-CAM\nhere")
+            return
+        levels = CONTOUR_LEVELS if self.state.overlay_look == "contours" else ()
+        self.view.colour_bar.show_scale(info.ramp, *info.scale, levels=levels)
+
+    def _evidence_loaded(self, video: str, problem: str) -> None:
+        """The video's evidence file was read in the background: draw its boxes on the shown frame."""
+        if self.tracks is None or video != self.tracks.video:
+            return
+        if problem:
+            self.message.emit(Message(problem))
+        elif self.state.evidence_on:
+            self.request_frame()
 
     def _ground_truth(self, frame: int) -> str | None:
         if self.tracks is None:

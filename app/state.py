@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from cabinlens.engine.explain.overlay_looks import capped, check
+
 
 class AppState(QObject):
     projectChanged = Signal(str)
@@ -14,7 +16,7 @@ class AppState(QObject):
     frameChanged = Signal(int)
     targetChanged = Signal(str)  # "pred", "gt", "top2" ... "top5"
     trackChanged = Signal(int)  # run id whose CAMs the video view shows
-    overlayChanged = Signal()  # on/off, opacity, normalisation
+    overlayChanged = Signal()  # on/off, opacity, colour map, normalisation, look, evidence boxes
     playingChanged = Signal(bool)
     speedChanged = Signal(float)  # negative plays backwards
     loopChanged = Signal(bool)  # playback loops the segment under the playhead
@@ -35,6 +37,8 @@ class AppState(QObject):
         self.opacity = 0.45
         self.colormap = "jet"
         self.normalisation = "clip"  # Grad-CAM brightness: clip, dataset or raw (engine.analysis.cam_scale)
+        self.overlay_look = "heat"  # heat or contours (engine.explain.overlay_looks)
+        self.evidence_on = False  # outline the evidence boxes where the video has an evidence file
         self.playing = False
         self.speed = 1.0  # J/L shuttle and the speed box: negative plays backwards
         self.loop = False
@@ -78,8 +82,16 @@ class AppState(QObject):
             self.trackChanged.emit(run_id)
 
     def set_overlay(self, *, on: bool | None = None, opacity: float | None = None, colormap: str | None = None,
-                    normalisation: str | None = None) -> None:
+                    normalisation: str | None = None, look: str | None = None, evidence: bool | None = None) -> None:
+        """Change any of the overlay's settings; one signal when something changed. The opacity is
+        capped (``overlay_looks.MAX_OPACITY``) so the video always shows through the map."""
         changed = False
+        if look is not None and check(look) != self.overlay_look:
+            self.overlay_look, changed = look, True
+        if evidence is not None and bool(evidence) != self.evidence_on:
+            self.evidence_on, changed = bool(evidence), True
+        if opacity is not None:
+            opacity = capped(opacity)
         if normalisation is not None and normalisation != self.normalisation:
             self.normalisation, changed = normalisation, True
         if colormap is not None and colormap != self.colormap:

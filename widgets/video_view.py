@@ -12,6 +12,9 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from cabinlens.engine.explain.normalisation import LABELS
+from cabinlens.engine.explain.overlay_looks import LABELS as LOOK_LABELS
+from cabinlens.engine.explain.overlay_looks import MAX_OPACITY
+from cabinlens.widgets.colour_bar import ColourBar
 from cabinlens.widgets.playback_bar import PlaybackBar
 
 TARGETS = [("predicted", "pred"), ("ground truth", "gt"), ("2nd", "top2"), ("3rd", "top3"), ("4th", "top4"), ("5th", "top5")]
@@ -21,6 +24,13 @@ RUN_TIP = "Whose prediction and Grad-CAM the player shows (a model on a split, o
 NORMALISATION_TIP = ("How Grad-CAM values become colours. Per clip: each clip's maximum is full colour (where the model "
                      "looked; a faint map looks as strong as a clear one). Per dataset: one divisor per model, the 99th "
                      "percentile of its clips' maxima, so brightness compares between clips. Raw: the values of Eq. 2.")
+LOOK_TIP = ("How the map is drawn. Heat map: colours blended over the frame, at most "
+            f"{MAX_OPACITY:.0%} strong so the video shows through. Contours: lines where the map crosses "
+            "25, 50 and 75 % of full colour, over the untouched frame.")
+OPACITY_TIP = f"How strongly the heat map covers the frame (at most {MAX_OPACITY:.0%}: the video always shows through)"
+EVIDENCE_TIP = ("Outline where the evidence is in this frame, from the video's evidence file: white the "
+                "class-defining hand, object or body part, magenta a distractor lying in view")
+NO_EVIDENCE_TIP = "This video has no evidence file (<video name>.evidence.csv beside the video): no boxes to draw"
 
 
 def normalisation_box() -> QComboBox:
@@ -82,6 +92,8 @@ class VideoView(QWidget):
     normalisationChosen = Signal(str)  # see cabinlens.engine.explain.normalisation
     targetChosen = Signal(str)  # "pred", "gt", "top2" ... "top5"
     runChosen = Signal(int)  # run id whose prediction and Grad-CAM are shown
+    lookChosen = Signal(str)  # "heat" or "contours" (cabinlens.engine.explain.overlay_looks)
+    evidenceToggled = Signal(bool)  # outline the evidence boxes on the frame
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,9 +113,20 @@ class VideoView(QWidget):
         self.overlay = QCheckBox("Grad-CAM")
         self.overlay.setChecked(True)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
-        self.opacity.setRange(0, 100)
-        self.opacity.setMinimumWidth(80)
+        self.opacity.setRange(0, int(round(MAX_OPACITY * 100)))
+        self.opacity.setMinimumWidth(70)
         self.opacity.setMaximumWidth(140)
+        self.opacity.setToolTip(OPACITY_TIP)
+        self.look = QComboBox()
+        self.look.setObjectName("overlayLook")
+        for value, text in LOOK_LABELS.items():
+            self.look.addItem(text, value)
+        self.look.setToolTip(LOOK_TIP)
+        self.evidence = QCheckBox("evidence")
+        self.evidence.setObjectName("evidenceBoxes")
+        self.evidence.setEnabled(False)  # until the shown video is known to have an evidence file
+        self.evidence.setToolTip(NO_EVIDENCE_TIP)
+        self.colour_bar = ColourBar()
         self.colormap = QComboBox()
         self.colormap.addItems(["jet", "turbo", "inferno", "viridis"])
         self.normalisation = normalisation_box()
@@ -118,14 +141,19 @@ class VideoView(QWidget):
         for w in (self.overlay, QLabel("of"), self.runs, QLabel("class"), self.target):
             shown.addWidget(w)
         shown.addStretch(1)
+        shown.addWidget(self.evidence)
         controls = QHBoxLayout()
-        for w in (QLabel("opacity"), self.opacity, self.colormap, self.normalisation):
+        for w in (self.look, QLabel("opacity"), self.opacity, self.colormap, self.normalisation):
             controls.addWidget(w)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.labels)
-        layout.addWidget(self.canvas, 1)
+        picture = QHBoxLayout()  # the colour bar beside the frame: the frame is letterboxed there anyway
+        picture.setSpacing(2)
+        picture.addWidget(self.canvas, 1)
+        picture.addWidget(self.colour_bar)
+        layout.addLayout(picture, 1)
         layout.addWidget(self.transport)
         layout.addLayout(shown)
         layout.addLayout(controls)
@@ -136,10 +164,15 @@ class VideoView(QWidget):
         self.colormap.currentTextChanged.connect(self.colormapChosen)
         self.normalisation.currentIndexChanged.connect(lambda i: self.normalisationChosen.emit(self.normalisation.itemData(i)))
         self.runs.activated.connect(lambda i: self.runChosen.emit(int(self.runs.itemData(i))))
+        self.look.currentIndexChanged.connect(lambda i: self.lookChosen.emit(self.look.itemData(i)))
+        self.look.currentIndexChanged.connect(lambda _i: self._opacity_applies())
+        self.evidence.toggled.connect(self.evidenceToggled)
 
-    def show_controls(self, *, on: bool, opacity: float, colormap: str, normalisation: str, target: str) -> None:
+    def show_controls(self, *, on: bool, opacity: float, colormap: str, normalisation: str, target: str,
+                      look: str = "heat", evidence: bool = False) -> None:
         """Show these values in the controls without emitting (the app's state, changed elsewhere)."""
-        for w in (self.overlay, self.opacity, self.colormap, self.normalisation, self.target):
+        widgets = (self.overlay, self.opacity, self.colormap, self.normalisation, self.target, self.look, self.evidence)
+        for w in widgets:
             w.blockSignals(True)
         try:
             self.overlay.setChecked(on)
@@ -149,9 +182,25 @@ class VideoView(QWidget):
             index = self.target.findData(target)
             if index >= 0:
                 self.target.setCurrentIndex(index)
+            choose(self.look, look)
+            self.evidence.setChecked(evidence)
         finally:
-            for w in (self.overlay, self.opacity, self.colormap, self.normalisation, self.target):
+            for w in widgets:
                 w.blockSignals(False)
+        self._opacity_applies()
+
+    def _opacity_applies(self) -> None:
+        contours = self.look.currentData() == "contours"
+        self.opacity.setEnabled(not contours)
+        self.opacity.setToolTip("Contours leave the frame untouched: opacity applies to the heat map" if contours
+                                else OPACITY_TIP)
+
+    def set_evidence_available(self, available: bool | None) -> None:
+        """Whether the shown video has an evidence file (None: not known yet); the toggle keeps its
+        state, and is usable only where there are boxes to draw."""
+        self.evidence.setEnabled(bool(available))
+        self.evidence.setToolTip(EVIDENCE_TIP if available else NO_EVIDENCE_TIP if available is False
+                                 else "Looking for the video's evidence file ...")
 
     def set_runs(self, runs: list[tuple[int, str, str]], current: int) -> None:
         """The session's runs as (run id, text, tooltip), showing ``current``; no signal."""

@@ -43,10 +43,18 @@ def test_video_view_and_state(qtbot):
     qtbot.addWidget(view)
     bind_video_view(view, state)
     assert view.opacity.value() == round(state.opacity * 100)  # the state's values from the start
-    view.opacity.setValue(80)
+    view.opacity.setValue(50)
     view.target.setCurrentIndex(view.target.findData("gt"))
     view.normalisation.setCurrentIndex(view.normalisation.findData("raw"))
-    assert abs(state.opacity - 0.8) < 1e-9 and state.target == "gt" and state.normalisation == "raw"
+    assert abs(state.opacity - 0.5) < 1e-9 and state.target == "gt" and state.normalisation == "raw"
+    view.look.setCurrentIndex(view.look.findData("contours"))
+    view.evidence.setEnabled(True)
+    view.evidence.setChecked(True)
+    assert state.overlay_look == "contours" and state.evidence_on
+    state.set_overlay(look="heat", evidence=False)
+    assert view.look.currentData() == "heat" and not view.evidence.isChecked()
+    state.set_overlay(opacity=1.0)  # capped, so the video shows through
+    assert state.opacity == 0.6 and view.opacity.value() == 60
     state.set_overlay(on=False, opacity=0.3, colormap="viridis")
     state.set_target("top3")
     assert not view.overlay.isChecked() and view.opacity.value() == 30 and view.target.currentData() == "top3"

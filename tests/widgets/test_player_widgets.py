@@ -40,10 +40,10 @@ def test_video_view_emits_choices_and_shows_values_without_echo(qtbot):
     seen = []
     for name in ("overlayToggled", "opacityChosen", "colormapChosen", "normalisationChosen", "targetChosen"):
         getattr(view, name).connect(lambda v, n=name: seen.append((n, v)))
-    view.opacity.setValue(80)
+    view.opacity.setValue(50)
     view.target.setCurrentIndex(view.target.findData("gt"))
     view.colormap.setCurrentText("turbo")
-    assert seen == [("opacityChosen", 0.8), ("targetChosen", "gt"), ("colormapChosen", "turbo")]
+    assert seen == [("opacityChosen", 0.5), ("targetChosen", "gt"), ("colormapChosen", "turbo")]
     seen.clear()
     view.show_controls(on=False, opacity=0.3, colormap="viridis", normalisation="raw", target="top3")
     assert seen == []
