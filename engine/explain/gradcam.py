@@ -29,6 +29,11 @@ from cabinlens.engine.device import autocast, check_precision
 from cabinlens.engine.errors import CabinLensError
 
 Mode = Literal["clip", "time"]
+#: Every weighting ``cam_from`` knows: the paper's two, then finer ones that cost no extra pass
+#: (see ``fine_cam``): HiResCAM's element-wise product, LayerCAM's positive-gradient weighting and
+#: Grad-CAM++'s closed form.
+Weighting = Literal["clip", "time", "hires", "layercam", "gradcampp"]
+WEIGHTINGS: tuple[str, ...] = ("clip", "time", "hires", "layercam", "gradcampp")
 
 
 class LayerShapeError(CabinLensError):
@@ -91,9 +96,60 @@ def cam_from(activation: torch.Tensor, gradient: torch.Tensor, mode: Mode) -> to
         weights = gradient.mean(dim=(2, 3, 4), keepdim=True)  # (B, C, 1, 1, 1)
     elif mode == "time":
         weights = gradient.mean(dim=(3, 4), keepdim=True)  # (B, C, T, 1, 1)
+    elif mode in ("hires", "layercam", "gradcampp"):
+        return fine_cam(activation, gradient, mode)
     else:
-        raise ValueError(f"unknown Grad-CAM mode {mode!r} (use 'clip' or 'time')")
+        raise ValueError(f"unknown Grad-CAM mode {mode!r} (use one of {', '.join(WEIGHTINGS)})")
     return torch.relu((weights * activation).sum(dim=1))
+
+
+def fine_cam(activation: torch.Tensor, gradient: torch.Tensor, mode: str) -> torch.Tensor:
+    """The finer weightings for (B, C, T, H, W) activation and gradient -> (B, T, H, W).
+
+    They read the same activation and gradient as Eq. 1-2, so they cost nothing more:
+    - ``hires`` (HiResCAM, Draelos & Carin 2020): ``ReLU(sum_k g_k * A_k)`` element-wise; no
+      averaging of the gradient, so a cell counts only where its own gradient says so;
+    - ``layercam`` (Jiang et al. 2021): ``ReLU(sum_k ReLU(g_k) * A_k)``, each position weighted by
+      its own positive gradient (fused over layers by ``fuse_maps``);
+    - ``gradcampp`` (Chattopadhay et al. 2018, closed form for an exponential score, as
+      pytorch-grad-cam computes it): ``alpha = g^2 / (2 g^2 + sum_{t,i,j} A * g^3)``,
+      ``w_k = sum_{t,i,j} alpha * ReLU(g)``, map ``ReLU(sum_k w_k A_k)``.
+    """
+    if mode == "hires":
+        return torch.relu((gradient * activation).sum(dim=1))
+    if mode == "layercam":
+        return torch.relu((torch.relu(gradient) * activation).sum(dim=1))
+    if mode == "gradcampp":
+        g2 = gradient.pow(2)
+        denominator = 2 * g2 + (activation * gradient.pow(3)).sum(dim=(2, 3, 4), keepdim=True)
+        alpha = torch.where(denominator != 0, g2 / torch.where(denominator != 0, denominator, torch.ones_like(denominator)),
+                            torch.zeros_like(g2))
+        weights = (alpha * torch.relu(gradient)).sum(dim=(2, 3, 4), keepdim=True)
+        return torch.relu((weights * activation).sum(dim=1))
+    raise ValueError(f"unknown fine weighting {mode!r} (use hires, layercam or gradcampp)")
+
+
+def fuse_maps(maps: Sequence[torch.Tensor]) -> torch.Tensor:
+    """LayerCAM's fusion of several layers' maps (..., T_l, H_l, W_l) -> (..., T, H, W) at the finest.
+
+    Each map is divided by its own maximum (so a coarse layer's larger values do not dominate),
+    upsampled trilinearly with half-pixel centres to the largest layer's size, and the element-wise
+    maximum is kept: a fine layer can add a small peak (a hand) that the coarse one blurs away.
+    """
+    if not maps:
+        raise ValueError("no maps to fuse")
+    size = max((tuple(m.shape[-3:]) for m in maps), key=lambda s: s[0] * s[1] * s[2])
+    fused = None
+    for m in maps:
+        lead = m.shape[:-3]
+        flat = m.reshape(-1, 1, *m.shape[-3:]).float()
+        peak = flat.flatten(1).amax(1).view(-1, 1, 1, 1, 1)
+        flat = flat / torch.where(peak > 0, peak, torch.ones_like(peak))
+        if tuple(flat.shape[-3:]) != size:
+            flat = torch.nn.functional.interpolate(flat, size=size, mode="trilinear", align_corners=False).clamp_min(0)
+        up = flat.reshape(*lead, *size)
+        fused = up if fused is None else torch.maximum(fused, up)
+    return fused
 
 
 class GradCam:
@@ -125,7 +181,7 @@ class GradCam:
         targets: Sequence[Sequence[int]] | torch.Tensor | None = None,
         *,
         top: int = 1,
-        mode: Mode = "clip",
+        mode: Mode | Weighting = "clip",
         extra: Sequence[int] | torch.Tensor | None = None,
     ) -> CamResult:
         """Maps for ``targets`` (per clip, K classes each) or, if None, the ``top`` predicted classes.
