@@ -79,3 +79,37 @@ def test_colour_bar_evidence_boxes_and_contours_in_the_player(qtbot, window, pro
         assert again.video.look.currentData() == "contours" and again.video.evidence.isChecked()
     finally:
         again.close()
+
+
+def test_the_frame_source_reads_evidence_in_the_background_and_says_when_a_video_has_none(qtbot, project, tmp_path):
+    import shutil
+
+    from cabinlens.app.frame_source import FrameRequest, FrameSource
+    from cabinlens.engine.analysis.session import sessions
+    from cabinlens.engine.analysis.store import Store
+
+    with Store(str(project), readonly=True) as store:
+        video = next(s.video for s in sessions(store) if evidence_path(s.video).is_file())
+    boxes = read_evidence(evidence_path(video))
+    frame, box = next((f, b) for f, bs in sorted(boxes.items()) for b in bs if b.role == "evidence" and b.y1 - b.y0 > 20)
+    bare = tmp_path / "bare.ids_1.mp4"
+    shutil.copyfile(video, bare)  # the same video without an evidence file beside it
+    source = FrameSource()
+    got = []
+    source.frameReady.connect(lambda f, image, info: got.append((image, info)))
+    try:
+        ask = lambda path: FrameRequest("", str(path), frame, -1, "pred", False, 0.45, evidence=True)  # noqa: E731
+        source.request(ask(bare))
+        qtbot.waitUntil(lambda: len(got) == 1, timeout=10000)
+        plain, info = got[0]
+        assert info.evidence_file is False and info.scale is None and white_share(plain, box) < 0.5
+        with qtbot.waitSignal(source.evidenceLoaded, timeout=10000) as loaded:
+            source.request(ask(video))  # served at once without boxes; the file is read meanwhile
+        assert loaded.args == [str(video), ""]
+        qtbot.waitUntil(lambda: len(got) == 2, timeout=10000)
+        assert got[1][1].evidence_file is True
+        source.request(ask(video))  # what the player does on evidenceLoaded
+        qtbot.waitUntil(lambda: len(got) == 3, timeout=10000)
+        assert white_share(got[2][0], box) > 0.9 and white_share(got[1][0], box) < 0.5
+    finally:
+        source.close()
