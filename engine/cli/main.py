@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from cabinlens.engine import __version__
-from cabinlens.engine.cli import (analyze_cmd, cam_cmd, data_cmd, demo_cmd, export_cmd, models_cmd, sessions_cmd, train_cmd,
-                                 video_cmd)
+from cabinlens.engine.cli import (analyze_cmd, cam_cmd, data_cmd, demo_cmd, explain_cmd, export_cmd, models_cmd, sessions_cmd,
+                                 train_cmd, video_cmd)
 from cabinlens.engine.errors import CabinLensError
 
-GROUPS = (demo_cmd, data_cmd, video_cmd, models_cmd, cam_cmd, analyze_cmd, sessions_cmd, export_cmd, train_cmd)
+GROUPS = (demo_cmd, data_cmd, video_cmd, models_cmd, cam_cmd, explain_cmd, analyze_cmd, sessions_cmd, export_cmd, train_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
