@@ -5,6 +5,8 @@
     OUT/embeddings.{csv,md,tex}                  class separation in each model's embedding
     OUT/tsne_models_<n>.{png,svg}                Fig. 4: the models of one subset side by side
     OUT/explanations.{csv,md,tex}                Grad-CAM against the evidence files, where there are any
+    OUT/sanity.{csv,md,tex}                      with ``sanity``: the sanity checks of each model's Grad-CAM
+    OUT/<run>/sanity_{randomisation,reversal,faithfulness}.{csv,md,tex}, sanity_{randomisation,faithfulness}.{png,svg}
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
     OUT/predictions.csv                          one row per sample and model, top-5 with scores, tags and note
@@ -25,13 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cabinlens.engine.analysis import figures, tables
+from cabinlens.engine.analysis import figures, sanity_report, tables
 from cabinlens.engine.analysis.clip_notes import ClipNote, read_notes
 from cabinlens.engine.analysis.embeddings import cached_tsne, cached_ward
 from cabinlens.engine.analysis.explanations import cached_scores
 from cabinlens.engine.analysis.metrics import Metrics, evaluate, softmax
 from cabinlens.engine.analysis.model_compare import ModelComparison, comparable, compare_runs, same_clips
 from cabinlens.engine.analysis.report_folder import check_replaceable
+from cabinlens.engine.analysis.sanity import Budget
 from cabinlens.engine.analysis.separability import Separability, separability
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
@@ -124,9 +127,12 @@ def check_reportable(project: str | Path, out: str | Path, figures_too: bool = T
 
 
 def write_report(project: str | Path, out: str | Path, *, figures_too: bool = True,
-                 progress: Callable[[int, int, str], None] | None = None) -> dict:
+                 progress: Callable[[int, int, str], None] | None = None, sanity: Budget | None = None,
+                 device: str = "auto") -> dict:
     """Write the report of every run in ``project`` into ``out``; returns the metrics as a dict.
     ``progress(done, total, what)`` hears of each step (one per run, and the tables before them).
+    ``sanity``: also run the sanity checks of each model's Grad-CAM with that clip budget on ``device``
+    (``engine.analysis.sanity``; this loads the models again, so it is off by default).
 
     The report is written into a hidden folder beside ``out`` and takes ``out``'s place only when
     complete, so a failed report leaves a previous one as it was and no half-written folder; an earlier
@@ -138,7 +144,7 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        summary = _write_report(project, partial, figures_too, progress)
+        summary = _write_report(project, partial, figures_too, progress, sanity, device)
         old = out.with_name(f".{out.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if out.exists():
@@ -151,7 +157,8 @@ def write_report(project: str | Path, out: str | Path, *, figures_too: bool = Tr
 
 
 def _write_report(project: str | Path, out: Path, figures_too: bool,
-                  progress: Callable[[int, int, str], None] | None) -> dict:
+                  progress: Callable[[int, int, str], None] | None, sanity: Budget | None = None,
+                  device: str = "auto") -> dict:
     step = progress or (lambda _done, _total, _what: None)
     with Store(project) as store:  # writable: t-SNE and Ward are cached in it
         step(0, 1, "metrics")
@@ -192,6 +199,8 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
                              f"Per-class results of {r.info.model}")
             if figures_too:
                 _figures(store, r, folder)
+        checked = sanity_report.write_checks(project, store, [(r.info, r.results, r.folder) for r in reports], out,
+                                             sanity, device, figures_too, step, _write_table) if sanity else []
         notes = read_notes(store)
         _write(out / "predictions.csv", _predictions(store, reports, notes))
     step(total, total, "done")
@@ -205,9 +214,13 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
                   "explanations": r.explanations} for r in reports],
         "pairs": [dict(zip(tables.PAIRS_HEADER, row, strict=True)) for row in pair_rows],
     }
+    if sanity:
+        from cabinlens.engine.analysis.sanity import to_dict
+
+        summary["sanity"] = {"budget": asdict(sanity), "runs": [to_dict(s) for s in checked]}
     _write(out / "metrics.json", json.dumps(summary, indent=1) + "\n")
     _write(out / "index.html", _html(reports, t1, pair_rows, embedding_rows, fig4, explanation_rows, evidence_problems, out,
-                                     list(notes.values())))
+                                     list(notes.values()), sanity_report.html_section(checked, sanity, _html_table) if sanity else []))
     return summary
 
 
@@ -332,7 +345,7 @@ def _tagged_clips(notes: list[ClipNote]) -> list[str]:
 
 def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]], embedding_rows: list[list[str]],
           fig4: list[str], explanation_rows: list[list[str]], evidence_problems: list[str], out: Path,
-          tagged: list[ClipNote] | None = None) -> str:
+          tagged: list[ClipNote] | None = None, sanity: list[str] | None = None) -> str:
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>CabinLens report</title><style>",
              "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}",
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}",
@@ -371,6 +384,7 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
     if evidence_problems:
         parts.append("<p>Evidence files not used (their clips are not scored):</p><ul>"
                      + "".join(f"<li>{html.escape(p)}</li>" for p in evidence_problems) + "</ul>")
+    parts += sanity or []
     parts += _tagged_clips(tagged or [])
     for r in reports:
         parts.append(f"<h2>{html.escape(r.info.name)}</h2><p>{r.info.done} of {r.info.total} samples analysed.</p>")
@@ -385,7 +399,8 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
             if r.metrics.absent:
                 parts.append(f"<p>Classes without samples in this subset: {html.escape(', '.join(r.metrics.absent))}</p>")
             parts.append("<h3>Table II</h3>" + _html_table(tables.TABLE2_HEADER, tables.table2(r.metrics)))
-        for stem in ("confusion", "confusions", "recall_vs_frequency", "tsne", "ward"):
+        for stem in ("confusion", "confusions", "recall_vs_frequency", "tsne", "ward", "sanity_randomisation",
+                     "sanity_faithfulness"):
             if (out / r.folder / f"{stem}.png").exists():
                 parts.append(f"<h3>{stem.replace('_', ' ')}</h3><img src='{r.folder}/{stem}.png' alt='{stem}'>")
     parts.append("</body></html>")

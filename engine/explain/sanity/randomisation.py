@@ -1,0 +1,113 @@
+"""Cascading model-parameter randomisation (Adebayo et al. 2018, "Sanity checks for saliency maps").
+
+The model's top-level blocks that hold parameters are re-initialised one after another from the
+output down (on a copy: the model itself is never touched); after each step the maps of the same
+clips and classes are compared with the trained model's by Spearman rank correlation and SSIM.
+An explanation of the model must change as its weights are destroyed; a method whose maps
+survive (stay correlated when every block is random) explains the input, not the model, and
+fails. Re-initialising means each module's own ``reset_parameters`` (PyTorch's default init; a
+batch norm also forgets its running statistics), under a fixed seed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from cabinlens.engine.explain.gradcam import GradCam, Mode
+from cabinlens.engine.explain.sanity.similarity import spearman, ssim
+
+#: A map method: (model, input batch, one target class per clip) -> (B, T', H', W') maps.
+MapMethod = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+#: Mean Spearman correlation (and SSIM) with every block random below which a method passes.
+SURVIVAL = 0.5
+
+
+def gradcam_method(spec, mode: Mode = "clip", layer: str | None = None) -> MapMethod:
+    """Grad-CAM at the spec's CAM layer (or ``layer``) with the given weighting."""
+    def method(model: nn.Module, x: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return GradCam.for_spec(model, spec, layer)(x, targets, mode=mode).maps[:, 0]
+    return method
+
+
+def cascade_order(model: nn.Module, x: torch.Tensor) -> list[str]:
+    """Top-level children with parameters, from the output down (by the order the forward pass calls
+    them, which differs from their registration order in some models, e.g. C3D's batch norms)."""
+    called: list[str] = []
+    handles = [child.register_forward_pre_hook(lambda _m, _i, name=name: called.append(name) if name not in called else None)
+               for name, child in model.named_children() if any(True for _ in child.parameters())]
+    try:
+        with torch.no_grad():
+            model(x[:1])
+    finally:
+        for h in handles:
+            h.remove()
+    return called[::-1]
+
+
+@dataclass(frozen=True)
+class RandomisationStep:
+    block: str  # the block re-initialised at this step (all blocks of earlier steps stay random)
+    spearman: np.ndarray  # (N,) per clip, against the trained model's map
+    ssim: np.ndarray  # (N,)
+
+    @property
+    def mean_spearman(self) -> float:
+        return float(np.mean(self.spearman))
+
+    @property
+    def mean_ssim(self) -> float:
+        return float(np.mean(self.ssim))
+
+
+@dataclass(frozen=True)
+class RandomisationResult:
+    steps: tuple[RandomisationStep, ...]  # top block first, the whole model random last
+    clips: int
+
+    @property
+    def passed(self) -> bool:
+        """Whether the maps decorrelate: with every block random, both means below ``SURVIVAL``."""
+        last = self.steps[-1]
+        return last.mean_spearman < SURVIVAL and last.mean_ssim < SURVIVAL
+
+
+def _randomise(block: nn.Module) -> None:
+    for module in block.modules():
+        reset = getattr(module, "reset_parameters", None)
+        if callable(reset):
+            reset()
+
+
+def _maps(method: MapMethod, model: nn.Module, x: torch.Tensor, targets: torch.Tensor, batch: int) -> torch.Tensor:
+    return torch.cat([method(model, x[i:i + batch], targets[i:i + batch]).detach().float()
+                      for i in range(0, len(x), batch)])
+
+
+def cascading_randomisation(model: nn.Module, spec, clips: torch.Tensor, targets: torch.Tensor | Sequence[int], *,
+                            method: MapMethod | None = None, blocks: Sequence[str] | None = None,
+                            batch_size: int = 8, seed: int = 0) -> RandomisationResult:
+    """Compare ``method``'s maps (default: the spec's Grad-CAM) of ``clips`` (normalised, (N, 3, T, H, W), on
+    the model's device) for ``targets`` before and after each cascading step; ``blocks`` (default
+    ``cascade_order``) chooses the steps, top first."""
+    method = method or gradcam_method(spec)
+    targets = torch.as_tensor(targets, device=clips.device, dtype=torch.long)
+    trained = _maps(method, model, clips, targets, batch_size)
+    blocks = list(blocks) if blocks is not None else cascade_order(model, clips)
+    broken = copy.deepcopy(model).eval()
+    children = dict(broken.named_children())
+    devices = [clips.device] if clips.device.type == "cuda" else []
+    steps = []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        for name in blocks:
+            _randomise(children[name])
+            maps = _maps(method, broken, clips, targets, batch_size)
+            steps.append(RandomisationStep(name, spearman(trained, maps).cpu().numpy(),
+                                           ssim(trained, maps).cpu().numpy()))
+    return RandomisationResult(tuple(steps), len(clips))
