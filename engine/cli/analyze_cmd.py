@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
+from cabinlens.engine.analysis.sanity import describe as describe_sanity
 from cabinlens.engine.cli.common import add_precision_option, batch_size, progress_bar, warn
 from cabinlens.engine.cli.models_cmd import add_input_options
 from cabinlens.engine.errors import InputError
@@ -61,6 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--out", required=True, metavar="DIR")
     r.add_argument("--json", action="store_true", help="print the metrics as JSON")
     r.add_argument("--no-figures", action="store_true", help="tables and predictions only (faster)")
+    r.add_argument("--sanity", action="store_true",
+                   help="also check each model's Grad-CAM: cascading randomisation, time reversal, deletion/insertion "
+                        "(loads the models again: about a minute per model on two CPU cores)")
+    r.add_argument("--sanity-clips", type=int, default=None, metavar="N",
+                   help="clips per model for randomisation and deletion/insertion (default 8; implies --sanity)")
+    r.add_argument("--device", default="auto", help="where the sanity checks run: auto, cpu, cuda:N")
     r.set_defaults(func=_report)
 
 
@@ -131,7 +138,16 @@ def _report_progress(done: int, total: int, what: str) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    summary = write_report(args.project, args.out, figures_too=not args.no_figures, progress=_report_progress)
+    budget = None
+    if args.sanity or args.sanity_clips is not None:
+        from cabinlens.engine.analysis.sanity import Budget
+        from cabinlens.engine.errors import InputError as Refused
+
+        if args.sanity_clips is not None and args.sanity_clips < 1:
+            raise Refused(args.out, "--sanity-clips must be at least 1")
+        budget = Budget() if args.sanity_clips is None else Budget(clips=args.sanity_clips)
+    summary = write_report(args.project, args.out, figures_too=not args.no_figures, progress=_report_progress,
+                           sanity=budget, device=args.device)
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
@@ -149,5 +165,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"{line}")
     for pair in summary["pairs"]:
         print(describe_pair(pair))
+    for run in summary.get("sanity", {}).get("runs", []):
+        print(describe_sanity(run))
     print(f"report: {Path(args.out) / 'index.html'}")  # one separator, whether or not --out ends in one
     return 0
