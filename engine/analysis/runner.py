@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from cabinlens.engine.analysis.clip_loading import ClipLoader
+from cabinlens.engine.analysis.decode_workers import reader_threads
 from cabinlens.engine.analysis.events import Progress
 from cabinlens.engine.analysis.store import SampleRecord, Store
 from cabinlens.engine.batching import CPU_BATCH, MAX_BATCH, cuda_batch_size, run_halving
@@ -29,6 +30,7 @@ from cabinlens.engine.device import Staging, place
 from cabinlens.engine.errors import CabinLensError, InputError
 from cabinlens.engine.explain.gradcam import GradCam, Mode
 from cabinlens.engine.models.spec import ModelSpec, resize_frames
+from cabinlens.engine.video.hardware import Decoder
 from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.video.sampling import sample_indices
 
@@ -42,15 +44,18 @@ def load_clip(readers: ReaderPool, sample: SampleRecord, spec: ModelSpec) -> np.
 
 
 def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, ahead: int,
-             block: int = 12) -> Iterator[tuple[int, np.ndarray]]:
+             block: int = 12, threads: int | None = None, decoder: Decoder = "cpu") -> Iterator[tuple[int, np.ndarray]]:
     """(index, clip) pairs decoded by ``workers`` threads, at most ``ahead`` clips in advance.
 
     Each thread takes ``block`` consecutive samples at a time and decodes them in video order with
     its own readers (``ClipLoader``), so a reader moves forward through a video instead of every
     thread decoding the frames between its clips, and overlapping windows decode their shared
-    frames once. Pairs come in completion order (results are stored by index).
+    frames once. Pairs come in completion order (results are stored by index). ``threads``: FFmpeg
+    threads per reader (default: the threads share the usable cores, ``decode_workers.reader_threads``);
+    ``decoder``: where the readers decode (``engine.video.hardware``).
     """
-    loader = ClipLoader(spec)
+    threads = reader_threads(workers) if threads is None else threads
+    loader = ClipLoader(spec, ReaderPool(threads=threads, decoder=decoder))
     blocks: queue.Queue = queue.Queue()
     for k in range(0, len(samples), block):  # a block near a playhead alternates sides: read it forward
         blocks.put(sorted(samples[k : k + block], key=lambda item: (item[1].video, item[1].frame_start)))
@@ -164,6 +169,7 @@ def analyse(
     device: torch.device | str = "cpu",
     precision: str = "float32",
     workers: int = 2,
+    decoder: Decoder = "cpu",
     cam_mode: Mode = "clip",
     abort: threading.Event | None = None,
     near_frame: int | None = None,
@@ -178,6 +184,7 @@ def analyse(
     nearest that frame first (a session sweep around the player's playhead), in blocks that still
     read forward through the video. ``only``: just these sample indices (a rank's shard);
     ``done_elsewhere``: indices stored in another store already (the merged project), counted as done.
+    ``decoder``: where clips are decoded (``engine.analysis.decoder_choice`` picks it).
     """
     samples = store.samples(run_id)
     wanted = set(range(len(samples))) if only is None else set(only)
@@ -205,7 +212,7 @@ def analyse(
         size = batch_size or _auto_batch_size(cam, spec, device, cam_mode, captured, len(todo))
         step = _BatchStep(store, run_id, cam, spec, samples, captured, Staging(device), cam_mode)
         failed: SampleFailed | None = None
-        for item in prefetch(todo, spec, workers, ahead=max(2 * size, workers * 2)):
+        for item in prefetch(todo, spec, workers, ahead=max(2 * size, workers * 2), decoder=decoder):
             if isinstance(item[1], SampleFailed):
                 failed = item[1]
                 break

@@ -10,9 +10,9 @@ from pathlib import Path
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
 from cabinlens.engine.analysis.sanity import describe as describe_sanity
-from cabinlens.engine.cli.common import add_precision_option, batch_size, progress_bar, warn
+from cabinlens.engine.cli.common import add_precision_option, batch_size, progress_bar, warn, workers_count
 from cabinlens.engine.cli.models_cmd import add_input_options
-from cabinlens.engine.errors import InputError
+from cabinlens.engine.video.hardware import DECODERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=batch_size, default=None, metavar="auto|N",
                    help="clips per batch; auto (default): as many as fit the GPU's free memory, 8 on the CPU")
     add_precision_option(p)
-    p.add_argument("--workers", type=int, default=2, help="decoding threads")
+    p.add_argument("--workers", type=workers_count, default=None, metavar="auto|N",
+                   help="decoding threads; auto (default): 2 beside CPU inference, all cores but one beside a GPU")
+    p.add_argument("--decoder", choices=DECODERS, default="auto",
+                   help="where videos are decoded: auto (default: on a GPU device, NVDEC or the CPU's threads, "
+                        "whichever is faster on a few clips of the job; else the CPU), cpu, cuda (NVDEC)")
     p.add_argument("--mode", choices=("clip", "time"), default="clip", help="Grad-CAM weighting")
     p.set_defaults(func=_analyze)
 
@@ -78,8 +82,6 @@ def _analyze(args: argparse.Namespace) -> int:
                                                    analyse_models)
     from cabinlens.engine.progress import Message
 
-    if args.workers < 1:
-        raise InputError(args.project, "--workers must be at least 1")
     if args.sweep:
         make_jobs = lambda spec: sweep_job(args.sweep, spec, window=args.window, stride=args.stride,  # noqa: E731
                                            annotations=args.annotations)
@@ -91,7 +93,7 @@ def _analyze(args: argparse.Namespace) -> int:
                                            split=args.split, subset=args.subset, video_root=args.videos,
                                            train_counts=args.train_counts, skip_invalid=args.skip_invalid)
     how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, precision=args.precision,
-                   workers=args.workers, arch=args.arch, frames=args.frames, size=args.size)
+                   workers=args.workers, decoder=args.decoder, arch=args.arch, frames=args.frames, size=args.size)
     rank = Rank.from_env()
     if rank is None:
         events = analyse_models(args.project, args.model, make_jobs, how)

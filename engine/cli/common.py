@@ -40,8 +40,17 @@ def add_precision_option(p) -> None:
                         "weights and maps stay float32); the CPU always computes in float32")
 
 
+def workers_count(text: str) -> int | None:
+    """``--workers``: ``auto`` (None: ``engine.analysis.decode_workers`` for the device) or a number >= 1."""
+    return _auto_or_count(text, "decoding threads")
+
+
 def batch_size(text: str) -> int | None:
     """``--batch-size``: ``auto`` (None: from free memory on CUDA, 8 on the CPU) or a number of clips >= 1."""
+    return _auto_or_count(text, "clips")
+
+
+def _auto_or_count(text: str, what: str) -> int | None:
     if text == "auto":
         return None
     try:
@@ -51,5 +60,5 @@ def batch_size(text: str) -> int | None:
     if value < 1:
         import argparse
 
-        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number of clips >= 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number of {what} >= 1")
     return value

@@ -53,8 +53,11 @@ def video_info(path: Path, stream: av.video.stream.VideoStream, frame_count: int
     )
 
 
-def open_video(path: Path) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
-    """The container and its first video stream, or a ``VideoError`` saying why not."""
+def open_video(path: Path, hwaccel=None) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
+    """The container and its first video stream, or a ``VideoError`` saying why not.
+
+    ``hwaccel``: PyAV's hardware acceleration for the stream's decoder (``engine.video.hardware``).
+    """
     if not path.exists():
         raise VideoError(path, "file not found")
     if path.is_dir():
@@ -62,7 +65,8 @@ def open_video(path: Path) -> tuple[av.container.InputContainer, av.video.stream
     try:
         if path.stat().st_size == 0:
             raise VideoError(path, "the file is empty (0 bytes)")
-        container = av.open(str(path), mode="r", metadata_errors="ignore")
+        options = {"hwaccel": hwaccel} if hwaccel is not None else {}
+        container = av.open(str(path), mode="r", metadata_errors="ignore", **options)
     except av.FFmpegError as exc:
         raise VideoError(path, f"not a readable video ({exc.__class__.__name__}: {exc.strerror or exc})") from None
     except (OSError, ValueError, UnicodeError) as exc:

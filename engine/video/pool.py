@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from cabinlens.engine.video.hardware import Decoder
 from cabinlens.engine.video.reader import VideoReader
 
 
@@ -20,10 +21,16 @@ class ReaderPool:
     their packet indexes alive: gigabytes over a training run that jumps between videos).
     """
 
-    def __init__(self, per_thread: int = 8, cache_bytes: int = 16 * 2**20) -> None:
+    def __init__(self, per_thread: int = 8, cache_bytes: int = 16 * 2**20, threads: int = 0,
+                 decoder: Decoder = "cpu") -> None:
+        """``threads``: FFmpeg threads per reader (0: the reader's default, one per usable core);
+        several decoding threads each share the cores rather than each taking all of them.
+        ``decoder``: where the readers decode (``engine.video.hardware``)."""
         self.local = threading.local()
         self.per_thread = per_thread
         self.cache_bytes = cache_bytes
+        self.threads = threads
+        self.decoder = decoder
         self.all: set[VideoReader] = set()
         self.lock = threading.Lock()
 
@@ -34,7 +41,7 @@ class ReaderPool:
         if path in cache:
             cache.move_to_end(path)
             return cache[path]
-        reader = VideoReader(path, cache_bytes=self.cache_bytes)
+        reader = VideoReader(path, cache_bytes=self.cache_bytes, threads=self.threads, decoder=self.decoder)
         with self.lock:
             self.all.add(reader)
         cache[path] = reader

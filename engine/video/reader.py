@@ -35,6 +35,7 @@ import numpy as np
 from cabinlens.engine.video import file_facts
 from cabinlens.engine.video.cache import FrameCache
 from cabinlens.engine.video.decode_pass import damage_of, frame_table
+from cabinlens.engine.video.hardware import Decoder, hwaccel
 from cabinlens.engine.video.errors import FrameIndexError, FrameUnavailableError, VideoError
 from cabinlens.engine.video.numbering import LEADING, Diverged, Mismatch, Renumbered, Tracker, unavailable
 from cabinlens.engine.video.opening import VideoInfo, frame_rate_of, frame_size, open_video, video_info
@@ -70,6 +71,8 @@ class VideoReader:
     ``pixel_format`` is ``rgb24`` (H×W×3), ``bgr24`` (H×W×3) or ``gray`` (H×W); every call
     returns a new array, so callers may modify it. ``verify`` decodes the whole file once at
     opening, so even damage only decoding reveals is numbered right from the first request.
+    ``decoder``: "cuda" decodes random access on the GPU (``engine.video.hardware``); numbering
+    passes and sequential reading stay on the CPU.
     """
 
     def __init__(
@@ -80,8 +83,10 @@ class VideoReader:
         cache_bytes: int = 256 * 2**20,
         threads: int = 0,
         verify: bool = False,
+        decoder: Decoder = "cpu",
     ) -> None:
         self.path = Path(path)
+        self.decoder = decoder
         self.pixel_format = pixel_format
         self._threads = threads
         self._lock = threading.RLock()
@@ -96,7 +101,7 @@ class VideoReader:
         self._verified = None
         self._careful = False  # decode without frame threads (a damaged stream)
         self._reopen = False  # the random-access decoder must be opened anew (its threading changed)
-        self._container, self._stream = open_video(self.path)
+        self._container, self._stream = open_video(self.path, hwaccel(decoder))
         try:
             self._scan = scan_packets(self._container, self._stream)
             if self._scan.packets == 0:
@@ -255,9 +260,13 @@ class VideoReader:
         the output by one picture, so a jump pays for pictures decoded past its target: on two
         cores, two threads reach a random frame 5-13% sooner than three (tests/bench/bench_video.py).
         A damaged stream gets slice threads only, so its pictures are those of sequential decoding.
+        A GPU decoder gets one thread: the pictures are decoded on the device.
         """
         if self._careful:
             stream.thread_type = "SLICE"
+            return
+        if self.decoder != "cpu":  # the GPU decodes; frame threads would only delay its pictures
+            stream.thread_count = 1
             return
         stream.thread_type = "AUTO"
         if self._threads:
@@ -386,7 +395,7 @@ class VideoReader:
             if self._reopen or from_start:
                 # A new decoder (new threading), or a pass from the file's start numbered the
                 # frames: frame 0 is then wherever decoding starts, so start at the very beginning.
-                container, stream = open_video(self.path)
+                container, stream = open_video(self.path, hwaccel(self.decoder))
                 self._configure(stream, random_access=True)
                 self._container.close()
                 self._container, self._stream = container, stream

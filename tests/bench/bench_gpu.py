@@ -14,7 +14,10 @@ For each model, all measured in this run on the same device:
 - sweep windows/s over a 30-minute 1280x1024 session (window = the clip length, stride half of it),
   with decode-only windows/s of the same windows beside it: at that size the decoder, not the
   GPU, is usually the limit. The session is ``--session VIDEO``, or one rendered into a temporary
-  folder first (``--session-minutes``, as ``cabinlens data synth OUT --session-minutes 30`` does).
+  folder first (``--session-minutes``, as ``cabinlens data synth OUT --session-minutes 30`` does);
+- on that session, clips/s decoded by the GPU's decoder (NVDEC, through PyAV) against the CPU's
+  decode threads, the largest pixel difference between the two decoders' frames, and the decoder
+  ``--decoder auto`` picks (``engine.analysis.decoder_choice``).
 
 Without a CUDA device it says "no CUDA device: GPU figures not measured" and exits 0; ``--cpu``
 runs the same figures on the CPU for the small models (a check of the script, not GPU figures).
@@ -34,6 +37,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from cabinlens.engine.analysis.decode_workers import decode_workers  # noqa: E402
 from cabinlens.engine.analysis.jobs import Job, open_run, split_job, sweep_job  # noqa: E402
 from cabinlens.engine.analysis.runner import CAM_TOP, analyse, prefetch  # noqa: E402
 from cabinlens.engine.analysis.store import Store  # noqa: E402
@@ -145,6 +149,32 @@ def end_to_end(arch: str, job: Job, batch: int, device: torch.device, precision:
     return {"n": n, "decode": decode, "infer": infer, "whole": whole, "ratio": whole / min(decode, infer)}
 
 
+def decoders(video: str, spec, workers: int, clips: int = 48) -> None:
+    """NVDEC against the CPU's threads on the same clips, and whether their frames agree."""
+    import numpy as np
+
+    from cabinlens.engine.analysis.decoder_choice import choose_decoder, decode_rate, gpu_decoder_problem
+    from cabinlens.engine.video.reader import VideoReader
+
+    problem = gpu_decoder_problem(video)
+    if problem:
+        print(f"GPU decoder: not measured ({problem})")
+        return
+    samples = list(enumerate(sweep_job(video, spec).samples))
+    step = max(1, len(samples) // clips)
+    probe = samples[::step][:clips]
+    cpu, gpu = decode_rate(probe, spec, workers, "cpu"), decode_rate(probe, spec, workers, "cuda")
+    rng = np.random.default_rng(0)
+    worst = 0
+    with VideoReader(video) as a, VideoReader(video, decoder="cuda") as b:
+        for i in sorted(rng.integers(0, a.frame_count, size=24)):
+            worst = max(worst, int(np.abs(a.frame(int(i)).astype(int) - b.frame(int(i)).astype(int)).max()))
+    choice = choose_decoder("auto", torch.device("cuda"), samples, spec, workers)
+    print(f"decoding {len(probe)} clips at 1280x1024: GPU (NVDEC) {gpu:.1f} clips/s, {workers} CPU threads "
+          f"{cpu:.1f} clips/s = {gpu / cpu:.2f}x; frames differ by at most {worst} grey levels; auto picks "
+          f"{choice.decoder} ({choice.why})")
+
+
 def _limited(job: Job, limit: int | None) -> Job:
     if not limit:
         return job
@@ -163,7 +193,7 @@ def main() -> int:
     parser.add_argument("--precision", default="float32", choices=("float32", "bfloat16", "float16"))
     parser.add_argument("--limit", type=int, help="analyse only the first N clips of the test split")
     parser.add_argument("--sweep-limit", type=int, help="sweep only the first N windows of the session")
-    parser.add_argument("--workers", type=int, default=4, help="decoding threads")
+    parser.add_argument("--workers", type=int, help="decoding threads (default: the engine's for the device)")
     parser.add_argument("--cpu", action="store_true", help="measure on the CPU (small models) where there is no GPU")
     args = parser.parse_args()
     if torch.cuda.is_available():
@@ -173,8 +203,10 @@ def main() -> int:
     else:
         print("no CUDA device: GPU figures not measured")
         return 0
+    args.workers = decode_workers(device.type, args.workers)
     models = args.models.split(",") if args.models else list(GPU_MODELS if device.type == "cuda" else SMALL_MODELS)
-    print(f"device {device_label(device)}, precision {args.precision}, {torch.get_num_threads()} CPU threads")
+    print(f"device {device_label(device)}, precision {args.precision}, {torch.get_num_threads()} CPU threads, "
+          f"{args.workers} decode threads")
     ok = True
 
     print("\nmodel        clip          batch  inference clips/s  CAM clips/s  CAM/inference  CAM memory/inference")
@@ -213,6 +245,8 @@ def main() -> int:
 
                 print(f"\nrendering a {args.session_minutes:g}-minute 1280x1024 session ...", flush=True)
                 video = str(write_session(folder / "session", args.session_minutes).video)
+            if device.type == "cuda":
+                decoders(video, default_spec(models[0], DRIVEACT_MIDLEVEL_CLASSES), args.workers)
             print(f"\nsweep of {Path(video).name} (window = clip length, stride half a window)")
             for arch in models:
                 spec = default_spec(arch, DRIVEACT_MIDLEVEL_CLASSES)

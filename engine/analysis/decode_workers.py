@@ -1,0 +1,33 @@
+"""How many threads decode clips for an analysis, and how many FFmpeg threads each reader gets.
+
+Measured at 1280x1024 (tests/bench/bench_decode_workers.py): a decoding thread holds the GIL for a
+small share of its time (PyAV decodes and converts, OpenCV resizes, all without it), so threads
+scale with the cores and processes would only add copying. On the CPU, inference needs the cores
+itself: two decode threads keep clips ahead of it. Beside a GPU, decoding is the bottleneck at
+1280x1024: every usable core but one (which feeds the GPU) decodes. Each reader then gets an equal
+share of the cores for FFmpeg's own threads, so the threads do not oversubscribe the machine.
+"""
+
+from __future__ import annotations
+
+from cabinlens.engine.video.reader import usable_cores
+
+#: Decode threads beside a GPU are capped: past this, memory for readers and clips grows with
+#: no gain (one reader per thread and video, each with its packet index and picture cache).
+MAX_GPU_WORKERS = 16
+
+
+def decode_workers(device: str, requested: int | None = None, cores: int | None = None) -> int:
+    """Decode threads for an analysis on ``device`` ("cpu", "cuda", "cuda:1"; ``requested`` wins)."""
+    if requested:
+        return max(1, requested)
+    cores = cores or usable_cores()
+    if str(device).startswith("cuda"):
+        return max(2, min(cores - 1, MAX_GPU_WORKERS))
+    return max(1, min(2, cores))
+
+
+def reader_threads(workers: int, cores: int | None = None) -> int:
+    """FFmpeg threads per reader so that ``workers`` decoding threads share the cores."""
+    cores = cores or usable_cores()
+    return max(1, cores // max(1, workers))

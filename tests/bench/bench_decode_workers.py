@@ -1,0 +1,125 @@
+"""Does clip decoding scale with decode workers at 1280x1024, and does the GIL bind?
+
+    .venv/bin/python tests/bench/bench_decode_workers.py [--clips 48] [--frames 900] [--model i3d_small]
+
+Analysis decodes one clip per annotated segment (frames spread over the segment, resized to the
+model's input) in worker threads. Printed, all measured in this run:
+
+- clips/s with 1, 2, cores and 2x cores decode threads, and the speed-up over one thread (the
+  readers sharing the cores for FFmpeg's threads, against each taking all of them);
+- the share of a decoding thread's time that holds the GIL: a pure-Python counter runs on a spare
+  core while one decode thread (with one FFmpeg thread) works; what the counter loses is the time
+  the decoder held the GIL. Threads can scale to about 1 / share before the GIL binds; where that
+  is below the cores the engine would need processes;
+- the default the engine picks for this machine (``engine.analysis.decode_workers``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+import numpy as np  # noqa: E402
+
+from cabinlens.engine.analysis.store import SampleRecord  # noqa: E402
+
+
+def segment_samples(video: Path, frames: int, clips: int, length: int, seed: int = 0) -> list[tuple[int, SampleRecord]]:
+    """``clips`` segments of ``length`` frames at random places, like the annotations of a split."""
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, frames - length, size=clips)
+    return [(k, SampleRecord("s", str(video), int(s), int(s) + length, 0, "", -1, -1)) for k, s in enumerate(starts)]
+
+
+def clips_per_second(samples, spec, workers: int, threads: int | None = None) -> float:
+    """``threads``: FFmpeg threads per reader (None: the engine's share of the cores; 0: all cores each)."""
+    from cabinlens.engine.analysis.runner import prefetch
+
+    t0 = time.perf_counter()
+    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads))
+    return n / (time.perf_counter() - t0)
+
+
+def counter_rate(seconds: float, stop: threading.Event | None = None) -> float:
+    """Increments a second of pure Python manages (holds the GIL all the time it runs)."""
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds and not (stop and stop.is_set()):
+        for _ in range(1000):
+            n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def gil_share(samples, spec) -> float:
+    """1 - (counter rate beside one single-threaded decode worker) / (counter rate alone)."""
+    alone = counter_rate(2.0)
+    result: dict[str, float] = {}
+    done = threading.Event()
+
+    def count() -> None:
+        result["rate"] = counter_rate(1e9, done)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        clips_per_second(samples, spec, 1, threads=1)
+    finally:
+        done.set()
+        t.join()
+    return max(0.0, 1.0 - result["rate"] / alone)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clips", type=int, default=48)
+    parser.add_argument("--frames", type=int, default=900)
+    parser.add_argument("--length", type=int, default=90, help="frames per segment (Drive&Act chunks: 90)")
+    parser.add_argument("--model", default="i3d_small")
+    args = parser.parse_args()
+    from media import write_h264
+
+    from cabinlens.engine.analysis.decode_workers import decode_workers
+    from cabinlens.engine.analysis.service import resolve_model
+    from cabinlens.engine.video.reader import usable_cores
+
+    spec = resolve_model(REPO / "resources" / "models" / f"{args.model}.pt").spec
+    cores = usable_cores()
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "session.mp4"
+        print(f"writing a 1280x1024 H.264 video ({args.frames} frames, GOP 300, 3 B-frames) ...", flush=True)
+        write_h264(video, n=args.frames, width=1280, height=1024, gop=300, bframes=3)
+        samples = segment_samples(video, args.frames, args.clips, args.length)
+        print(f"{args.clips} clips of {spec.input.frames} frames from {args.length}-frame segments, resized to "
+              f"{spec.input.size[0]}x{spec.input.size[1]}; {cores} usable cores", flush=True)
+        clips_per_second(samples[:4], spec, 1)  # warm up (imports, first reader)
+        base = None
+        for workers in sorted({1, 2, cores, 2 * cores}):
+            rate = clips_per_second(samples, spec, workers)
+            base = base or rate
+            line = f"  {workers:2d} decode thread(s): {rate:6.1f} clips/s = {rate / base:.2f}x one thread"
+            if workers > 1:  # against every reader taking all the cores for FFmpeg's threads
+                greedy = clips_per_second(samples, spec, workers, threads=0)
+                line += f" (each reader with {cores} FFmpeg threads instead: {greedy:.1f} clips/s)"
+            print(line, flush=True)
+        if cores >= 2:
+            share = gil_share(samples, spec)
+            limit = f"about {1 / share:.0f} decode threads" if share > 0.01 else "any number of decode threads"
+            print(f"GIL held {100 * share:.1f} % of a decoding thread's time: the GIL lets threads scale to {limit}", flush=True)
+        else:
+            print("GIL share: not measured (one usable core: nothing runs beside the decoder)")
+        print(f"engine default: {decode_workers('cpu')} decode threads beside CPU inference, "
+              f"{decode_workers('cuda')} beside a GPU")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
