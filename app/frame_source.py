@@ -43,6 +43,7 @@ class FrameRequest:
     asked: float = 0.0  # perf_counter when requested (latency measurement)
     look: str = "heat"  # heat or contours (engine.explain.overlay_looks)
     evidence: bool = False  # outline the frame's evidence boxes, where the video has an evidence file
+    fit: tuple[int, int] | None = None  # (width, height) device pixels it is shown in: a larger frame is shrunk here
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ class FrameSource(QObject):
                     has_file = self._has_evidence(req.video)
                     if req.evidence and has_file:
                         image = self._draw_evidence(image, req.video, req.frame)
+                    if req.fit is not None:
+                        from cabinlens.engine.explain.overlay import fit_within
+
+                        image = fit_within(image, req.fit)
                     info = FrameInfo(req.frame, cam_class, time.perf_counter() - req.asked, normalised=normalised,
                                      scale=scale, ramp=ramp, evidence_file=has_file)
                     self.frameReady.emit(req.frame, image, info)

@@ -64,6 +64,7 @@ class Player(QObject):
         self._normalised_note = "normalised per clip"
         self.kept_runs = KeptRunChoices(settings)
         self.loop_segment: tuple[int, int] | None = None  # the segment playback loops, while it does
+        view.canvas.resized.connect(self.request_frame)
         self.playback = Playback()
         self.playback.frameDue.connect(self.state.set_frame)
         self.playback.ended.connect(lambda: self.state.set_playing(False))
@@ -266,7 +267,7 @@ class Player(QObject):
         self.frames.request(FrameRequest(self.state.project, self.tracks.video, self.state.frame, self.state.track,
                                          self.state.target, self.state.overlay_on, self.state.opacity, self.tracks,
                                          self.state.colormap, self.state.normalisation, look=self.state.overlay_look,
-                                         evidence=self.state.evidence_on))
+                                         evidence=self.state.evidence_on, fit=self.view.canvas.device_size()))
 
     def _frame_ready(self, frame: int, image, info: FrameInfo) -> None:
         if self.tracks is None:  # asked for before the session changed: not this session's frame

@@ -4,12 +4,14 @@ has one colour on screen and in a video sent to a colleague."""
 from __future__ import annotations
 
 import colorsys
+from functools import lru_cache
 
 CORRECT = (60, 170, 90)
 WRONG = (215, 60, 60)
 UNKNOWN = (128, 128, 128)
 
 
+@lru_cache(maxsize=1024)  # asked once per segment: an hour's sweep draws thousands
 def class_rgb(index: int) -> tuple[int, int, int]:
     """A distinct colour per class index (golden-ratio hues, two lightness levels); grey for -1."""
     if index < 0:

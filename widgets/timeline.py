@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QGraphicsItem
 
 from cabinlens.engine.analysis.session import SessionTracks
 from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
@@ -56,6 +57,18 @@ def merge_touching(starts: np.ndarray, ends: np.ndarray, colours: list) -> tuple
             out_c.append(c)
             last = key
     return np.array(out_s), np.array(out_e), out_c
+
+
+def cached(item: QGraphicsItem) -> QGraphicsItem:
+    """Keep the item's painting as a picture on screen, redrawn only when the view's range changes.
+
+    The playhead moves on every frame and Qt repaints what lies under it: without the cache each
+    track replays all its segments (an hour's sweep is thousands) to draw a 2-pixel strip. Measured
+    on a 10-minute 1280x1024 session's tracks (2,298 segments): a playhead step cost 31 ms
+    offscreen and 5.9 ms on Xvfb before, 2.6 and 3.9 ms with the cache.
+    """
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    return item
 
 
 class Timeline(pg.PlotWidget):
@@ -139,6 +152,7 @@ class Timeline(pg.PlotWidget):
                 t = what[1]
                 ok = t.predicted >= 0
                 curve = pg.PlotDataItem(t.centres[ok], y[k] - 0.4 + 0.8 * t.confidence[ok], pen=pg.mkPen("#8fd3ff", width=1.5))
+                cached(curve.curve)
                 self.addItem(curve)
                 self._items.append(curve)
             else:
@@ -252,6 +266,7 @@ class Timeline(pg.PlotWidget):
         brushes = [shared.setdefault(QColor(c).rgba(), pg.mkBrush(c)) for c in colours]
         item = pg.BarGraphItem(x0=starts, x1=ends, y0=np.full(starts.size, y - height / 2), height=height,
                                brushes=brushes, pen=pen)
+        cached(item)
         self.addItem(item)
         self._items.append(item)
 

@@ -7,7 +7,7 @@ them to its state and shows the state's values back with ``show_controls``.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
@@ -59,10 +59,20 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 class FrameCanvas(QWidget):
-    """Paints one frame, scaled to fit with its aspect ratio."""
+    """Paints one frame, scaled to fit with its aspect ratio.
+
+    ``resized`` (once the size has settled) asks for the frame again at the new size, since the
+    frames come shrunk to the canvas.
+    """
+
+    resized = Signal()
 
     def __init__(self) -> None:
         super().__init__()
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(120)
+        self._settle.timeout.connect(self.resized)
         self.setMinimumSize(240, 180)  # the frame scales; a larger minimum pushed the window past 800 px
         self.pixmap: QPixmap | None = None
         self.message = "No session open"
@@ -72,12 +82,29 @@ class FrameCanvas(QWidget):
         self.message = message
         self.update()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._settle.start()
+
+    def device_size(self) -> tuple[int, int]:
+        """(width, height) in device pixels: frames larger than this are shrunk before they get here."""
+        ratio = self.devicePixelRatioF()
+        return max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
         if self.pixmap is None:
             painter.setPen(Qt.GlobalColor.lightGray)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            return
+        ratio = self.devicePixelRatioF()
+        if self.pixmap.width() <= self.width() * ratio and self.pixmap.height() <= self.height() * ratio and (
+                abs(self.pixmap.width() - self.width() * ratio) <= 1 or abs(self.pixmap.height() - self.height() * ratio) <= 1):
+            # Shrunk to this canvas already (engine.explain.overlay.fit_within): drawn 1:1, no rescale.
+            self.pixmap.setDevicePixelRatio(ratio)
+            w, h = self.pixmap.width() / ratio, self.pixmap.height() / ratio
+            painter.drawPixmap(QPointF((self.width() - w) / 2, (self.height() - h) / 2), self.pixmap)
             return
         size = self.pixmap.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         x, y = (self.width() - size.width()) / 2, (self.height() - size.height()) / 2

@@ -154,3 +154,19 @@ def draw_boxes(image: np.ndarray, boxes: Iterable[Box]) -> np.ndarray:
         inner[:, :t] = colour
         inner[:, -t:] = colour
     return image
+
+
+def fit_within(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` shrunk (area averaging) to fit a (width, height) screen area, aspect kept; as is if it fits.
+
+    The player shows a 1280x1024 frame in a canvas of about half its size: shrinking it where it is
+    composed (the frame thread) leaves the GUI thread a 1:1 copy instead of a smooth rescale of
+    four megabytes on every frame.
+    """
+    h, w = image.shape[:2]
+    width, height = size
+    scale = min(width / w, height / h)
+    if scale >= 1 or width < 1 or height < 1:
+        return image
+    out = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, out, interpolation=cv2.INTER_AREA)

@@ -97,3 +97,26 @@ def test_the_run_picker_lists_the_session_runs_and_emits_the_chosen_one(qtbot):
     assert chosen == [] and view.runs.currentData() == 9 and "sweep a.mp4" in view.runs.toolTip()
     view.runs.activated.emit(0)
     assert chosen == [1]
+
+
+def test_a_frame_shrunk_to_the_canvas_is_drawn_one_to_one_and_a_resize_asks_for_it_again(qtbot):
+    import numpy as np
+
+    from cabinlens.widgets.video_view import FrameCanvas
+
+    canvas = FrameCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    width, height = canvas.device_size()
+    frame = np.zeros((height, round(height * 1.25) if round(height * 1.25) <= width else width, 3), np.uint8)
+    frame[::2, ::2] = 255  # a checkerboard: any rescale would blur it to grey
+    canvas.show_frame(frame)
+    image = canvas.grab().toImage()
+    ratio = canvas.devicePixelRatioF()
+    left = round((canvas.width() - frame.shape[1] / ratio) / 2 * ratio)
+    values = {image.pixelColor(left + x, y).red() for x in range(8) for y in range(8)}
+    assert values == {0, 255}
+    with qtbot.waitSignal(canvas.resized, timeout=2000):
+        canvas.resize(500, 360)

@@ -90,3 +90,15 @@ def test_a_box_reaching_past_the_frame_is_clipped_and_an_unknown_look_refused():
     assert (out[0:20, 50] == EVIDENCE_RGB).all()
     with pytest.raises(ValueError, match="unknown overlay look 'blobs'"):
         overlay(frame, blob(), look="blobs")
+
+
+def test_a_frame_is_shrunk_to_its_screen_area_with_its_aspect_kept_and_never_enlarged():
+    from cabinlens.engine.explain.overlay import fit_within
+
+    frame = np.zeros((1024, 1280, 3), np.uint8)
+    frame[:, 640:] = 200  # right half bright: area averaging keeps the halves
+    out = fit_within(frame, (900, 700))
+    assert out.shape == (700, 875, 3)
+    assert out[:, :430].max() == 0 and out[:, 445:].min() == 200
+    assert fit_within(frame, (1280, 1024)) is frame and fit_within(frame, (2000, 1500)) is frame
+    assert fit_within(frame[..., 0], (640, 640)).shape == (512, 640)
