@@ -16,7 +16,7 @@ from cabinlens.engine.analysis.events import ModelWarning
 from cabinlens.engine.analysis.relocate import locate_checkpoint
 from cabinlens.engine.analysis.session import SessionTracks, session_tracks, sessions
 from cabinlens.engine.analysis.store import Store
-from cabinlens.engine.background import Pacer, background
+from cabinlens.engine.background import Pacer, in_background
 from cabinlens.engine.demo import SHIPPED as SHIPPED_NAMES
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.progress import Message
@@ -130,8 +130,8 @@ def open_session(project: str, file_id: str, near_frame: int, abort: threading.E
         yield ModelWarning(model, f"not swept: its checkpoint {path} is not there any more (nor beside the project)")
     if not sweep or not sources:
         return
-    with background():
-        yield from _sweep(project, tracks, sources, near_frame, span, abort, device)
+    # On a thread of its own that ends with the sweep: the engine worker keeps its priority.
+    yield from in_background(lambda: _sweep(project, tracks, sources, near_frame, span, abort, device))
     yield Message(f"{tracks.file_id}: swept" + (" around the playhead" if span is not None else ""))
 
 
@@ -156,7 +156,7 @@ def _sweep(project: str, tracks: SessionTracks, sources: dict, near_frame: int, 
         yield Message(f"loading {run.model} for the session sweep ...")
         # The model as the run built it: its architecture and input spec (a bare state dict's --arch/--frames/--size).
         clip = run.spec.get("input", {})
-        how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=8, workers=1, near_frame=near_frame,
+        how = Analysis(device=device, cam_mode=run.cam_mode, batch_size=None, workers=1, near_frame=near_frame,
                        near_span=span, arch=run.arch or None, frames=clip.get("frames"),
                        size=_size_of(clip.get("size")))
         events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=file_id), how, abort=abort)

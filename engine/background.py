@@ -9,10 +9,9 @@ priority, leaves playback at 8-13 fps. A background job therefore
 - lowers the OS scheduling priority of its own thread. On Linux a thread is a task with a nice
   value of its own (``setpriority`` on its native id), and the threads it starts afterwards (the
   clip decoders, torch's OpenMP team) inherit it. An unprivileged process may raise a nice value but
-  not lower it again, so the thread stays below the GUI for the rest of its life: in the window that
-  is the engine worker, so a dataset analysis or report it runs later also gives way to the GUI and
-  playback (it loses nothing when the CPU is otherwise idle). Elsewhere nothing changes but the
-  thread count;
+  not lower it again, so ``in_background`` runs the job on a thread of its own that ends with it:
+  the engine worker that drives it keeps its priority for the dataset analysis or report it runs
+  next. Elsewhere nothing changes but the thread count;
 - pauses briefly between batches (``Pacer``), so the interpreter lock and a core go to the GUI
   thread and the frame decoder between two batches. The pause is a tenth of the batch's time, at
   most 20 ms: nothing to a CPU batch of seconds, and no brake on a GPU whose batches take milliseconds.
@@ -21,11 +20,15 @@ priority, leaves playback at 8-13 fps. A background job therefore
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 BACKGROUND_NICE = 10  # CFS gives a nice-10 task about a tenth of a core a nice-0 task wants
 BATCH_PAUSE_S = 0.02  # the longest pause between two batches
@@ -69,6 +72,65 @@ def background(threads: int | None = None, niceness: int = BACKGROUND_NICE) -> I
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def in_background(make: Callable[[], Iterator[T]], threads: int | None = None,
+                  niceness: int = BACKGROUND_NICE) -> Iterator[T]:
+    """``make()``'s items, computed on a short-lived thread at background priority, yielded here.
+
+    The thread runs at most one item ahead; an exception there is raised here; closing this
+    generator (the job aborted or superseded) stops the thread after its current item and closes
+    ``make()``'s generator on it, so its ``finally`` blocks run where its resources live.
+    """
+    items: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            with background(threads, niceness):
+                produced = make()
+                try:
+                    for item in produced:
+                        if not put((True, item)):
+                            return
+                finally:
+                    close = getattr(produced, "close", None)
+                    if close is not None:
+                        close()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put((False, exc))
+            return
+        put((False, end))
+
+    thread = threading.Thread(target=run, name="cabinlens-background", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = items.get()
+            if ok:
+                yield item  # type: ignore[misc]
+            elif item is end:
+                return
+            else:
+                raise item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:  # unblock a put waiting on a full queue
+                items.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 class Pacer:
