@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from cabinlens.engine.analysis.session import SessionTracks
 from cabinlens.widgets.palette import CORRECT, WRONG, class_colour
+from cabinlens.widgets.timeline_rows import STRIP_ABOVE, rgba_of, runs, strip
 from cabinlens.widgets.plots import without_menus
 
 MAX_NAMES = 150  # class names drawn at once (beyond that the segments are too small to carry one anyway)
@@ -30,33 +31,16 @@ LEGEND_MIN_HEIGHT = 240  # px of timeline below which the legend would squeeze t
 def runs_of(starts, ends, names: list[str]) -> list[tuple[float, float, str]]:
     """Consecutive windows with one class as one run ``(start, end, class)`` (a sweep's overlapping
     windows read as one segment, so the name is written once)."""
-    out: list[tuple[float, float, str]] = []
-    for a, b, name in zip(starts, ends, names, strict=True):
-        if out and out[-1][2] == name and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], float(b)), name)
-        else:
-            out.append((float(a), float(b), name))
-    return out
+    s, e, k = runs(starts, ends, np.asarray(names, dtype=object))
+    return [(float(a), float(b), str(c)) for a, b, c in zip(s, e, k, strict=True)]
 
 
 def merge_touching(starts: np.ndarray, ends: np.ndarray, colours: list) -> tuple[np.ndarray, np.ndarray, list]:
-    """Bars in start order that touch or overlap and share a colour, as one bar each.
-
-    Why: a sweep of a 30-minute session is thousands of overlapping windows, mostly runs of one class;
-    drawn one by one they cost the GUI thread tens of milliseconds per repaint."""
-    if len(starts) < 2:
-        return starts, ends, colours
-    keys = [QColor(c).rgba() for c in colours]
-    out_s, out_e, out_c, last = [float(starts[0])], [float(ends[0])], [colours[0]], keys[0]
-    for a, b, c, key in zip(starts[1:], ends[1:], colours[1:], keys[1:], strict=True):
-        if key == last and a <= out_e[-1]:
-            out_e[-1] = max(out_e[-1], float(b))
-        else:
-            out_s.append(float(a))
-            out_e.append(float(b))
-            out_c.append(c)
-            last = key
-    return np.array(out_s), np.array(out_e), out_c
+    """Bars in start order that touch or overlap and share a colour, as one bar each."""
+    keys = np.array([QColor(c).rgba() for c in colours], dtype=np.int64)
+    s, e, k = runs(starts, ends, keys)
+    first = {int(key): c for key, c in zip(keys[::-1], colours[::-1], strict=True)}
+    return s, e, [first[int(key)] for key in k]
 
 
 def cached(item: QGraphicsItem) -> QGraphicsItem:
@@ -106,7 +90,8 @@ class Timeline(pg.PlotWidget):
         self.names: list[pg.TextItem] = []
         self.name_font = QFont(self.font())
         self.name_font.setPointSizeF(8)
-        self.runs: list[tuple[float, list[tuple[float, float, str]]]] = []  # (row y, [(start, end, class)])
+        self.runs: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, list[str]]] = []  # (row y, starts, ends, class keys, names)
+        self.strips: list[tuple[pg.ImageItem, float, float, np.ndarray, np.ndarray, np.ndarray, tuple | None]] = []
         self.legend = pg.LegendItem(labelTextColor="w", colCount=6, horSpacing=12)
         self._legend_shown = False
         self._place_legend()
@@ -119,6 +104,7 @@ class Timeline(pg.PlotWidget):
             self.removeItem(item)
         self._items = []
         self.runs = []
+        self.strips = []
         fresh = tracks is None or self.tracks is None or self.tracks.file_id != tracks.file_id
         if fresh:
             self.hover.hide()  # a hover text belongs to the session it described
@@ -140,26 +126,33 @@ class Timeline(pg.PlotWidget):
                 gt = tracks.ground_truth
                 names = sorted({g[2] for g in gt})
                 classes = current.classes if current is not None else tuple(names)
-                self._bars(y[k], [g[0] for g in gt], [g[1] for g in gt],
-                           [class_colour(classes.index(g[2]) if g[2] in classes else -1) for g in gt])
-                self.runs.append((y[k], [(float(g[0]), float(g[1]), g[2]) for g in gt]))
+                starts, ends = np.array([g[0] for g in gt], float), np.array([g[1] for g in gt], float)
+                keys = np.array([classes.index(g[2]) if g[2] in classes else -1 for g in gt], int)
+                self._row(y[k], starts, ends, keys, lambda key: class_colour(int(key)))
+                table = sorted({g[2] for g in gt})
+                self.runs.append((y[k], starts, ends, np.array([table.index(g[2]) for g in gt], int), table))
             elif isinstance(what, tuple) and what[0] == "correct":
                 t = what[1]
                 ok = (t.predicted >= 0) & (t.labels >= 0)
-                self._bars(y[k], t.starts[ok], t.ends[ok], [CORRECT if p == lbl else WRONG for p, lbl in
-                                                           zip(t.predicted[ok], t.labels[ok], strict=True)], thin=True)
+                right = (t.predicted[ok] == t.labels[ok]).astype(int)
+                self._row(y[k], t.starts[ok], t.ends[ok], right, lambda key: CORRECT if key else WRONG, thin=True,
+                          alarm=0)
             elif isinstance(what, tuple) and what[0] == "confidence":
                 t = what[1]
                 ok = t.predicted >= 0
                 curve = pg.PlotDataItem(t.centres[ok], y[k] - 0.4 + 0.8 * t.confidence[ok], pen=pg.mkPen("#8fd3ff", width=1.5))
                 cached(curve.curve)
                 self.addItem(curve)
+                curve.setDownsampling(auto=True, method="peak")  # an hour's sweep: a point per pixel, not per window
+                curve.setClipToView(True)
                 self._items.append(curve)
             else:
                 t = what
                 ok = t.predicted >= 0
-                self._bars(y[k], t.starts[ok], t.ends[ok], [class_colour(int(p), 230) for p in t.predicted[ok]], thin=t.kind == "sweep")
-                self.runs.append((y[k], runs_of(t.starts[ok], t.ends[ok], [t.classes[int(p)] for p in t.predicted[ok]])))
+                self._row(y[k], t.starts[ok], t.ends[ok], t.predicted[ok], lambda key: class_colour(int(key), 230),
+                          thin=t.kind == "sweep")  # a split's chunks keep their outlines; a sweep's windows merge
+                starts, ends, keys = runs(t.starts[ok], t.ends[ok], t.predicted[ok])
+                self.runs.append((y[k], starts, ends, keys.astype(int), list(t.classes)))
         axis = self.getPlotItem().getAxis("left")
         axis.setTicks([[(y[k], label) for k, (label, _) in enumerate(self.rows)]])
         end = frame_count or max([g[1] for g in tracks.ground_truth] + [int(t.ends.max()) for t in tracks.tracks if len(t.ends)] + [1])
@@ -171,6 +164,8 @@ class Timeline(pg.PlotWidget):
 
     # ------------------------------------------------------------------ names and legend
     def _visible_changed(self, *_args) -> None:
+        for row in self.strips:
+            self._draw_strip(row)
         self._names()
         self._legend()
 
@@ -185,16 +180,19 @@ class Timeline(pg.PlotWidget):
             return
         per_frame = width / (hi - lo)
         fm = QFontMetrics(self.name_font)
-        for y, runs in self.runs:
-            for start, end, name in runs:
-                if end <= lo or start >= hi:
-                    continue
-                a, b = max(start, lo), min(end, hi)
-                if (b - a) * per_frame < fm.horizontalAdvance(name) + 6 or len(self.names) >= MAX_NAMES:
+        shortest = fm.horizontalAdvance("abcd") + 6  # no class name is narrower: skip the rest unmeasured
+        widths: dict[str, int] = {}
+        for y, starts, ends, keys, table in self.runs:
+            a, b = np.maximum(starts, lo), np.minimum(ends, hi)
+            for j in np.flatnonzero((b - a) * per_frame >= shortest):
+                if len(self.names) >= MAX_NAMES:
+                    return
+                name = table[keys[j]]
+                if (b[j] - a[j]) * per_frame < widths.setdefault(name, fm.horizontalAdvance(name) + 6):
                     continue
                 label = pg.TextItem(name, color=(0, 0, 0), anchor=(0.5, 0.5))
                 label.setFont(self.name_font)
-                label.setPos((a + b) / 2, y)
+                label.setPos((a[j] + b[j]) / 2, y)
                 label.setZValue(10)
                 self.addItem(label, ignoreBounds=True)
                 self.names.append(label)
@@ -203,21 +201,30 @@ class Timeline(pg.PlotWidget):
         """The classes of the segments in view, in order of first appearance from the top row."""
         lo, hi = self.getViewBox().viewRange()[0]
         seen: dict[str, None] = {}
-        for _, runs in self.runs:
-            for start, end, name in runs:
-                if end > lo and start < hi:
-                    seen.setdefault(name, None)
+        for _, starts, ends, keys, table in self.runs:
+            shown = keys[(ends > lo) & (starts < hi)]
+            if shown.size:
+                unique, first = np.unique(shown, return_index=True)
+                for key in unique[np.argsort(first)]:
+                    seen.setdefault(table[key], None)
         return list(seen)
 
     def _legend(self) -> None:
         """One row under the axis (two would squeeze the tracks of a short timeline): the right/wrong and
-        confidence colours, then the first visible classes (the rest named on the segments when zoomed in)."""
-        self.legend.clear()
+        confidence colours, then the first visible classes (the rest named on the segments when zoomed in).
+        Rebuilt only when what it lists changes: a zoom or a pan usually keeps it."""
         if self.tracks is None:
+            self.legend.clear()
+            self._legend_lists = None
             return
         current = next((t for t in self.tracks.tracks if t.run_id == self.current_track), None)
         classes = current.classes if current is not None else tuple(sorted({g[2] for g in self.tracks.ground_truth}))
         visible = self.visible_classes()
+        lists = (current is not None, classes, tuple(visible[:LEGEND_CLASSES]), len(visible))
+        if lists == getattr(self, "_legend_lists", None):
+            return
+        self._legend_lists = lists
+        self.legend.clear()
         if current is not None:
             self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=CORRECT), "correct")
             self.legend.addItem(pg.BarGraphItem(x=[0], height=[1], width=1, brush=WRONG), "wrong")
@@ -246,29 +253,53 @@ class Timeline(pg.PlotWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        if "_legend_shown" in self.__dict__:  # not while pyqtgraph's constructor lays the view out
+        if "_legend_shown" in self.__dict__ and self.plotItem is not None:  # not while pyqtgraph builds or closes it
             self._place_legend()
+            for row in self.strips:  # as many pixels as the new width
+                self._draw_strip(row)
 
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
         """The hover text leaves with the mouse."""
         self.hover.hide()
         super().leaveEvent(event)
 
-    def _bars(self, y: float, starts, ends, colours, thin: bool = False) -> None:
-        starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+    def _row(self, y: float, starts, ends, keys, colour_of, thin: bool = False, alarm: int | None = None) -> None:
+        """One row of segments coloured by key: bars, or a strip of pixels for a thin row with many runs.
+
+        ``alarm``: the key whose runs stay visible in a strip even when shorter than a pixel.
+        """
+        starts, ends, keys = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float), np.asarray(keys)
         if starts.size == 0:
             return
         if thin:  # no outlines: touching bars of one colour look the same as one bar, and paint faster
-            starts, ends, colours = merge_touching(starts, ends, list(colours))
+            starts, ends, keys = runs(starts, ends, keys)
         height = 0.5 if thin else 0.8
+        palette = {int(key): colour_of(key) for key in np.unique(keys)}  # one colour and brush per key
+        if thin and starts.size > STRIP_ABOVE:
+            order = np.array(sorted(palette))
+            rgba = rgba_of([palette[int(key)] for key in order])[np.searchsorted(order, keys.astype(int))]
+            item = pg.ImageItem(axisOrder="row-major")
+            self.addItem(item)
+            self._items.append(item)
+            alarm_rgba = tuple(rgba_of([palette[alarm]])[0]) if alarm is not None and alarm in palette else None
+            self.strips.append((item, y, height, starts, ends, rgba, alarm_rgba))
+            self._draw_strip(self.strips[-1])
+            return
+        brushes = {key: pg.mkBrush(colour) for key, colour in palette.items()}
         pen = pg.mkPen(None) if thin else pg.mkPen(QColor(0, 0, 0, 90))
-        shared: dict[int, object] = {}  # one brush per colour, not per bar
-        brushes = [shared.setdefault(QColor(c).rgba(), pg.mkBrush(c)) for c in colours]
         item = pg.BarGraphItem(x0=starts, x1=ends, y0=np.full(starts.size, y - height / 2), height=height,
-                               brushes=brushes, pen=pen)
+                               brushes=[brushes[int(key)] for key in keys], pen=pen)
         cached(item)
         self.addItem(item)
         self._items.append(item)
+
+    def _draw_strip(self, row) -> None:
+        """A strip row's pixels for the range in view, one per device pixel of the plot's width."""
+        item, y, height, starts, ends, rgba, alarm = row
+        lo, hi = self.getViewBox().viewRange()[0]
+        pixels = max(1, int(round(self.getViewBox().width() * self.devicePixelRatioF())))
+        item.setImage(strip(starts, ends, rgba, lo, hi, pixels, alarm)[None], autoLevels=False)
+        item.setRect(QRectF(lo, y - height / 2, hi - lo, height))
 
     # ------------------------------------------------------------------ interaction
     def set_current_track(self, run_id: int) -> None:
