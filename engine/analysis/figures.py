@@ -23,7 +23,7 @@ def _palette(n: int) -> np.ndarray:
     return colours[np.arange(n) % len(colours)]
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -31,7 +31,7 @@ def _figure(width: float, height: float) -> Figure:
 
 def confusion(m: Metrics, title: str) -> Figure:
     n = len(m.classes)
-    fig = _figure(11, 10)
+    fig = new_figure(11, 10)
     ax = fig.add_subplot()
     image = ax.imshow(m.confusion_normalised, cmap="viridis", vmin=0, vmax=1)
     ax.set_xticks(range(n), m.classes, rotation=90, fontsize=6)
@@ -44,7 +44,7 @@ def confusion(m: Metrics, title: str) -> Figure:
 
 
 def embedding(points: np.ndarray, labels: np.ndarray, classes: tuple[str, ...], title: str) -> Figure:
-    fig = _figure(10, 8)
+    fig = new_figure(10, 8)
     ax = fig.add_subplot()
     colours = _palette(len(classes))
     for i, name in enumerate(classes):
@@ -66,7 +66,7 @@ def embeddings_side_by_side(panels: list[tuple[str, np.ndarray, np.ndarray]], cl
     throughout. ``panels`` holds (caption, points (N, 2), labels (N,)) per model."""
     cols = min(3, len(panels))
     rows = -(-len(panels) // cols)
-    fig = _figure(4.2 * cols + 2.4, 4.2 * rows + 0.5)
+    fig = new_figure(4.2 * cols + 2.4, 4.2 * rows + 0.5)
     colours = _palette(len(classes))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[len(panels):]:
@@ -86,7 +86,7 @@ def embeddings_side_by_side(panels: list[tuple[str, np.ndarray, np.ndarray]], cl
 
 
 def ward_dendrogram(z: np.ndarray, names: list[str], title: str) -> Figure:
-    fig = _figure(8, max(4, 0.22 * len(names) + 1))
+    fig = new_figure(8, max(4, 0.22 * len(names) + 1))
     ax = fig.add_subplot()
     dendrogram(z, labels=names, orientation="right", ax=ax, leaf_font_size=7, color_threshold=0.7 * z[:, 2].max())
     ax.set_title(f"{title}: Ward clustering of class centroids")
@@ -95,7 +95,7 @@ def ward_dendrogram(z: np.ndarray, names: list[str], title: str) -> Figure:
 
 
 def recall_vs_frequency(m: Metrics, title: str) -> Figure:
-    fig = _figure(9, 6)
+    fig = new_figure(9, 6)
     ax = fig.add_subplot()
     rows = [c for c in m.per_class if c.recall is not None]
     counts = np.array([max(c.train_count, 1) for c in rows], dtype=float)
@@ -114,7 +114,7 @@ def recall_vs_frequency(m: Metrics, title: str) -> Figure:
 
 def top_confusions(m: Metrics, title: str, n: int = 15) -> Figure:
     pairs = m.top_confusions(n)
-    fig = _figure(9, max(3, 0.3 * len(pairs) + 1))
+    fig = new_figure(9, max(3, 0.3 * len(pairs) + 1))
     ax = fig.add_subplot()
     labels = [f"{t} → {p}" for t, p, _, _ in pairs][::-1]
     shares = [s for *_, s in pairs][::-1]

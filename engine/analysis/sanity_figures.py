@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from cabinlens.engine.analysis.figures import _figure
+from cabinlens.engine.analysis.figures import new_figure
 
 COLOURS = {"cam": "tab:red", "random": "0.4", "evidence": "tab:green", "random_boxes": "tab:olive"}
 
 
 def randomisation(result, title: str) -> Figure:
     """Mean Spearman and SSIM against the trained maps as blocks are randomised from the top."""
-    fig = _figure(8, 4.5)
+    fig = new_figure(8, 4.5)
     ax = fig.add_subplot()
     names = ["trained"] + [s.block for s in result.steps]
     x = np.arange(len(names))
@@ -33,7 +33,7 @@ def randomisation(result, title: str) -> Figure:
 
 def faithfulness(result, title: str) -> Figure:
     """Mean deletion and insertion curves of each order."""
-    fig = _figure(10, 4.2)
+    fig = new_figure(10, 4.2)
     axes = fig.subplots(1, 2)
     for ax, kind in zip(axes, ("deletion", "insertion"), strict=True):
         curves = result.deletion if kind == "deletion" else result.insertion
