@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,9 +146,15 @@ def _sweep(project: str, tracks: SessionTracks, sources: dict, near_frame: int, 
     where = " around the playhead" if span is not None else ""
 
     pause = Pacer()
+    last_read = [0.0]
 
     def after_batch() -> list[SessionTracks]:
+        """The grown tracks, read at most once a second (the player draws them no more often; an
+        hour's tracks are thousands of rows per model, and a GPU stores a batch every few milliseconds)."""
         pause()
+        if time.monotonic() - last_read[0] < TRACKS_EVERY_S:
+            return []
+        last_read[0] = time.monotonic()
         return [_tracks(project, file_id)]
 
     for source, run in sources.items():
@@ -161,6 +168,10 @@ def _sweep(project: str, tracks: SessionTracks, sources: dict, near_frame: int, 
                        size=_size_of(clip.get("size")))
         events = analyse_models(project, [source], lambda spec: sweep_job(tracks.video, spec, file_id=file_id), how, abort=abort)
         yield from _service_events(events, "Sweep {model}" + where, "window", after_batch=after_batch)
+        yield _tracks(project, file_id)  # what the last batches added
+
+
+TRACKS_EVERY_S = 1.0
 
 
 def _is_path(source: str) -> bool:
