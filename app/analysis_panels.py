@@ -9,6 +9,7 @@ updates it; none calls another.
 - The dendrogram sets ``class_filter``; the scatter and the matrix follow it.
 - Near misses list the run's pairs, or those involving the selection; a click on one, or Compare in
   the clip list, asks the window to show clips side by side (``compareRequested``).
+- The explanation checks of the shown run run on workers of their own (``SanityChecks``).
 - The clip list filters and sorts every clip of the run (a selection narrows it); the tags and notes
   it edits are stored in the project by ``NoteWriter``, off the GUI thread.
 """
@@ -22,6 +23,7 @@ from cabinlens.app.analysis_data import AnalysisData, RunChoice, clock, load_ana
 from cabinlens.app.clip_notes import NoteWriter
 from cabinlens.engine.progress import Message
 from cabinlens.app.dispatch import Dispatch
+from cabinlens.app.sanity_checks import SanityChecks
 from cabinlens.app.state import AppState
 from cabinlens.app.thumbnails import Thumbnails
 from cabinlens.app.worker import EngineWorker
@@ -32,6 +34,7 @@ from cabinlens.widgets.dendrogram import Dendrogram
 from cabinlens.widgets.embedding_scatter import EmbeddingScatter
 from cabinlens.widgets.failure_plots import FailurePlots
 from cabinlens.widgets.near_miss_list import NearMissList
+from cabinlens.widgets.sanity_panel import SanityPanel
 
 MAX_PAIRS = 300  # listed near misses (the best ones)
 MAX_MODEL_PAIRS = 3  # clips compared under two models at once (two panes each)
@@ -56,6 +59,8 @@ class AnalysisPanels(QObject):
         self.failures = FailurePlots()
         self.clips = ClipList(self.thumbnails)
         self.near = NearMissList()
+        self.sanity = SanityPanel()
+        self.checks = SanityChecks(state, self.sanity, self)  # workers of its own: a long job nothing else cancels
         self.notes_writer = NoteWriter(self)
         self.clip_notes: dict = {}  # the project's tags and notes by clip, as the list shows them
         self.shown_pairs: list = []
@@ -93,6 +98,7 @@ class AnalysisPanels(QObject):
 
     def close(self) -> None:
         self.notes_writer.close()
+        self.checks.close()
         self.worker.shutdown()
         self.thumbnails.close()
 
@@ -104,6 +110,7 @@ class AnalysisPanels(QObject):
         for c in choices:
             self.runs.addItem(c.name, c.id)
         self.runs.blockSignals(False)
+        self.checks.set_run_names({c.id: c.name for c in choices})
         if not choices:
             self.state.set_analysis_run(-1)
             self._placeholder("no analysed runs in this project")

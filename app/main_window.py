@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         a = self.analysis
         docks = [self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea) for title, widget in (
             ("Embedding", a.scatter), ("Confusion matrix", a.confusion), ("Classes", a.report),
-            ("Dendrogram", a.dendrogram), ("Failures", a.failures), ("Near misses", a.near))]
+            ("Dendrogram", a.dendrogram), ("Failures", a.failures), ("Near misses", a.near),
+            ("Explanation checks", a.sanity))]
         for dock in docks[1:]:
             self.tabifyDockWidget(docks[0], dock)
         docks[0].raise_()
@@ -188,6 +189,8 @@ class MainWindow(QMainWindow):
         for w in (self.export_status, self.export_bar, self.export_cancel):
             self.statusBar().addPermanentWidget(w)
             w.hide()
+        for w in self.analysis.checks.status_widgets():  # the explanation checks' own progress and Cancel
+            self.statusBar().addPermanentWidget(w)
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
