@@ -58,3 +58,17 @@ def test_scale_from_errors_name_the_problem_and_write_nothing(project, trained, 
     assert main(["cam", run.source, *clip, "--normalise", "dataset", "--scale-from", str(not_a_project)]) == 2
     assert "notes.cabinlens" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_finer_weightings_at_a_finer_layer_from_the_command_line(trained, tmp_path, capsys):
+    run, sample, _ = trained
+    clip = ["cam", run.source, sample.video, "--start", str(sample.frame_start), "--end", str(sample.frame_end),
+            "--device", "cpu", "--normalise", "raw"]
+    assert main([*clip, "--out", str(tmp_path / "paper.npz")]) == 0
+    paper = np.load(tmp_path / "paper.npz")
+    layer = {"i3d_small": "Mixed_3b", "c3d_small": "bn4b", "p3d_small": "layer2"}[str(paper["model"])]
+    assert main([*clip, "--mode", "hires", "--layer", layer, "--out", str(tmp_path / "hires.npz")]) == 0
+    printed = capsys.readouterr().out
+    assert f"layer {layer}" in printed and "mode hires" in printed
+    hires = np.load(tmp_path / "hires.npz")
+    assert hires["layer_maps"].shape[-1] > paper["layer_maps"].shape[-1]  # a finer map than the paper's
