@@ -11,15 +11,17 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QProgressBar, QPushButton, QSizePolicy
+
 from cabinlens.app.state import AppState
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.sanity import Budget
 from cabinlens.engine.analysis.sanity_job import Readiness, readiness, run_checks
 from cabinlens.engine.analysis.sanity_results import ExplanationChecks
 from cabinlens.engine.progress import Message
+from cabinlens.widgets.plots import TitleLabel
 from cabinlens.widgets.sanity_panel import SanityPanel
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 NOT_YET = ("Not checked yet. Run checks loads the model and, on a small set of this run's clips, randomises it "
            "block by block, plays reversible actions backwards and deletes the map's top voxels (minutes on a CPU).")
@@ -166,14 +168,16 @@ class SanityChecks(QObject):
 
     def status_widgets(self) -> list:
         """A label, a progress bar and a Cancel button for the window's status bar (hidden while idle)."""
-        label, bar, cancel = QLabel(""), QProgressBar(), QPushButton("Cancel checks")
+        label, bar, cancel = TitleLabel(""), QProgressBar(), QPushButton("Cancel checks")
         label.setObjectName("checksStatus")
+        # Elided at a width of its own: a long step or verdict must not widen the window past a small screen.
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        label.setMaximumWidth(320)
         bar.setMaximumWidth(140)
         cancel.clicked.connect(self.cancel)
 
         def step(message: Message) -> None:
             label.setText(message.text)
-            label.setToolTip(message.text)
             bar.setRange(0, max(1, message.total))
             bar.setValue(message.done)
             for w in (label, bar, cancel):
@@ -183,7 +187,6 @@ class SanityChecks(QObject):
             bar.hide()
             cancel.hide()
             label.setText(text)
-            label.setToolTip(text)
             label.show()
 
         self.progress.connect(step)

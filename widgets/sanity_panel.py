@@ -9,43 +9,49 @@ random ones. The panel takes an ``ExplanationChecks`` (plain numbers) and asks f
 
 from __future__ import annotations
 
-from cabinlens.engine.analysis.sanity_results import (
-    REVERSAL_PASS,
-    SURVIVAL,
-    ExplanationChecks,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QStandardItem
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from cabinlens.engine.analysis.sanity_results import REVERSAL_PASS, SURVIVAL, ExplanationChecks
 from cabinlens.widgets.class_report import SORT_ROLE, SortableTable
 from cabinlens.widgets.export import TABLE_FILTER, export_button, export_table
 from cabinlens.widgets.plots import title_label
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QStandardItem
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
 
 MARKS = {"pass": ("✔", QColor(0, 120, 40)), "fail": ("✘", QColor(190, 30, 30)),
          "mixed": ("~", QColor(190, 120, 0)), "n/a": ("–", QColor(110, 110, 110))}
 ORDER_NAMES = {"cam": "Grad-CAM", "random": "random blocks", "evidence": "evidence boxes", "random_boxes": "moved boxes"}
-RANDOMISATION_COLUMNS = ["step", "randomised down to", "Spearman", "± sd", "SSIM", "± sd", f"both < {SURVIVAL:g}"]
-REVERSAL_COLUMNS = ["class", "reversed partner", "clips", "right forwards %", "to partner %", "partner prob.",
-                    "map follows %"]
+RANDOMISATION_COLUMNS = ["random down to", "Spearman", "sd", "SSIM", "sd", f"< {SURVIVAL:g}"]
+# The numbers the check is about first (they stay in view in a narrow dock), then the context.
+REVERSAL_COLUMNS = ["class", "flipped %", "p partner", "map follows %", "right fwd %", "clips", "reversed partner"]
 ORDER_COLUMNS = ["removed first", "clips", "deletion AUC", "insertion AUC"]
-CLASS_COLUMNS = ["class", "clips", "deletion AUC Grad-CAM", "deletion AUC random", "Grad-CAM lower"]
+CLASS_COLUMNS = ["class", "clips", "deletion AUC", "random", "lower"]
+TIPS = {  # the columns' meaning, on hover of their headers
+    "random down to": "blocks re-initialised from the output down to this one (those above stay random)",
+    "Spearman": "mean rank correlation of the maps with the trained model's (1: unchanged, 0: unrelated)",
+    "SSIM": "mean structural similarity of the maps with the trained model's",
+    f"< {SURVIVAL:g}": f"both similarities below {SURVIVAL:g}: the maps have changed",
+    "flipped %": "clips played backwards that the model calls the time-reversed partner class",
+    "p partner": "mean probability of the partner class on the reversed clips",
+    "right fwd %": "clips the model classifies right when played forwards",
+    "map follows %": "clips whose per-time Grad-CAM profile moves with the reversal (n/a: undecided)",
+    "deletion AUC": "area under the class probability as voxels are removed in this order (lower: more faithful)",
+    "insertion AUC": "area under the class probability as voxels are put back in this order (higher: more faithful)",
+    "random": "deletion AUC of the same clips with voxels removed in random blocks",
+    "lower": "the Grad-CAM order deletes faster than random for this class",
+}
 CLIPS_TIP = ("Clips the model classifies right, spread over classes, for randomisation and deletion/insertion; "
              "time reversal adds up to 2 clips of each class with a time-reversed partner. More clips: "
              "steadier numbers, longer checks.")
-FEWER_SAY = "deletion AUC of the class's checked clips; with one or two clips a class's number is anecdotal"
+NAME_WIDTH = 130  # pixels of a class-name column at most
+FEWER_SAY = "Grad-CAM deletion AUC of the class's checked clips (one or two clips: anecdotal)"
 
 
 def _cell(text: str, value: float | None = None, number: bool = False) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
+    item.setToolTip(text)
     if number:
         item.setData(float("-inf") if value is None else float(value), SORT_ROLE)
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -93,10 +99,15 @@ class SanityPanel(QWidget):
         self.randomisation = SortableTable(RANDOMISATION_COLUMNS)
         self.reversal = SortableTable(REVERSAL_COLUMNS)
         self.orders = SortableTable(ORDER_COLUMNS)
-        self.orders.fit_rows = 4
+        self.orders.fit_rows = 4  # the four orders, no scrolling; the page scrolls when the dock is short
         self.per_class = SortableTable(CLASS_COLUMNS)
         self.per_class_title = QLabel()
         self.per_class_title.setWordWrap(True)
+        for table in (self.randomisation, self.reversal, self.orders, self.per_class):
+            for k in range(table.source.columnCount()):
+                tip = TIPS.get(str(table.source.horizontalHeaderItem(k).text()))
+                if tip:
+                    table.source.horizontalHeaderItem(k).setToolTip(tip)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.randomisation, "Randomisation")
         self.tabs.addTab(self.reversal, "Time reversal")
@@ -105,8 +116,13 @@ class SanityPanel(QWidget):
         f.setContentsMargins(0, 0, 0, 0)
         f.addWidget(self.orders)
         f.addWidget(self.per_class_title)
+        self.per_class.setMinimumHeight(120)
         f.addWidget(self.per_class, 1)
-        self.tabs.addTab(faith, "Deletion / insertion")
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidget(faith)
+        self.tabs.addTab(page, "Deletion / insertion")
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.clips)
@@ -132,8 +148,9 @@ class SanityPanel(QWidget):
         """Why the checks cannot run for this run ("" when they can): shown, and the button disabled."""
         self.blocker = text
         self._button()
-        if text:
-            self.status.setText(f"<span style='color:#b01e1e'>{text}</span>")
+        if text:  # stored checks stay readable above the reason they cannot run again
+            kept = f"{self.status.text()}<br>" if self.checks is not None else ""
+            self.status.setText(f"{kept}<span style='color:#b01e1e'>{text}</span>")
 
     def set_running(self, text: str | None) -> None:
         """``text``: what the running checks do now; None: no check runs (the button is offered again)."""
@@ -168,19 +185,23 @@ class SanityPanel(QWidget):
             label.setToolTip(verdict.text)
             label.show()
         self.randomisation.set_rows([
-            [_cell(str(k + 1), k + 1, number=True), _cell(r.block), _num(r.spearman), _num(r.spearman_sd), _num(r.ssim),
-             _num(r.ssim_sd), _yes(r.spearman < SURVIVAL and r.ssim < SURVIVAL)]
-            for k, r in enumerate(checks.randomisation)])
+            [_cell(r.block), _num(r.spearman, 2), _num(r.spearman_sd, 2), _num(r.ssim, 2), _num(r.ssim_sd, 2),
+             _yes(r.spearman < SURVIVAL and r.ssim < SURVIVAL)] for r in checks.randomisation])
         self.reversal.set_rows([
-            [_cell(r.name), _cell(r.partner), _cell(str(r.clips), r.clips, number=True), _pct(r.right_forward),
-             self._flip(r.to_partner), _num(r.partner_probability, 2), _pct(r.follows)] for r in checks.reversal])
+            [_cell(r.name), self._flip(r.to_partner), _num(r.partner_probability, 2), _pct(r.follows),
+             _pct(r.right_forward), _cell(str(r.clips), r.clips, number=True), _cell(r.partner)] for r in checks.reversal])
         self.orders.set_rows([
             [_cell(ORDER_NAMES.get(o.order, o.order)), _cell(str(o.clips), o.clips, number=True), _num(o.deletion_auc),
              _num(o.insertion_auc)] for o in checks.faithfulness])
+        self.orders.fit_height()
         self.per_class_title.setText(f"<b>Per class</b>: {FEWER_SAY}." if checks.per_class else "")
+        self.per_class_title.setVisible(bool(checks.per_class))
         self.per_class.set_rows([
             [_cell(c.name), _cell(str(c.clips), c.clips, number=True), _num(c.cam), _num(c.random), _yes(c.cam < c.random)]
             for c in checks.per_class])
+        for table, columns in ((self.reversal, (0, 6)), (self.per_class, (0,))):
+            for k in columns:  # long class names are elided (whole on hover) so the numbers stay in view
+                table.setColumnWidth(k, min(table.columnWidth(k), NAME_WIDTH))
 
     @staticmethod
     def _flip(share: float) -> QStandardItem:

@@ -14,13 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cabinlens.engine.analysis import sanity_results
-from cabinlens.engine.analysis.sanity import (
-    Budget,
-    RunSanity,
-    choose_clips,
-    evidence_masks,
-    load_inputs,
-)
+from cabinlens.engine.analysis.sanity import Budget, RunSanity, choose_clips, evidence_masks, load_inputs
 from cabinlens.engine.analysis.sanity_results import ExplanationChecks
 from cabinlens.engine.analysis.store import RunInfo, Store
 from cabinlens.engine.errors import CabinLensError

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from cabinlens.engine.io import atomic_path
 
 FORMAT = 1
@@ -44,7 +45,8 @@ class ReversalRow:
     to_partner: float
     changed: float
     partner_probability: float
-    follows: float | None  # share of clips whose per-time map moved with the reversal (None: undecided)
+    follows: float | None  # share of the decided clips whose per-time map moved with the reversal (None: none decided)
+    decided: int = 0  # clips whose per-time map decided it
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,11 @@ class ExplanationChecks:
         if passed is None:
             return Verdict(name, "n/a", "not checked" + self._why("randomisation"))
         last = self.randomisation[-1]
-        numbers = f"Spearman {last.spearman:.2f}, SSIM {last.ssim:.2f} with every block random; pass below {SURVIVAL:g}"
-        first = next((r.block for r in self.randomisation if r.spearman < SURVIVAL and r.ssim < SURVIVAL), None)
+        numbers = f"all blocks random: Spearman {last.spearman:.2f}, SSIM {last.ssim:.2f}; passes below {SURVIVAL:g}"
         if passed:
-            where = f", from {first} down" if first and first != last.block else ""
-            return Verdict(name, "pass", f"passes: the maps change as the model is randomised{where} ({numbers})")
-        return Verdict(name, "fail", f"fails: the maps survive randomising the model, so they show the input more "
-                                     f"than what the model learned ({numbers})")
+            return Verdict(name, "pass", f"passes: the maps change as the model is randomised ({numbers})")
+        return Verdict(name, "fail", f"fails: the maps survive randomising the model, so they show the input, not "
+                                     f"what the model learned ({numbers})")
 
     def _reversal_verdict(self) -> Verdict:
         name = "Time reversal"
@@ -130,16 +130,16 @@ class ExplanationChecks:
         if not total:
             return Verdict(name, "n/a", "not checked" + self._why("time reversal"))
         share = flipped / total
-        decided = [(r.follows, r.clips) for r in self.reversal if r.follows is not None]
+        decided = [(r.follows, r.decided) for r in self.reversal if r.follows is not None and r.decided]
         maps = ""
         if decided:
             follows = sum(f * n for f, n in decided) / sum(n for _, n in decided)
-            maps = f"; the per-time map follows the reversal in {follows:.0%}"
-        numbers = f"{flipped} of {total} clips of reversible classes ({share:.0%}){maps}"
+            maps = f"; the per-time map follows in {follows:.0%}"
+        numbers = f"{flipped} of {total} clips ({share:.0%}) turn into their partner{maps}"
         if share >= REVERSAL_PASS:
-            return Verdict(name, "pass", f"passes: played backwards, opening turns into closing and the like: {numbers}")
-        return Verdict(name, "fail", f"fails: played backwards, few clips turn into their time-reversed partner, so the "
-                                     f"model hardly uses the order of frames: {numbers}")
+            return Verdict(name, "pass", f"passes: played backwards, opening becomes closing and the like ({numbers})")
+        return Verdict(name, "fail", f"fails: played backwards, reversible actions keep their class, so the model "
+                                     f"hardly uses the order of frames ({numbers})")
 
     def _faithfulness_verdict(self) -> Verdict:
         name = "Deletion / insertion"
@@ -148,13 +148,13 @@ class ExplanationChecks:
             return Verdict(name, "n/a", "not checked" + self._why("faithfulness"))
         deletes = cam.deletion_auc < rnd.deletion_auc
         inserts = (cam.insertion_auc or 0.0) > (rnd.insertion_auc or 0.0)
-        numbers = (f"deletion AUC {cam.deletion_auc:.3f} vs {rnd.deletion_auc:.3f} random, insertion "
+        numbers = (f"deletion AUC {cam.deletion_auc:.2f} vs {rnd.deletion_auc:.2f} random, insertion "
                    f"{_num(cam.insertion_auc)} vs {_num(rnd.insertion_auc)}")
         ev, moved = self.order("evidence"), self.order("random_boxes")
         if ev is not None and moved is not None and ev.deletion_auc is not None and moved.deletion_auc is not None:
-            numbers += f"; evidence boxes {ev.deletion_auc:.3f} vs moved boxes {moved.deletion_auc:.3f}"
+            numbers += f"; evidence boxes {ev.deletion_auc:.2f} vs moved {moved.deletion_auc:.2f}"
         if deletes and inserts:
-            return Verdict(name, "pass", f"passes: the map's top voxels matter more to the model than random ones ({numbers})")
+            return Verdict(name, "pass", f"passes: the map's top voxels matter more than random ones ({numbers})")
         if not deletes and not inserts:
             return Verdict(name, "fail", f"fails: removing the map's top voxels hurts no more than removing random ones "
                                          f"({numbers})")
@@ -168,8 +168,8 @@ class ExplanationChecks:
     def when(self) -> str:
         """When and on what they were computed, for people."""
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.computed))
-        return (f"computed {stamp} on {self.clips} clips (+{self.reversal_clips} for time reversal) "
-                f"on {self.device} in {self.seconds:.0f} s")
+        return (f"computed {stamp} on {self.clips} clips (+{self.reversal_clips} played backwards), "
+                f"{self.seconds:.0f} s on {self.device}")
 
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict:
@@ -189,7 +189,7 @@ class ExplanationChecks:
 
 
 def _num(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.3f}"
+    return "n/a" if v is None else f"{v:.2f}"
 
 
 def _finite(v) -> float | None:
@@ -202,9 +202,11 @@ def from_sanity(s, info, budget, labels: np.ndarray, computed: float | None = No
     classes = info.classes
     rand = tuple(RandomisationRow(st.block, st.mean_spearman, float(np.std(st.spearman)), st.mean_ssim,
                                   float(np.std(st.ssim))) for st in (s.randomisation.steps if s.randomisation else ()))
+    v = s.reversal
     rev = tuple(ReversalRow(classes[r["class"]], classes[r["partner"]], r["clips"], r["right_forward"], r["to_partner"],
-                            r["changed"], r["partner_prob"], r["follows"])
-                for r in (s.reversal.per_class() if s.reversal is not None else ()))
+                            r["changed"], r["partner_prob"], r["follows"],
+                            int((~np.isnan(v.follows[v.labels == r["class"]])).sum()))
+                for r in (v.per_class() if v is not None else ()))
     orders, per_class, evidence = (), (), 0
     f = s.faithfulness
     if f is not None:

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from cabinlens.engine.analysis.sanity import Budget
 
 SMALL = Budget(clips=2, per_class=1, batch_size=4)
@@ -155,8 +156,11 @@ def test_a_random_weights_run_and_missing_evidence_are_said(qtbot, checks, proje
     assert c.controller.readiness.notes and "no evidence files" in c.controller.readiness.notes[0]
 
 
-def test_the_window_has_the_panel_docked_with_its_status(window):
+def test_the_window_has_the_panel_docked_with_its_status(qtbot, window):
     from PySide6.QtWidgets import QDockWidget
+
+    # The window lists the devices on a thread it starts once it is up: let it end within this test.
+    qtbot.waitUntil(lambda: window.device_probe.result is not None, timeout=120000)
 
     dock = next(d for d in window.findChildren(QDockWidget) if d.objectName() == "Explanation checks")
     assert dock.widget() is window.analysis.sanity and dock in window.analysis_docks

@@ -4,7 +4,9 @@ compare view, at 1280x800 and 1600x950 (the smallest and the default window size
     .venv/bin/python tests/screenshots/make_screenshots.py [--data DIR] [--out DIR]
 
 DIR is a demo data folder (``CABINLENS_DATA`` of ``cabinlens demo``, holding demo.cabinlens); without
-one the demo is prepared in a temporary folder first (minutes). Runs on a private Xvfb with Qt's xcb
+one the demo is prepared in a temporary folder first (minutes). The Explanation checks panel shows the
+shown run's stored checks; where there are none, they are run first on ``--checks-clips`` clips (minutes
+on a CPU) and kept beside the project like the window's own. Runs on a private Xvfb with Qt's xcb
 platform unless DISPLAY is set, and grabs what the X server shows: offscreen rendering hides slow
 painting and focus. The PNGs are kept beside this script, to be looked at after every change to the
 window's layout.
@@ -40,7 +42,7 @@ def _slug(title: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
 
 
-def shoot(data: Path, out: Path) -> list[Path]:
+def shoot(data: Path, out: Path, checks_clips: int = 4) -> list[Path]:
     """Every view at every size, grabbed from the X server; returns the PNGs written."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -56,6 +58,7 @@ def shoot(data: Path, out: Path) -> list[Path]:
         window.start_demo(str(data))
         if not _wait(app, 600, lambda: window.analysis.data is not None and window.player.tracks is not None):
             raise SystemExit("the demo project did not open within 10 minutes")
+        _explanation_checks(app, window, checks_clips)
         # A frame with its overlay: the middle of the first segment the timeline shows.
         window.player.state.set_frame(window.player.state.frame + 40)
         written = []
@@ -76,6 +79,18 @@ def shoot(data: Path, out: Path) -> list[Path]:
     return written
 
 
+def _explanation_checks(app, window, clips: int) -> None:
+    """The shown run's checks in their panel: the stored ones, else computed now."""
+    checks = window.analysis.checks
+    if not _wait(app, 60, lambda: checks.readiness is not None):
+        raise SystemExit("the explanation checks panel did not learn about the shown run within a minute")
+    if window.analysis.sanity.checks is None and not checks.readiness.blocker:
+        print(f"running the explanation checks on {clips} clips (minutes) ...", flush=True)
+        checks.start(clips)
+        if not _wait(app, 1800, lambda: checks.running is None):
+            raise SystemExit("the explanation checks did not end within 30 minutes")
+
+
 def _grab(window, path: Path) -> Path:
     screen = window.screen()
     frame = window.frameGeometry()
@@ -90,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="a demo data folder (CABINLENS_DATA of `cabinlens demo`)")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--checks-clips", type=int, default=4, help="clips of the explanation checks, where none are stored")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
         import xserver
@@ -103,9 +119,9 @@ def main() -> int:
             print("preparing the demo (minutes) ...", flush=True)
             subprocess.run([sys.executable, "-m", "cabinlens.engine.cli.main", "demo", "--headless", "--device", "cpu"],
                            env={**os.environ, "CABINLENS_DATA": tmp}, check=True, stdout=subprocess.DEVNULL)
-            shoot(Path(tmp), args.out)
+            shoot(Path(tmp), args.out, args.checks_clips)
     else:
-        shoot(args.data, args.out)
+        shoot(args.data, args.out, args.checks_clips)
     return 0
 
 

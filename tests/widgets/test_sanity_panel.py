@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cabinlens.engine.analysis.sanity_results import (
-    ClassDeletion,
-    ExplanationChecks,
-    OrderRow,
-    RandomisationRow,
-    ReversalRow,
-)
+from cabinlens.engine.analysis.sanity_results import (ClassDeletion, ExplanationChecks, OrderRow, RandomisationRow,
+                                                      ReversalRow)
 from cabinlens.widgets.sanity_panel import SanityPanel
 
 
@@ -22,9 +17,9 @@ def made_checks(**change) -> ExplanationChecks:
         randomisation=(RandomisationRow("logits", 0.81, 0.05, 0.77, 0.04),
                        RandomisationRow("Mixed_5c", 0.31, 0.1, 0.42, 0.1),
                        RandomisationRow("Conv3d_1a_7x7", 0.02, 0.08, 0.05, 0.06)),
-        reversal=(ReversalRow("opening_door_inside", "closing_door_inside", 2, 1.0, 1.0, 1.0, 0.91, 0.5),
+        reversal=(ReversalRow("opening_door_inside", "closing_door_inside", 2, 1.0, 1.0, 1.0, 0.91, 0.5, 2),
                   ReversalRow("closing_door_inside", "opening_door_inside", 2, 1.0, 0.5, 0.5, 0.48, None),
-                  ReversalRow("fastening_seat_belt", "unfastening_seat_belt", 2, 0.5, 0.0, 0.5, 0.07, 0.0)),
+                  ReversalRow("fastening_seat_belt", "unfastening_seat_belt", 2, 0.5, 0.0, 0.5, 0.07, 0.0, 1)),
         faithfulness=(OrderRow("cam", 8, 0.21, 0.61), OrderRow("random", 8, 0.35, 0.44),
                       OrderRow("evidence", 8, 0.18, 0.70), OrderRow("random_boxes", 8, 0.30, 0.40)),
         per_class=(ClassDeletion("eating", 2, 0.12, 0.30), ClassDeletion("reading_magazine", 1, 0.40, 0.33)))
@@ -45,22 +40,22 @@ def test_verdicts_and_tables_show_the_numbers(qtbot):
     panel.set_title("i3d_small · split 0 test")
     panel.show_checks(made_checks())
     texts = [label.text() for label in panel.verdicts]
-    assert "passes: the maps change as the model is randomised" in texts[0] and "0.02" in texts[0]
-    assert "from Mixed_5c down" in texts[0]
-    assert "3 of 6 clips" in texts[1] and "50%" in texts[1] and "passes" in texts[1]
-    assert "passes" in texts[2] and "0.210 vs 0.350" in texts[2] and "evidence boxes 0.180 vs moved boxes 0.300" in texts[2]
+    assert "passes: the maps change as the model is randomised" in texts[0] and "Spearman 0.02" in texts[0]
+    assert "3 of 6 clips (50%) turn into their partner" in texts[1] and "passes" in texts[1]
+    assert "follows in 33%" in texts[1]  # 1 of the 3 clips that decided it
+    assert "passes" in texts[2] and "0.21 vs 0.35" in texts[2] and "evidence boxes 0.18 vs moved 0.30" in texts[2]
     assert all(label.isVisible() for label in panel.verdicts)
-    assert "on 8 clips" in panel.status.text() and "+6 for time reversal" in panel.status.text()
+    assert "on 8 clips" in panel.status.text() and "+6 played backwards" in panel.status.text()
     # Randomisation: one row per step, pass/fail against 0.5 per step.
     assert panel.randomisation.proxy.rowCount() == 3
-    assert [panel.randomisation.text(r, 1) for r in range(3)] == ["logits", "Mixed_5c", "Conv3d_1a_7x7"]
-    assert [panel.randomisation.text(r, 6) for r in range(3)] == ["no", "yes", "yes"]
-    assert panel.randomisation.text(0, 2) == "0.810"
+    assert [panel.randomisation.text(r, 0) for r in range(3)] == ["logits", "Mixed_5c", "Conv3d_1a_7x7"]
+    assert [panel.randomisation.text(r, 5) for r in range(3)] == ["no", "yes", "yes"]
+    assert panel.randomisation.text(0, 1) == "0.81"
     # Time reversal per class: share to the partner in %, the partner's probability, undecided maps as n/a.
     rows = {panel.reversal.text(r, 0): [panel.reversal.text(r, k) for k in range(7)] for r in range(3)}
-    assert rows["opening_door_inside"][4] == "100" and rows["opening_door_inside"][5] == "0.91"
-    assert rows["closing_door_inside"][6] == "n/a"
-    assert rows["fastening_seat_belt"][4] == "0"
+    assert rows["opening_door_inside"][1:3] == ["100", "0.91"] and rows["opening_door_inside"][6] == "closing_door_inside"
+    assert rows["closing_door_inside"][3] == "n/a"
+    assert rows["fastening_seat_belt"][1] == "0" and rows["fastening_seat_belt"][4] == "50"
     # Deletion / insertion: the four orders in words, then the classes.
     assert [panel.orders.text(r, 0) for r in range(4)] == ["Grad-CAM", "random blocks", "evidence boxes", "moved boxes"]
     assert panel.orders.text(0, 2) == "0.210" and panel.orders.text(1, 3) == "0.440"
