@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cabinlens.engine.cli.groups import add_group
 from cabinlens.engine.models.checkpoints import CheckpointError, load_checkpoint, open_checkpoint
+from cabinlens.engine.models.huggingface import hf_folder, load_hf
 from cabinlens.engine.models.recognise import normalise_keys, recognise
 from cabinlens.engine.models.registry import ARCHITECTURES
 
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = cmds.add_parser("list", help="architectures CabinLens builds, with their input specs")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
-    inspect = cmds.add_parser("inspect", help="family, classes, spec, parameters and problems of a checkpoint")
+    inspect = cmds.add_parser("inspect", help="family, classes, spec, parameters and problems of a checkpoint or a Hugging Face model folder")
     inspect.add_argument("file")
     inspect.add_argument("--arch", help="architecture to load it as (default: recognised from the keys and shapes)")
     add_input_options(inspect)
@@ -68,6 +69,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    if hf_folder(path) is not None:
+        return _inspect_hf(path, args)
     ckpt = open_checkpoint(path)  # not a checkpoint at all: one line, exit 2 (cabinlens.engine.cli.main)
     try:
         loaded = load_checkpoint(ckpt, arch=args.arch, frames=args.frames, size=args.size)
@@ -97,6 +100,21 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect_hf(path: Path, args: argparse.Namespace) -> int:
+    """A Hugging Face model folder; any problem (an unsupported model type ...) is one line, exit 2."""
+    loaded = load_hf(path, arch=args.arch, frames=args.frames, size=args.size)
+    spec = loaded.spec
+    report = {
+        "file": str(path), "loaded": True, "architecture": spec.arch, "family": spec.family, "recognised": None,
+        "format": "huggingface", "token_grid": spec.options.get("token_grid"),
+        "num_classes": len(spec.classes), "classes": list(spec.classes), "parameters": loaded.num_parameters,
+        "sha256": loaded.sha256, "spec": spec.to_dict(), "input_source": loaded.input_source,
+        "training": {}, "problems": loaded.warnings, "notes": loaded.notes,
+    }
+    print(json.dumps(report, indent=2) if args.json else _text(report))
+    return 0
+
+
 def _wrapped(text: str, label: str, width: int = 100) -> list[str]:
     """``text`` in lines of at most ``width`` characters, the first after ``label`` and the rest under it:
     every class name shown, none cut (class names may hold spaces, so only ", " breaks a line)."""
@@ -117,9 +135,13 @@ def _text(r: dict) -> str:
         lines = [r["file"], f"  looks like  {r['recognised'] or 'no known family'}", f"  tensors     {r['tensors']}"]
     else:
         i = r["spec"]["input"]
-        held = ("CabinLens's format (weights, spec, training record)" if r["own_format"] else
-                "a bare state dict" if not r["wrapper"] else f"weights in {r['wrapper']!r}")
-        held += f", prefix {r['prefix']!r} removed" if r["prefix"] else ""
+        if r.get("format") == "huggingface":
+            t, h, w = r["token_grid"]
+            held = f"a Hugging Face {r['spec']['options']['class']} folder; tokens {t}x{h}x{w} (time x height x width)"
+        else:
+            held = ("CabinLens's format (weights, spec, training record)" if r["own_format"] else
+                    "a bare state dict" if not r["wrapper"] else f"weights in {r['wrapper']!r}")
+            held += f", prefix {r['prefix']!r} removed" if r["prefix"] else ""
         lines = [
             r["file"],
             f"  model       {r['architecture']} ({r['family']}), {r['parameters']:,} parameters",

@@ -66,7 +66,8 @@ def to_bcthw(output: torch.Tensor, batch: int, layer: str, layout: str = "auto",
     """Read a layer's output as (B, C, T, H, W).
 
     Layouts: ``BCTHW`` (3D CNNs), ``BTHWC`` (Swin, channels last), ``folded`` ((B*T, C, H, W),
-    P3D's 2D layer4), ``tokens`` ((B, 1+T*H*W, C) with a class token, MViT; needs ``thw``).
+    P3D's 2D layer4), ``tokens`` ((B, 1+T*H*W, C) with a class token, MViT, VideoMAE; needs ``thw``),
+    ``tokens-hwt`` (the same with time fastest, (h, w, t) order: TimeSformer).
     ``auto`` takes 5-D as BCTHW, 4-D as folded, 3-D as tokens.
     """
     shape = tuple(output.shape)
@@ -84,6 +85,11 @@ def to_bcthw(output: torch.Tensor, batch: int, layer: str, layout: str = "auto",
         tokens = output[:, 1:, :] if shape[1] == t * h * w + 1 else output
         if tokens.shape[1] == t * h * w:
             return tokens.reshape(shape[0], t, h, w, shape[2]).permute(0, 4, 1, 2, 3)
+    if layout == "tokens-hwt" and output.dim() == 3 and thw is not None:
+        t, h, w = thw
+        tokens = output[:, 1:, :] if shape[1] == t * h * w + 1 else output
+        if tokens.shape[1] == t * h * w:
+            return tokens.reshape(shape[0], h, w, t, shape[2]).permute(0, 4, 3, 1, 2)
     raise LayerShapeError(
         f"layer {layer!r} outputs shape {shape} (layout {layout}), which cannot be read as "
         "(batch, channels, time, height, width); choose another layer with --layer"
@@ -160,6 +166,11 @@ class GradCam:
         if layer not in modules:
             sample = ", ".join(n for n in list(modules)[1:12])
             raise CabinLensError(f"the model has no layer {layer!r}; some layers: {sample} ...")
+        # A model that declares its token grid (engine.models.huggingface.VideoClassifier) gives the
+        # (T', H', W') and token order of every block, so any --layer reads as a volume.
+        self.thw = getattr(model, "token_grid", None)
+        if layout in ("auto", "tokens") and getattr(model, "token_layout", None):
+            layout = model.token_layout
         self.model, self.layer, self.layout = model, layer, layout
         self.precision = check_precision(precision)
         self.module = modules[layer]
@@ -220,7 +231,7 @@ class GradCam:
         finally:
             handle.remove()
         activation = captured["activation"].detach().float()  # float32 already unless autocast ran
-        thw = captured.get("thw")
+        thw = captured.get("thw") or self.thw
         a = to_bcthw(activation, batch, self.layer, self.layout, thw)
         maps = torch.stack([cam_from(a, to_bcthw(g.float(), batch, self.layer, self.layout, thw), mode)
                             for g in grads], dim=1)

@@ -20,6 +20,7 @@ from torch import nn
 
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.io import atomic_path, file_sha256
+from cabinlens.engine.models.huggingface import hf_folder, load_hf
 from cabinlens.engine.models.reading import (
     FORMAT, PREFIXES, WRAPPERS, Checkpoint, CheckpointError, open_checkpoint, read_checkpoint, unwrap,
 )
@@ -94,7 +95,9 @@ def _looked_for(path: Path | None) -> str:
     return f"no class names in the checkpoint or beside it (looked for {names} in {folder})"
 
 
-def _class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> tuple[str, ...]:
+def class_names(meta: dict, path: Path | None, n: int, warnings: list[str]) -> tuple[str, ...]:
+    """The class names of a model with an n-class head: the metadata's, else a list beside ``path``, else
+    assumed (the 34 Drive&Act classes, or class_i), with a warning saying which."""
     names = meta.get("classes") or meta.get("class_names")
     if names is None and isinstance(meta.get("spec"), dict):
         names = meta["spec"].get("classes")
@@ -272,7 +275,7 @@ def load_checkpoint(ckpt: Checkpoint, *, arch: str | None = None, classes: list[
     model = _build_and_load(spec, max(n, 1), state, path)
     if classes and len(classes) != n:
         raise CheckpointError(path, f"{len(classes)} class names given but the model's head has {n}")
-    names = tuple(classes) if classes else _class_names(meta, path, n, warnings)
+    names = tuple(classes) if classes else class_names(meta, path, n, warnings)
     notes = list(found.notes) if found is not None and record is None else []
     training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
     return LoadedModel(model, spec.with_(classes=names), path, file_sha256(path), warnings, dict(training), source, found, notes)
@@ -283,8 +286,11 @@ def load_model(path: str | Path, *, arch: str | None = None, classes: list[str] 
     """Read, recognise and build the model of a checkpoint; eval mode, on the CPU.
 
     Every problem with the file (not a checkpoint, refused, unknown architecture, a mismatch) is a
-    ``CheckpointError`` naming the file.
+    ``CheckpointError`` naming the file. A Hugging Face model folder (config.json and weights), or a
+    file of one, is read by ``huggingface.load_hf``.
     """
+    if hf_folder(path) is not None:
+        return load_hf(path, arch=arch, classes=classes, frames=frames, size=size)
     return load_checkpoint(open_checkpoint(path), arch=arch, classes=classes, frames=frames, size=size)
 
 
