@@ -160,12 +160,16 @@ def one_pass_at_a_time(key: FileKey | None) -> Iterator[None]:
 
 
 def forget(key: FileKey | None = None) -> None:
-    """Drop facts from memory (all of them without ``key``); the disk copy stays."""
+    """Drop facts from memory (all of them without ``key``, and the kept demux scans); the disk copy stays."""
     with _lock:
         if key is None:
             _memory.clear()
         else:
             _memory.pop(key, None)
+    if key is None:
+        from cabinlens.engine.video import scan_cache  # it names files by this module's keys
+
+        scan_cache.forget()
 
 
 def _trim() -> None:

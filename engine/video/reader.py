@@ -40,6 +40,7 @@ from cabinlens.engine.video.errors import FrameIndexError, FrameUnavailableError
 from cabinlens.engine.video.numbering import LEADING, Diverged, Mismatch, Renumbered, Tracker, unavailable
 from cabinlens.engine.video.opening import VideoInfo, frame_rate_of, frame_size, open_video, video_info
 from cabinlens.engine.video.packet_index import PacketIndex, scan_packets
+from cabinlens.engine.video.scan_cache import scan_once
 from cabinlens.engine.video.sequential import iterate
 
 __all__ = ["PixelFormat", "VideoError", "VideoInfo", "VideoReader", "frame_rate_of", "frame_size", "probe", "usable_cores"]
@@ -103,11 +104,11 @@ class VideoReader:
         self._reopen = False  # the random-access decoder must be opened anew (its threading changed)
         self._container, self._stream = open_video(self.path, hwaccel(decoder))
         try:
-            self._scan = scan_packets(self._container, self._stream)
+            self._key = file_key = file_facts.file_key(self.path)
+            self._scan = scan_once(file_key, lambda: scan_packets(self._container, self._stream))
             if self._scan.packets == 0:
                 why = self._scan.index.problem
                 raise VideoError(self.path, "contains no video frames" + (f" ({why})" if why else ""))
-            self._key = file_key = file_facts.file_key(self.path)
             known = file_facts.facts(file_key)
             if verify:
                 known = self._verify_pass()
