@@ -9,6 +9,8 @@ temporal check up to ``per_class`` clips of every class that has a time-reversed
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +130,26 @@ def evidence_masks(spec, chosen: list[SampleRecord]) -> np.ndarray:
 def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: list[SampleRecord], *,
               device: str = "auto", budget: Budget = Budget()) -> RunSanity:
     """The three checks of one run's model on its clips (``problems`` says why a check did not run)."""
+    from cabinlens.engine.analysis.relocate import locate_checkpoint
+
+    path = locate_checkpoint(info.source, info.checkpoint_sha256, Path(project)) if info.source else None
+    if path is None:
+        return RunSanity(info.id, info.model, info.classes, 0, None, None, None, 0.0, str(device),
+                         (f"checkpoint {info.source or '(none recorded)'} not found: the checks need the model",))
+    steps = check_steps(path, info, results, samples, device=device, budget=budget)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+
+
+def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samples: list[SampleRecord], *,
+                device: str = "auto", budget: Budget = Budget()) -> Generator[str, None, RunSanity]:
+    """``check_run`` one step at a time with the model at ``checkpoint``: yields what it does next
+    (the window's job shows it and may stop there), returns the results."""
     import torch
 
-    from cabinlens.engine.analysis.relocate import locate_checkpoint
     from cabinlens.engine.analysis.service import resolve_model
     from cabinlens.engine.device import choose_device
     from cabinlens.engine.explain.sanity.faithfulness import deletion_insertion
@@ -138,22 +157,22 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
     from cabinlens.engine.explain.sanity.temporal import reversed_partners, time_reversal
     from cabinlens.engine.models.spec import ModelSpec
 
+    yield "loading the model ..."
     t0 = time.perf_counter()
     dev = choose_device(device)
-    path = locate_checkpoint(info.source, info.checkpoint_sha256, Path(project)) if info.source else None
-    if path is None:
-        return RunSanity(info.id, info.model, info.classes, 0, None, None, None, 0.0, str(dev),
-                         (f"checkpoint {info.source or '(none recorded)'} not found: the checks need the model",))
     spec = ModelSpec.from_dict(info.spec)
-    model = resolve_model(path).model.to(dev).eval()
+    model = resolve_model(checkpoint).model.to(dev).eval()
     problems = []
     chosen = choose_clips(samples, results, budget.clips, budget.seed)
     randomisation = faithfulness = reversal = None
     if chosen:
+        yield f"reading {len(chosen)} clips ..."
         records = [samples[int(results.indices[p])] for p in chosen]
         x = load_inputs(spec, records, dev)
         y = torch.as_tensor(results.labels[chosen], device=dev)
+        yield "randomising the model block by block ..."
         randomisation = cascading_randomisation(model, spec, x, y, batch_size=budget.batch_size, seed=budget.seed)
+        yield "deletion and insertion curves ..."
         masks = torch.from_numpy(evidence_masks(spec, records)).to(dev)
         faithfulness = deletion_insertion(model, spec, x, y, masks if masks.any() else None,
                                           batch_size=budget.batch_size, seed=budget.seed)
@@ -163,9 +182,11 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
     partners = reversed_partners(info.classes)
     picked = _per_class(samples, results, partners, budget.per_class, budget.seed)
     if picked:
+        yield f"time reversal of {len(picked)} clips ..."
         records = [samples[int(results.indices[p])] for p in picked]
         x = load_inputs(spec, records, dev)
         reversal = time_reversal(model, spec, x, results.labels[picked], partners, batch_size=budget.batch_size)
+        del x
     else:
         problems.append("no clip of a class with a time-reversed partner: time reversal not checked")
     return RunSanity(info.id, info.model, info.classes, len(chosen), randomisation, reversal, faithfulness,

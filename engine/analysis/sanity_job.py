@@ -8,13 +8,12 @@ leaves nothing behind.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cabinlens.engine.analysis import sanity_results
-from cabinlens.engine.analysis.sanity import Budget, RunSanity, choose_clips, evidence_masks, load_inputs
+from cabinlens.engine.analysis.sanity import Budget, RunSanity, check_steps, choose_clips
 from cabinlens.engine.analysis.sanity_results import ExplanationChecks
 from cabinlens.engine.analysis.store import RunInfo, Store
 from cabinlens.engine.errors import CabinLensError
@@ -75,16 +74,6 @@ def run_checks(project: str | Path, run_id: int, *, budget: Budget | None = None
     """Yields a ``Message`` before each step (a worker stops the job there); returns the ``ExplanationChecks``, written beside the project
     (a project folder that cannot be written is said in the result's problems, not an error)."""
     import numpy as np
-    import torch
-    from cabinlens.engine.analysis.service import resolve_model
-    from cabinlens.engine.device import choose_device
-    from cabinlens.engine.explain.sanity.faithfulness import deletion_insertion
-    from cabinlens.engine.explain.sanity.randomisation import cascading_randomisation
-    from cabinlens.engine.explain.sanity.temporal import (
-        reversed_partners,
-        time_reversal,
-    )
-    from cabinlens.engine.models.spec import ModelSpec
 
     budget = budget or Budget()
     with Store(project, readonly=True) as store:
@@ -95,43 +84,18 @@ def run_checks(project: str | Path, run_id: int, *, budget: Budget | None = None
     if path is None:
         raise CabinLensError(blocker)
     what = f"Explanation checks of {info.model}"
-    yield Message(f"{what}: loading the model ...", 0, STEPS)
-    t0 = time.perf_counter()
-    dev = choose_device(device)
-    spec = ModelSpec.from_dict(info.spec)
-    model = resolve_model(path).model.to(dev).eval()
-    problems: list[str] = []
-    randomisation = faithfulness = reversal = None
-    chosen = choose_clips(samples, results, budget.clips, budget.seed)
-    labels = results.labels[chosen]
-    if chosen:
-        yield Message(f"{what}: reading {len(chosen)} clips ...", 1, STEPS)
-        records = [samples[int(results.indices[p])] for p in chosen]
-        x = load_inputs(spec, records, dev)
-        y = torch.as_tensor(labels, device=dev)
-        yield Message(f"{what}: randomising the model block by block ...", 2, STEPS)
-        randomisation = cascading_randomisation(model, spec, x, y, batch_size=budget.batch_size, seed=budget.seed)
-        yield Message(f"{what}: deletion and insertion curves ...", 3, STEPS)
-        masks = torch.from_numpy(evidence_masks(spec, records)).to(dev)
-        faithfulness = deletion_insertion(model, spec, x, y, masks if masks.any() else None,
-                                          batch_size=budget.batch_size, seed=budget.seed)
-        del x
-    else:
-        problems.append("no clip the model classifies right: randomisation and faithfulness not checked")
-    partners = reversed_partners(info.classes)
-    picked = [p for c in sorted(partners)
-              for p in choose_clips(samples, results, budget.per_class, budget.seed + c, classes={c}, right_only=False)]
-    if picked:
-        yield Message(f"{what}: time reversal of {len(picked)} clips ...", 4, STEPS)
-        records = [samples[int(results.indices[p])] for p in picked]
-        x = load_inputs(spec, records, dev)
-        reversal = time_reversal(model, spec, x, results.labels[picked], partners, batch_size=budget.batch_size)
-        del x
-    else:
-        problems.append("no clip of a class with a time-reversed partner: time reversal not checked")
-    yield Message(f"{what}: keeping the results ...", 5, STEPS)
-    done = RunSanity(info.id, info.model, info.classes, len(chosen), randomisation, reversal, faithfulness,
-                     time.perf_counter() - t0, str(dev), tuple(problems))
+    steps = check_steps(path, info, results, samples, device=device, budget=budget)
+    step = 0
+    while True:
+        try:
+            text = next(steps)
+        except StopIteration as finished:
+            done: RunSanity = finished.value
+            break
+        yield Message(f"{what}: {text}", min(step, STEPS - 2), STEPS)
+        step += 1
+    labels = results.labels[choose_clips(samples, results, budget.clips, budget.seed)]
+    yield Message(f"{what}: keeping the results ...", STEPS - 1, STEPS)
     checks = sanity_results.from_sanity(done, info, budget, np.asarray(labels))
     try:
         sanity_results.save(project, checks)
