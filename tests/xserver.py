@@ -59,3 +59,15 @@ def stop(process: subprocess.Popen, grace_s: float = 5) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_on(platform: str, command: list[str], cwd: str | Path) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """``command`` in a process of its own on Qt's ``platform`` (xcb: on a private Xvfb): the finished
+    process and its stdout's lines (benchmarks measure each platform in a fresh process)."""
+    if platform == "xcb":
+        with xvfb() as env:
+            run = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+    else:
+        run = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": platform}, cwd=cwd,
+                             capture_output=True, text=True)
+    return run, run.stdout.splitlines()

@@ -206,14 +206,7 @@ def on_platform(platform: str) -> dict:
     """The benchmark in a process of its own on ``platform`` (xcb: on a private Xvfb)."""
     import xserver
 
-    command = [sys.executable, __file__, "--platform", platform, "--json"]
-    if platform == "xcb":
-        with xserver.xvfb() as env:
-            run = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
-    else:
-        run = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": platform}, cwd=REPO,
-                             capture_output=True, text=True)
-    lines = run.stdout.splitlines()
+    run, lines = xserver.run_on(platform, [sys.executable, __file__, "--platform", platform, "--json"], REPO)
     print("\n".join(line for line in lines if not line.startswith("{")), flush=True)
     if run.returncode not in (0, 1) or not lines or not lines[-1].startswith("{"):
         raise SystemExit(f"the {platform} run failed:\n{run.stderr[-3000:]}")

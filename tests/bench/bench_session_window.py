@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -207,14 +206,7 @@ def report(r: dict, platform: str) -> bool:
 def in_process_of_its_own(session: Path, platform: str) -> dict:
     import xserver
 
-    command = [sys.executable, __file__, str(session), "--json"]
-    if platform == "xcb":
-        with xserver.xvfb() as env:
-            run = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
-    else:
-        run = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": platform}, cwd=REPO,
-                             capture_output=True, text=True)
-    lines = run.stdout.splitlines()
+    run, lines = xserver.run_on(platform, [sys.executable, __file__, str(session), "--json"], REPO)
     print("\n".join(line for line in lines if not line.startswith("{")), flush=True)
     if run.returncode != 0 or not lines or not lines[-1].startswith("{"):
         raise SystemExit(f"the run on {session} failed:\n{run.stderr[-3000:]}")
