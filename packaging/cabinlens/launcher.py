@@ -26,7 +26,7 @@ def display_available() -> bool:
 
 # The headless command line's commands (engine.cli.main builds them; importing it loads torch, so a
 # test keeps this list equal to the parser's). A first argument among them is never a path to open.
-COMMANDS = frozenset({"analyze", "cam", "data", "demo", "export-clip", "models", "near-misses", "report",
+COMMANDS = frozenset({"analyze", "cam", "data", "demo", "explain", "export-clip", "models", "near-misses", "report",
                       "sessions", "train", "video"})
 
 
