@@ -28,21 +28,6 @@ LEGEND_CLASSES = 4  # visible classes named in the legend; the rest as "+N more"
 LEGEND_MIN_HEIGHT = 240  # px of timeline below which the legend would squeeze the tracks
 
 
-def runs_of(starts, ends, names: list[str]) -> list[tuple[float, float, str]]:
-    """Consecutive windows with one class as one run ``(start, end, class)`` (a sweep's overlapping
-    windows read as one segment, so the name is written once)."""
-    s, e, k = runs(starts, ends, np.asarray(names, dtype=object))
-    return [(float(a), float(b), str(c)) for a, b, c in zip(s, e, k, strict=True)]
-
-
-def merge_touching(starts: np.ndarray, ends: np.ndarray, colours: list) -> tuple[np.ndarray, np.ndarray, list]:
-    """Bars in start order that touch or overlap and share a colour, as one bar each."""
-    keys = np.array([QColor(c).rgba() for c in colours], dtype=np.int64)
-    s, e, k = runs(starts, ends, keys)
-    first = {int(key): c for key, c in zip(keys[::-1], colours[::-1], strict=True)}
-    return s, e, [first[int(key)] for key in k]
-
-
 def cached(item: QGraphicsItem) -> QGraphicsItem:
     """Keep the item's painting as a picture on screen, redrawn only when the view's range changes.
 

@@ -50,13 +50,12 @@ def gpu_decoder_problem(video: str) -> str | None:
     problem = cuda_decoding_problem()
     if problem:
         return problem
-    from cabinlens.engine.video.hardware import is_hardware
     from cabinlens.engine.video.reader import VideoReader
 
     try:
         with VideoReader(video, decoder="cuda") as reader:
             reader.frame(0)
-            if not is_hardware(reader._stream):
+            if not reader.on_hardware:
                 return "the GPU decoder did not open for this codec"
     except VideoError as exc:
         return f"the GPU decoder did not start on {Path(video).name} ({exc.problem})"

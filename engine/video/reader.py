@@ -35,7 +35,7 @@ import numpy as np
 from cabinlens.engine.video import file_facts
 from cabinlens.engine.video.cache import FrameCache
 from cabinlens.engine.video.decode_pass import damage_of, frame_table
-from cabinlens.engine.video.hardware import Decoder, hwaccel
+from cabinlens.engine.video.hardware import Decoder, hwaccel, is_hardware
 from cabinlens.engine.video.errors import FrameIndexError, FrameUnavailableError, VideoError
 from cabinlens.engine.video.numbering import LEADING, Diverged, Mismatch, Renumbered, Tracker, unavailable
 from cabinlens.engine.video.opening import VideoInfo, frame_rate_of, frame_size, open_video, video_info
@@ -127,6 +127,11 @@ class VideoReader:
     @property
     def frame_count(self) -> int:
         return self.index.frame_count
+
+    @property
+    def on_hardware(self) -> bool:
+        """Whether random access really decodes on the GPU (not PyAV's software fallback)."""
+        return is_hardware(self._stream)
 
     def __len__(self) -> int:
         return self.index.frame_count

@@ -8,7 +8,8 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from cabinlens.engine.analysis.session import SessionTracks
-from cabinlens.widgets.timeline import Timeline, runs_of
+from cabinlens.widgets.timeline import Timeline
+from cabinlens.widgets.timeline_rows import runs
 from sample_tracks import tracks
 
 
@@ -50,7 +51,8 @@ def test_legend_names_the_visible_classes_and_the_rows(qtbot):
 
 
 def test_sweep_windows_of_one_class_read_as_one_run():
-    assert runs_of([0, 8, 16, 40], [16, 24, 32, 56], ["a", "a", "b", "b"]) == [(0, 24, "a"), (16, 32, "b"), (40, 56, "b")]
+    s, e, k = runs([0, 8, 16, 40], [16, 24, 32, 56], ["a", "a", "b", "b"])
+    assert list(zip(s.tolist(), e.tolist(), k.tolist(), strict=True)) == [(0, 24, "a"), (16, 32, "b"), (40, 56, "b")]
 
 
 def test_hover_text_leaves_with_the_mouse_and_the_session(qtbot):
@@ -89,14 +91,12 @@ def test_touching_bars_of_one_colour_merge_and_others_stay():
     import numpy as np
     from PySide6.QtGui import QColor
 
-    from cabinlens.widgets.timeline import merge_touching
-
-    red, blue = QColor(255, 0, 0), QColor(0, 0, 255)
+    red, blue = QColor(255, 0, 0).rgba(), QColor(0, 0, 255).rgba()
     starts, ends = np.array([0, 8, 16, 30, 38, 46]), np.array([16, 24, 32, 46, 54, 50])
-    s, e, c = merge_touching(starts, ends, [red, red, blue, blue, red, red])
+    s, e, c = runs(starts, ends, np.array([red, red, blue, blue, red, red]))
     assert s.tolist() == [0, 16, 38] and e.tolist() == [24, 46, 54]  # 16..32 and 30..46 overlap: one blue bar
-    assert [x.rgba() for x in c] == [red.rgba(), blue.rgba(), red.rgba()]
-    s, e, c = merge_touching(np.array([0, 20]), np.array([10, 30]), [red, red])  # a gap: two bars
+    assert c.tolist() == [red, blue, red]
+    s, e, c = runs(np.array([0, 20]), np.array([10, 30]), np.array([red, red]))  # a gap: two bars
     assert s.tolist() == [0, 20] and e.tolist() == [10, 30]
 
 

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from cabinlens.engine.analysis.decoder_choice import gpu_decoder_problem
-from cabinlens.engine.video.hardware import is_hardware
 from cabinlens.engine.video.reader import VideoReader
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")]
@@ -27,6 +26,6 @@ def test_gpu_frames_equal_the_cpu_frames_at_random_places(long_gop_video):
             assert np.abs(a - b).max() <= 2, f"frame {i}"
             if 0 < i < cpu.frame_count - 1:  # the same frame, not a neighbour
                 assert np.abs(a - b).mean() < min(np.abs(cpu.frame(j).astype(int) - b).mean() for j in (i - 1, i + 1))
-        assert is_hardware(gpu._stream)
+        assert gpu.on_hardware
         run = gpu.frames(list(range(40, 56)))
         assert np.abs(run.astype(int) - cpu.frames(list(range(40, 56))).astype(int)).max() <= 2
