@@ -1,20 +1,21 @@
 """How many threads decode clips for an analysis, and how many FFmpeg threads each reader gets.
 
-Measured at 1280x1024 (tests/bench/bench_decode_workers.py): a decoding thread holds the GIL for a
-small share of its time (PyAV decodes and converts, OpenCV resizes, all without it), so threads
-scale with the cores and processes would only add copying. On the CPU, inference needs the cores
-itself: two decode threads keep clips ahead of it. Beside a GPU, decoding is the bottleneck at
-1280x1024: every usable core but one (which feeds the GPU) decodes. Each reader then gets an equal
-share of the cores for FFmpeg's own threads, so the threads do not oversubscribe the machine.
+Measured at 1280x1024 (tests/bench/bench_decode_workers.py, 2 cores): a decoding thread holds the
+GIL for 12-19 % of its time (the reader's per-packet Python; PyAV decodes and converts and OpenCV
+resizes without it), so threads scale to about 5-8 before the GIL binds. Beside a GPU, decoding is
+the bottleneck at 1280x1024: every usable core but one (which feeds the GPU) decodes, up to that
+limit; more cores would need decoding processes, which the engine does not have yet. On the CPU,
+inference needs the cores itself: two decode threads keep clips ahead of it. Each reader gets an
+equal share of the cores for FFmpeg's own threads, so the threads do not oversubscribe the machine.
 """
 
 from __future__ import annotations
 
 from cabinlens.engine.video.reader import usable_cores
 
-#: Decode threads beside a GPU are capped: past this, memory for readers and clips grows with
-#: no gain (one reader per thread and video, each with its packet index and picture cache).
-MAX_GPU_WORKERS = 16
+#: Decode threads beside a GPU are capped where the GIL binds (about 1 / 12.6 % measured): past
+#: this, memory for readers and clips grows with no gain. FFmpeg's own threads still use every core.
+MAX_GPU_WORKERS = 8
 
 
 def decode_workers(device: str, requested: int | None = None, cores: int | None = None) -> int:

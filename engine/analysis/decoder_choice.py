@@ -36,12 +36,14 @@ class DecoderChoice:
     why: str  # for the user; empty where nothing needs saying (the CPU, on the CPU)
 
 
-def decode_rate(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, decoder: Decoder) -> float:
-    """Clips per second ``workers`` threads decode with ``decoder`` (fresh readers: opening counts)."""
+def decode_rate(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, decoder: Decoder = "cpu",
+                threads: int | None = None) -> float:
+    """Clips per second ``workers`` threads decode with ``decoder`` (fresh readers: opening counts);
+    ``threads``: FFmpeg threads per reader (None: the engine's share of the cores)."""
     from cabinlens.engine.analysis.runner import prefetch
 
     t0 = time.perf_counter()
-    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, decoder=decoder))
+    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads, decoder=decoder))
     return n / max(time.perf_counter() - t0, 1e-9)
 
 

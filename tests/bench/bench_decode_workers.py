@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
 
+from cabinlens.engine.analysis.decoder_choice import decode_rate  # noqa: E402
 from cabinlens.engine.analysis.store import SampleRecord  # noqa: E402
 
 
@@ -38,15 +39,6 @@ def segment_samples(video: Path, frames: int, clips: int, length: int, seed: int
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, frames - length, size=clips)
     return [(k, SampleRecord("s", str(video), int(s), int(s) + length, 0, "", -1, -1)) for k, s in enumerate(starts)]
-
-
-def clips_per_second(samples, spec, workers: int, threads: int | None = None) -> float:
-    """``threads``: FFmpeg threads per reader (None: the engine's share of the cores; 0: all cores each)."""
-    from cabinlens.engine.analysis.runner import prefetch
-
-    t0 = time.perf_counter()
-    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads))
-    return n / (time.perf_counter() - t0)
 
 
 def counter_rate(seconds: float, stop: threading.Event | None = None) -> float:
@@ -70,7 +62,7 @@ def gil_share(samples, spec) -> float:
     t = threading.Thread(target=count)
     t.start()
     try:
-        clips_per_second(samples, spec, 1, threads=1)
+        decode_rate(samples, spec, 1, threads=1)
     finally:
         done.set()
         t.join()
@@ -99,14 +91,14 @@ def main() -> int:
         samples = segment_samples(video, args.frames, args.clips, args.length)
         print(f"{args.clips} clips of {spec.input.frames} frames from {args.length}-frame segments, resized to "
               f"{spec.input.size[0]}x{spec.input.size[1]}; {cores} usable cores", flush=True)
-        clips_per_second(samples[:4], spec, 1)  # warm up (imports, first reader)
+        decode_rate(samples[:4], spec, 1)  # warm up (imports, first reader)
         base = None
         for workers in sorted({1, 2, cores, 2 * cores}):
-            rate = clips_per_second(samples, spec, workers)
+            rate = decode_rate(samples, spec, workers)
             base = base or rate
             line = f"  {workers:2d} decode thread(s): {rate:6.1f} clips/s = {rate / base:.2f}x one thread"
             if workers > 1:  # against every reader taking all the cores for FFmpeg's threads
-                greedy = clips_per_second(samples, spec, workers, threads=0)
+                greedy = decode_rate(samples, spec, workers, threads=0)
                 line += f" (each reader with {cores} FFmpeg threads instead: {greedy:.1f} clips/s)"
             print(line, flush=True)
         if cores >= 2:
