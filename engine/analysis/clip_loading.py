@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from cabinlens.engine.analysis.store import SampleRecord
+from cabinlens.engine.errors import CabinLensError, InputError
 from cabinlens.engine.models.spec import ModelSpec, resize_frames
 from cabinlens.engine.video.cache import FrameCache
 from cabinlens.engine.video.pool import ReaderPool
@@ -55,3 +56,16 @@ class ClipLoader:
 
     def close(self) -> None:
         self.readers.close()
+
+
+class SampleFailed:
+    """A sample whose clip could not be decoded (a damaged stream found only now), in place of its clip."""
+
+    def __init__(self, sample: SampleRecord, error: CabinLensError) -> None:
+        self.sample, self.error = sample, error
+
+    def as_error(self, stored: int) -> InputError:
+        s = self.sample
+        problem = getattr(self.error, "problem", str(self.error))
+        return InputError(s.video, f"frames {s.frame_start}..{s.frame_end - 1} of {s.file_id} cannot be decoded: "
+                                   f"{problem} ({stored} samples are stored; the same command resumes)")

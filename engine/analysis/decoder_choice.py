@@ -40,7 +40,7 @@ def decode_rate(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, wo
                 threads: int | None = None) -> float:
     """Clips per second ``workers`` threads decode with ``decoder`` (fresh readers: opening counts);
     ``threads``: FFmpeg threads per reader (None: the engine's share of the cores)."""
-    from cabinlens.engine.analysis.runner import prefetch
+    from cabinlens.engine.analysis.prefetch import prefetch
 
     t0 = time.perf_counter()
     n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads, decoder=decoder))

@@ -2,16 +2,14 @@
 
 The job is a generator: it yields a ``Progress`` after every stored batch and checks an abort
 request in between, so the CLI (a progress bar) and the GUI worker (signals) drive the same code.
-Decoding and resizing run ahead in worker threads (each with its own video readers), so
-inference never waits on one frame; batches go to the model's device through a pinned buffer
+Decoding and resizing run ahead in decoding threads or processes (``engine.analysis.prefetch``),
+so inference never waits on one frame; batches go to the model's device through a pinned buffer
 (``engine.device``), in batches sized to its free memory and halved when they do not fit
 (``engine.batching``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import queue
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -20,14 +18,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from cabinlens.engine.analysis.clip_loading import ClipLoader
-from cabinlens.engine.analysis.decode_workers import reader_threads
+from cabinlens.engine.analysis.clip_loading import SampleFailed
 from cabinlens.engine.analysis.events import Progress
+from cabinlens.engine.analysis.prefetch import prefetch
 from cabinlens.engine.analysis.store import SampleRecord, Store
 from cabinlens.engine.batching import CPU_BATCH, MAX_BATCH, cuda_batch_size, run_halving
 from cabinlens.engine.compute import COMPUTE
 from cabinlens.engine.device import Staging, place
-from cabinlens.engine.errors import CabinLensError, InputError
+from cabinlens.engine.errors import CabinLensError
 from cabinlens.engine.explain.gradcam import GradCam, Mode
 from cabinlens.engine.models.spec import ModelSpec, resize_frames
 from cabinlens.engine.video.hardware import Decoder
@@ -41,114 +39,6 @@ def load_clip(readers: ReaderPool, sample: SampleRecord, spec: ModelSpec) -> np.
     """Decode the spec's sampled frames of one sample and resize them: (T, h, w, 3) uint8."""
     indices = sample_indices(sample.frame_start, sample.frame_end, spec.input.frames, spec.input.sampling)
     return resize_frames(readers.get(sample.video).frames(indices), spec.input)
-
-
-def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, ahead: int,
-             block: int = 12, threads: int | None = None, decoder: Decoder = "cpu") -> Iterator[tuple[int, np.ndarray]]:
-    """(index, clip) pairs decoded by ``workers`` threads, at most ``ahead`` clips in advance.
-
-    Each thread takes ``block`` consecutive samples at a time and decodes them in video order with
-    its own readers (``ClipLoader``), so a reader moves forward through a video instead of every
-    thread decoding the frames between its clips, and overlapping windows decode their shared
-    frames once. Pairs come in completion order (results are stored by index). ``threads``: FFmpeg
-    threads per reader (default: the threads share the usable cores, ``decode_workers.reader_threads``);
-    ``decoder``: where the readers decode (``engine.video.hardware``).
-    """
-    threads = reader_threads(workers) if threads is None else threads
-    loader = ClipLoader(spec, ReaderPool(threads=threads, decoder=decoder))
-    blocks: queue.Queue = queue.Queue()
-    for k in range(0, len(samples), block):  # a block near a playhead alternates sides: read it forward
-        blocks.put(sorted(samples[k : k + block], key=lambda item: (item[1].video, item[1].frame_start)))
-    out: queue.Queue = queue.Queue(maxsize=max(1, ahead))
-    stop = threading.Event()
-    done_marker = object()
-
-    def work() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    chunk = blocks.get_nowait()
-                except queue.Empty:
-                    return
-                for idx, sample in chunk:
-                    if stop.is_set():
-                        return
-                    try:
-                        clip: np.ndarray | SampleFailed = loader.load(sample)
-                    except CabinLensError as exc:  # this sample only: the batch around it is still stored
-                        clip = SampleFailed(sample, exc)
-                    _put(out, (idx, clip), stop)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            _put(out, (None, exc), stop)
-        finally:
-            _put(out, (None, done_marker), stop)
-
-    threads = [threading.Thread(target=work, name=f"cabinlens-decode-{i}") for i in range(max(1, workers))]
-    for t in threads:
-        t.start()
-    try:
-        finished = 0
-        while finished < len(threads):
-            idx, item = out.get()
-            if item is done_marker:
-                finished += 1
-            elif idx is None:
-                raise item
-            else:
-                yield idx, item
-    finally:
-        stop.set()
-        while any(t.is_alive() for t in threads):
-            try:  # unblock workers waiting on a full queue
-                out.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        for t in threads:
-            t.join()
-        loader.close()
-        release_free_memory()
-
-
-class SampleFailed:
-    """A sample whose clip could not be decoded (a damaged stream found only now), in place of its clip."""
-
-    def __init__(self, sample: SampleRecord, error: CabinLensError) -> None:
-        self.sample, self.error = sample, error
-
-    def as_error(self, stored: int) -> InputError:
-        s = self.sample
-        problem = getattr(self.error, "problem", str(self.error))
-        return InputError(s.video, f"frames {s.frame_start}..{s.frame_end - 1} of {s.file_id} cannot be decoded: "
-                                   f"{problem} ({stored} samples are stored; the same command resumes)")
-
-
-def release_free_memory() -> None:
-    """Give freed heap memory back to the OS (glibc keeps it in per-thread arenas otherwise).
-
-    Decoding threads allocate and free frames in their own malloc arenas; without a trim, the
-    resident size of a long session creeps up with every analysis although nothing is alive.
-    """
-    global _libc
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL("libc.so.6")
-            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
-            _libc = False
-    if _libc:
-        _libc.malloc_trim(0)
-
-
-_libc = None
-
-
-def _put(out: queue.Queue, item, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            out.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
 
 
 def _feature_hook(store: dict):
@@ -169,6 +59,7 @@ def analyse(
     device: torch.device | str = "cpu",
     precision: str = "float32",
     workers: int = 2,
+    processes: bool = False,
     decoder: Decoder = "cpu",
     cam_mode: Mode = "clip",
     abort: threading.Event | None = None,
@@ -184,7 +75,8 @@ def analyse(
     nearest that frame first (a session sweep around the player's playhead), in blocks that still
     read forward through the video. ``only``: just these sample indices (a rank's shard);
     ``done_elsewhere``: indices stored in another store already (the merged project), counted as done.
-    ``decoder``: where clips are decoded (``engine.analysis.decoder_choice`` picks it).
+    ``decoder``: where clips are decoded (``engine.analysis.decoder_choice`` picks it);
+    ``workers``/``processes``: who decodes them (``engine.analysis.decode_workers`` plans it).
     """
     samples = store.samples(run_id)
     wanted = set(range(len(samples))) if only is None else set(only)
@@ -212,7 +104,8 @@ def analyse(
         size = batch_size or _auto_batch_size(cam, spec, device, cam_mode, captured, len(todo))
         step = _BatchStep(store, run_id, cam, spec, samples, captured, Staging(device), cam_mode)
         failed: SampleFailed | None = None
-        for item in prefetch(todo, spec, workers, ahead=max(2 * size, workers * 2), decoder=decoder):
+        for item in prefetch(todo, spec, workers, ahead=max(2 * size, workers * 2), decoder=decoder,
+                             processes=processes):
             if isinstance(item[1], SampleFailed):
                 failed = item[1]
                 break

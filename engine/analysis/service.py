@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cabinlens.engine.analysis.decode_workers import decode_workers
+from cabinlens.engine.analysis.decode_processes import processes_fit
+from cabinlens.engine.analysis.decode_workers import MAX_GPU_THREADS, decode_plan
 from cabinlens.engine.analysis.decoder_choice import choose_decoder
 from cabinlens.engine.analysis.events import DataNote, ModelWarning, Progress, RunFinished, RunStarted
 from cabinlens.engine.analysis.jobs import Job, open_run, samples_near
@@ -58,7 +59,8 @@ class Analysis:
     cam_mode: Mode = "clip"
     batch_size: int | None = None  # None: from free memory on CUDA, engine.batching.CPU_BATCH on the CPU
     precision: str = "float32"  # autocast of the forward pass on CUDA: bfloat16, float16 (engine.device)
-    workers: int | None = None  # decode threads; None: engine.analysis.decode_workers for the device
+    workers: int | None = None  # decoding workers; None: engine.analysis.decode_workers for the device
+    decode_in: str = "auto"  # auto, threads, processes: engine.analysis.decode_workers
     decoder: str = "auto"  # auto, cpu, cuda (NVDEC): engine.analysis.decoder_choice
     near_frame: int | None = None  # sweeps: the samples nearest this frame first
     near_span: int | None = None  # sweeps: only the samples whose centre is this close to near_frame
@@ -109,14 +111,17 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
                           precision=precision)
         before = (store.done(run_id) | set(done_elsewhere)) & wanted
         yield RunStarted(run_id, model.name, job.name, label, len(wanted) - len(before), len(wanted))
-        workers = decode_workers(device.type, how.workers)
         todo = [(i, s) for i, s in enumerate(job.samples) if i in wanted and i not in before]
-        decoder = choose_decoder(how.decoder, device, todo, model.spec, workers)
+        plan = decode_plan(device.type, how.workers, how.decode_in, len(todo))
+        decoder = choose_decoder(how.decoder, device, todo, model.spec, min(plan.workers, MAX_GPU_THREADS))
         if decoder.why:
             yield DataNote(decoder.why)
+        plan, why = processes_fit(plan, model.spec)
+        if why:
+            yield DataNote(why)
         last: Progress | None = None
         for progress in analyse(store, run_id, model.model, model.spec, batch_size=how.batch_size, device=device,
-                                precision=precision, workers=workers, decoder=decoder.decoder, cam_mode=how.cam_mode, abort=abort,
+                                precision=precision, workers=plan.workers, processes=plan.processes, decoder=decoder.decoder, cam_mode=how.cam_mode, abort=abort,
                                 near_frame=how.near_frame, only=only, done_elsewhere=done_elsewhere):
             last = progress
             yield progress

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from cabinlens.engine.analysis.decode_workers import DECODE_IN, PROCESS_MIN_CLIPS, THREAD_LIMIT
 from cabinlens.engine.analysis.jobs import session_sweep_jobs, split_job, sweep_job
 from cabinlens.engine.analysis.report import describe_explanations, describe_pair, write_report
 from cabinlens.engine.analysis.sanity import describe as describe_sanity
@@ -54,7 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="clips per batch; auto (default): as many as fit the GPU's free memory, 8 on the CPU")
     add_precision_option(p)
     p.add_argument("--workers", type=workers_count, default=None, metavar="auto|N",
-                   help="decoding threads; auto (default): 2 beside CPU inference, all cores but one beside a GPU")
+                   help="decoding workers; auto (default): 2 beside CPU inference, all cores but one beside a GPU")
+    p.add_argument("--decode-in", choices=DECODE_IN, default="auto",
+                   help=f"auto (default): threads, or processes for more than {THREAD_LIMIT} workers and at least "
+                        f"{PROCESS_MIN_CLIPS} clips (a thread holds the GIL for about an eighth of its time); "
+                        "threads; processes")
     p.add_argument("--decoder", choices=DECODERS, default="auto",
                    help="where videos are decoded: auto (default: on a GPU device, NVDEC or the CPU's threads, "
                         "whichever is faster on a few clips of the job; else the CPU), cpu, cuda (NVDEC)")
@@ -93,7 +98,7 @@ def _analyze(args: argparse.Namespace) -> int:
                                            split=args.split, subset=args.subset, video_root=args.videos,
                                            train_counts=args.train_counts, skip_invalid=args.skip_invalid)
     how = Analysis(device=args.device, cam_mode=args.mode, batch_size=args.batch_size, precision=args.precision,
-                   workers=args.workers, decoder=args.decoder, arch=args.arch, frames=args.frames, size=args.size)
+                   workers=args.workers, decode_in=args.decode_in, decoder=args.decoder, arch=args.arch, frames=args.frames, size=args.size)
     rank = Rank.from_env()
     if rank is None:
         events = analyse_models(args.project, args.model, make_jobs, how)

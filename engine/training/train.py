@@ -28,7 +28,7 @@ from torch import nn
 
 from cabinlens.engine.analysis.jobs import split_job
 from cabinlens.engine.analysis.metrics import evaluate
-from cabinlens.engine.analysis.runner import prefetch
+from cabinlens.engine.analysis.prefetch import prefetch
 from cabinlens.engine.video.pool import ReaderPool
 from cabinlens.engine.analysis.store import SampleRecord
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES

@@ -73,6 +73,20 @@ def test_one_pass_stores_logits_embeddings_and_cams(analysed, c3d):
     np.testing.assert_allclose(maps.astype(np.float32), alone.maps[0].numpy(), rtol=2e-3, atol=1e-6)
 
 
+def test_clips_decoded_in_processes_give_the_threads_results(analysed, synth_small, c3d, tmp_path):
+    project, run_id, _ = analysed
+    model, spec = c3d
+    with Store(tmp_path / "processes.cabinlens") as store:
+        again = open_run(store, split_job(synth_small, spec, split=0, subset="val"), spec, "c3d_small (random)",
+                         "random:c3d_small:0", "clip")
+        list(analyse(store, again, model, spec, batch_size=8, workers=2, processes=True, only=range(24)))
+        got = store.results(again)
+    with Store(project, readonly=True) as store:
+        want = store.results(run_id)
+    assert sorted(got.indices.tolist()) == list(range(24))
+    np.testing.assert_allclose(got.logits, want.logits[got.indices], rtol=1e-4, atol=1e-5)
+
+
 def test_killed_mid_run_resumes_with_every_sample_exactly_once(analysed, synth_small, tmp_path):
     project = tmp_path / "killed.cabinlens"
     argv = [sys.executable, "-m", "cabinlens", "analyze", "--data", str(synth_small), "--subset", "val",
@@ -215,7 +229,7 @@ def test_bad_input_gets_a_clear_message(synth_small, tmp_path, capsys):
 
 
 def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth_small, c3d):
-    from cabinlens.engine.analysis.runner import prefetch
+    from cabinlens.engine.analysis.prefetch import prefetch
 
     _, spec = c3d
     job = split_job(synth_small, spec, split=0, subset="val")
@@ -231,7 +245,7 @@ def test_prefetch_stops_its_threads_when_the_consumer_stops_early_or_fails(synth
     assert everything == list(range(40))
     broken = [(99, job.samples[0].__class__("x", "/nonexistent/video.mp4", 0, 10, 0, "eating"))]
     # A clip that cannot be decoded comes as a SampleFailed in its place; the others still come.
-    from cabinlens.engine.analysis.runner import SampleFailed
+    from cabinlens.engine.analysis.clip_loading import SampleFailed
 
     out = dict(prefetch(broken + items[:3], spec, workers=2, ahead=2))
     assert sorted(out) == [0, 1, 2, 99]

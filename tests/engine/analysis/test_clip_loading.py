@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cabinlens.engine.analysis.clip_loading import ClipLoader
-from cabinlens.engine.analysis.runner import load_clip, prefetch
+from cabinlens.engine.analysis.prefetch import prefetch
+from cabinlens.engine.analysis.runner import load_clip
 from cabinlens.engine.analysis.store import SampleRecord
 from cabinlens.engine.models.registry import default_spec
 from cabinlens.engine.video.pool import ReaderPool

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cabinlens.engine.analysis.decode_workers import MAX_GPU_WORKERS, decode_workers, reader_threads
 from cabinlens.engine.analysis.decoder_choice import (CALIBRATION_CLIPS, WORTH_TIMING, choose_decoder,
                                                       gpu_decoder_problem)
 from cabinlens.engine.analysis.store import SampleRecord
@@ -76,12 +75,3 @@ def test_a_small_job_is_not_worth_timing():
 def test_without_a_gpu_the_probe_names_the_video_and_the_problem(long_gop_video):
     problem = gpu_decoder_problem(str(long_gop_video))
     assert problem and (long_gop_video.name in problem or "offers no CUDA" in problem)
-
-
-def test_decode_threads_follow_the_device_and_the_cores():
-    assert decode_workers("cpu", cores=2) == 2 and decode_workers("cpu", cores=1) == 1
-    assert decode_workers("cpu", cores=32) == 2  # CPU inference needs the cores itself
-    assert decode_workers("cuda", cores=2) == 2 and decode_workers("cuda:1", cores=8) == 7
-    assert decode_workers("cuda", cores=128) == MAX_GPU_WORKERS
-    assert decode_workers("cuda", requested=3, cores=16) == 3
-    assert reader_threads(1, cores=8) == 8 and reader_threads(3, cores=8) == 2 and reader_threads(15, cores=16) == 1

@@ -1,0 +1,156 @@
+"""Clips decoded in worker processes, for machines with more cores than decoding threads can use.
+
+A decoding thread holds the GIL for 12-19 % of its time (the reader's per-packet Python; measured
+by tests/bench/bench_decode_workers.py), so threads stop scaling at about 5-8. Processes have a
+GIL each. They are torch ``DataLoader`` workers: its worker loop hands finished clips back through
+shared memory (no copy through a pipe), notices a worker that died (a crash inside FFmpeg ends
+that process, not the application) and shuts every worker down when the consumer stops early.
+
+Each worker takes a block of consecutive samples at a time and decodes it in video order with its
+own readers (``ClipLoader``), as a decoding thread does, so the clips equal the threads' clips.
+Workers are spawned, never forked: the engine runs beside Qt's and torch's threads, which a fork
+would copy in an unknown state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from cabinlens.engine.analysis.clip_loading import ClipLoader, SampleFailed
+from cabinlens.engine.analysis.decode_workers import MAX_GPU_THREADS, DecodePlan
+from cabinlens.engine.analysis.prefetch import BLOCK
+from cabinlens.engine.analysis.store import SampleRecord
+from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.models.spec import ModelSpec
+from cabinlens.engine.video.hardware import Decoder
+from cabinlens.engine.video.pool import ReaderPool
+
+#: Blocks each worker has queued or in hand (DataLoader's ``prefetch_factor``).
+BLOCKS_AHEAD = 2
+#: Shared memory the clips in flight may take at most (and at most half of what /dev/shm has free).
+IN_FLIGHT_BYTES = 2 * 2**30
+SHARED_MEMORY = "/dev/shm"
+
+
+class ProcessesUnavailable(CabinLensError):
+    """Decoding processes cannot run here (too little shared memory); threads decode instead."""
+
+
+def clip_bytes(spec: ModelSpec) -> int:
+    h, w = spec.input.size
+    return spec.input.frames * h * w * 3
+
+
+def shared_memory_free(path: str = SHARED_MEMORY) -> int | None:
+    """Bytes free in the shared-memory file system clips travel through; None where there is none to ask."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def process_block(spec: ModelSpec, workers: int, block: int, free: int | None) -> int:
+    """Samples per block so that the clips in flight fit in shared memory (containers often give 64 MB).
+
+    Raises ``ProcessesUnavailable`` when not even one clip per worker fits.
+    """
+    room = IN_FLIGHT_BYTES if free is None else min(IN_FLIGHT_BYTES, free // 2)
+    fits = room // max(1, workers * BLOCKS_AHEAD * clip_bytes(spec))
+    if fits < 1:
+        need = workers * BLOCKS_AHEAD * clip_bytes(spec) * 2
+        raise ProcessesUnavailable(
+            f"{SHARED_MEMORY} has {(free or 0) / 2**20:.0f} MB free, and {workers} decoding processes need "
+            f"{need / 2**20:.0f} MB for their clips: decoding in threads (a container can be given more with "
+            f"--shm-size)")
+    return int(max(1, min(block, fits)))
+
+
+class _Blocks(Dataset):
+    """Item k: the (index, clip or SampleFailed) pairs of block k, decoded by the worker that takes it."""
+
+    def __init__(self, blocks: list[list[tuple[int, SampleRecord]]], spec: ModelSpec, threads: int,
+                 decoder: Decoder) -> None:
+        self.blocks, self.spec, self.threads, self.decoder = blocks, spec, threads, decoder
+        self.loader: ClipLoader | None = None  # made in the worker, never pickled with a reader inside
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __getitem__(self, k: int) -> list[tuple[int, torch.Tensor | SampleFailed]]:
+        if self.loader is None:
+            self.loader = ClipLoader(self.spec, ReaderPool(threads=self.threads, decoder=self.decoder))
+        out: list[tuple[int, torch.Tensor | SampleFailed]] = []
+        for idx, sample in self.blocks[k]:
+            try:
+                out.append((idx, torch.from_numpy(self.loader.load(sample))))
+            except CabinLensError as exc:  # this sample only: the blocks around it are still decoded
+                out.append((idx, SampleFailed(sample, exc)))
+        return out
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "loader": None}
+
+
+def _as_is(item):
+    return item
+
+
+def _worker_start(_worker: int) -> None:
+    """OpenCV's resize pool would take every core in every worker; FFmpeg's threads are set per reader."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def process_prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, ahead: int,
+                     block: int, threads: int, decoder: Decoder = "cpu",
+                     free: int | None = None) -> Iterator[tuple[int, np.ndarray | SampleFailed]]:
+    """(index, clip) pairs decoded by ``workers`` processes, in completion order.
+
+    ``ahead`` is kept for the threads' signature; what is in flight is ``BLOCKS_AHEAD`` blocks per
+    worker, blocks shrunk to fit shared memory (``free``: bytes free there, default: asked).
+    """
+    del ahead
+    block = process_block(spec, workers, block, shared_memory_free() if free is None else free)
+    blocks = [sorted(samples[k : k + block], key=lambda item: (item[1].video, item[1].frame_start))
+              for k in range(0, len(samples), block)]
+    if not blocks:
+        return
+    loader = DataLoader(_Blocks(blocks, spec, threads, decoder), batch_size=None, shuffle=False,
+                        num_workers=min(workers, len(blocks)), collate_fn=_as_is, prefetch_factor=BLOCKS_AHEAD,
+                        multiprocessing_context="spawn", worker_init_fn=_worker_start, in_order=False)
+    it = iter(loader)
+    try:
+        while True:
+            try:
+                pairs = next(it)
+            except StopIteration:
+                return
+            except RuntimeError as exc:
+                if "exited unexpectedly" in str(exc) or "worker (pid" in str(exc):
+                    raise CabinLensError(f"a decoding process stopped unexpectedly ({exc}); what was stored is "
+                                         "kept, and the same command resumes (--decode-in threads avoids processes)") from exc
+                raise
+            for idx, clip in pairs:
+                yield idx, clip if isinstance(clip, SampleFailed) else clip.numpy()
+    finally:
+        shutdown = getattr(it, "_shutdown_workers", None)
+        if shutdown is not None:
+            shutdown()
+
+
+def processes_fit(plan: DecodePlan, spec: ModelSpec, free: int | None = None) -> tuple[DecodePlan, str]:
+    """``plan``, or threads where its processes' clips do not fit in shared memory; and what to tell the user."""
+    if not plan.processes:
+        return plan, ""
+    try:
+        process_block(spec, plan.workers, BLOCK, shared_memory_free() if free is None else free)
+    except ProcessesUnavailable as exc:
+        return DecodePlan(min(plan.workers, MAX_GPU_THREADS)), str(exc)
+    return plan, f"decoding in {plan.workers} processes"
