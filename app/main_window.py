@@ -32,6 +32,7 @@ from cabinlens.app.exports import Exports, report_folder
 from cabinlens.app.dispatch import Dispatch
 from cabinlens.app.devices import DeviceProbe, auto_label
 from cabinlens.app.keyboard import help_sections
+from cabinlens.app.model_paths import DIALOG_FILTER, is_model_path
 from cabinlens.app.jobs import ProjectOpened, RunChoices, SessionsFound, analyse_dataset, demo, load_project
 from cabinlens.app.player import Player
 from cabinlens.app.project_file import project_file_problem
@@ -52,7 +53,6 @@ from cabinlens.widgets.timeline import Timeline
 from cabinlens.widgets.video_view import VideoView
 
 PROJECT_SUFFIX = ".cabinlens"
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
 COMPARE_LAYOUTS = "compareLayouts"  # QSettings: {project path: layout}, most recent first
 DEVICE = "device"  # QSettings: the engine's device (auto, cpu, cuda:N)
 MAX_RECENT = 8
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         if not root:
             return
         start = root if Path(root).is_dir() else str(Path(root).parent)
-        files, _ = QFileDialog.getOpenFileNames(self, "Checkpoints", start, "Checkpoints (*.pt *.pth *.ckpt *.bin)")
+        files, _ = QFileDialog.getOpenFileNames(self, "Checkpoints", start, DIALOG_FILTER)
         if not files:
             arch, ok = QInputDialog.getText(self, "No checkpoint", "Architecture for random weights (e.g. i3d_small):")
             files = [arch] if ok and arch else []
@@ -322,8 +322,8 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: list[str]) -> None:
         """What a drop means: a project opens; a folder or CSV with checkpoints starts an analysis."""
         projects = [p for p in paths if p.endswith(PROJECT_SUFFIX)]
-        checkpoints = [p for p in paths if p.endswith(CHECKPOINT_SUFFIXES)]
-        data = [p for p in paths if Path(p).is_dir() or p.endswith(".csv")]
+        checkpoints = [p for p in paths if is_model_path(p)]  # a Hugging Face model folder is a model, not data
+        data = [p for p in paths if (Path(p).is_dir() and p not in checkpoints) or p.endswith(".csv")]
         if projects:
             self.open_project(projects[0])
         elif data and checkpoints:

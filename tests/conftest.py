@@ -115,6 +115,29 @@ def demo_data(synth_small, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def hf_project(synth_small, tmp_path_factory) -> Path:
+    """Split-0 val of the synthetic dataset analysed by a tiny random VideoMAE and a tiny random TimeSformer
+    (Hugging Face folders ``videomae/`` and ``timesformer/`` beside the project, the 34 Drive&Act classes):
+    a few seconds. The VideoMAE favours the two commonest val classes, so it is right on some of their
+    clips and wrong on others (near misses, clips for the sanity checks). Tests that add runs work on a copy."""
+    pytest.importorskip("transformers")
+    from cabinlens.engine.cli.main import main
+    from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+    from hf_models import favour, tiny_timesformer, tiny_videomae
+
+    root = tmp_path_factory.mktemp("hf-project")
+    tiny_videomae(root / "videomae", classes=tuple(DRIVEACT_MIDLEVEL_CLASSES))
+    # seed 0's head prefers sitting_still to placing_an_object by 0.056-0.100 on these clips: the offset splits them
+    favour(root / "videomae", {DRIVEACT_MIDLEVEL_CLASSES.index("sitting_still"): 5.0,
+                               DRIVEACT_MIDLEVEL_CLASSES.index("placing_an_object"): 5.078})
+    tiny_timesformer(root / "timesformer", classes=tuple(DRIVEACT_MIDLEVEL_CLASSES))
+    project = root / "hf.cabinlens"
+    assert main(["analyze", "--data", str(synth_small), "--subset", "val", "--model", str(root / "videomae"),
+                 "--model", str(root / "timesformer"), "--project", str(project), "--device", "cpu"]) == 0
+    return project
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_threads():
     """Fail a test that leaves Python threads running (workers must be joined)."""

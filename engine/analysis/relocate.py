@@ -9,6 +9,7 @@ stored path's last folders, longest first, so ``/old/work/clips/a.mp4`` is found
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path, PurePath
 
 from cabinlens.engine.io import file_sha256
@@ -18,14 +19,23 @@ def locate_video(stored: str, project: Path) -> str:
     """``stored`` when that file exists, else where it lies relative to the moved project, else ``stored``."""
     if not stored or Path(stored).exists():
         return stored
+    return _relocated(stored, project, Path.is_file)
+
+
+def _relocated(stored: str, project: Path, found: Callable[[Path], bool]) -> str:
     parts = PurePath(stored).parts[1:] if PurePath(stored).is_absolute() else PurePath(stored).parts
     folder = Path(project).absolute().parent
     for base in (folder, folder.parent):
         for k in range(len(parts), 0, -1):
             candidate = base.joinpath(*parts[-k:])
-            if candidate.is_file():
+            if found(candidate):
                 return str(candidate)
     return stored
+
+
+def _is_model(path: Path) -> bool:
+    """A checkpoint file, or a Hugging Face model folder (config.json beside its weights)."""
+    return path.is_file() or (path / "config.json").is_file()
 
 
 def locate_checkpoint(stored: str, sha256: str, project: Path) -> str | None:
@@ -33,10 +43,11 @@ def locate_checkpoint(stored: str, sha256: str, project: Path) -> str | None:
 
     As stored; else beside the moved project (as for videos); else, for a shipped demo model, this
     installation's copy when its bytes are the same (a project made by another installation, a bundle or
-    another clone, names the models inside that installation)."""
-    if stored and Path(stored).is_file():
+    another clone, names the models inside that installation). A Hugging Face model folder counts as
+    a checkpoint."""
+    if stored and _is_model(Path(stored)):
         return stored
-    moved = locate_video(stored, project)
+    moved = _relocated(stored, project, _is_model) if stored else stored
     if moved != stored:
         return moved
     from cabinlens.resources import RESOURCES

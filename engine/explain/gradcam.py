@@ -183,7 +183,7 @@ class GradCam:
         folded 2D layer (P3D layer4) is specific to that layer, so other layers are auto-detected.
         """
         layer = layer or spec.cam_layer
-        same_kind = layer == spec.cam_layer or spec.cam_layout in ("tokens", "BTHWC")
+        same_kind = layer == spec.cam_layer or spec.cam_layout in ("tokens", "tokens-hwt", "BTHWC")
         return cls(model, layer, layout=spec.cam_layout if same_kind else "auto", precision=precision)
 
     def __call__(

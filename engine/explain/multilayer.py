@@ -34,8 +34,16 @@ def block_layers(model: nn.Module, spec) -> list[str]:
     """Every block of a model, in forward order, ending with the spec's CAM layer where it is one.
 
     C3D's blocks are its batch-norm outputs (the shipped CAM layer is ``bn5b``); a C3D without
-    batch norm has identities there, so its convolutions are used instead.
+    batch norm has identities there, so its convolutions are used instead. A token model
+    (``models.huggingface.VideoClassifier``) names its own encoder blocks; those after the CAM layer
+    are left out (TimeSformer's last block: its patch tokens get no gradient, the head reads only
+    the class token).
     """
+    if callable(getattr(model, "token_blocks", None)):
+        names = list(model.token_blocks())
+        if spec.cam_layer in names:
+            return names[:names.index(spec.cam_layer) + 1]
+        return [*names, spec.cam_layer]
     prefixes = _BLOCK_PREFIXES.get(spec.family, ())
     names = [n for n, _ in model.named_children() if n.startswith(prefixes)]
     if spec.family == "c3d" and not spec.options.get("norm", False):
@@ -72,6 +80,11 @@ class MultiLayerCam:
             raise CabinLensError("no layers given")
         self.model, self.layers = model, tuple(dict.fromkeys(layers))
         self.layouts = dict(layouts or {})
+        # A token model declares the (T', H', W') and the order of its blocks' tokens (as GradCam reads them).
+        self.thw = getattr(model, "token_grid", None)
+        if getattr(model, "token_layout", None):
+            self.layouts = {name: model.token_layout if self.layouts.get(name, "auto") in ("auto", "tokens")
+                            else self.layouts[name] for name in self.layers}
         self.precision = check_precision(precision)
         self.modules = {name: modules[name] for name in self.layers}
 
@@ -81,7 +94,7 @@ class MultiLayerCam:
         """At ``layers`` (default: every block), with the spec's layout for its CAM layer."""
         layers = list(layers) if layers else block_layers(model, spec)
         layouts = {spec.cam_layer: spec.cam_layout} if spec.cam_layer in layers else {}
-        if spec.cam_layout in ("tokens", "BTHWC"):
+        if spec.cam_layout in ("tokens", "tokens-hwt", "BTHWC"):
             layouts = {name: spec.cam_layout for name in layers}
         return cls(model, layers, layouts=layouts, precision=precision)
 
@@ -139,12 +152,12 @@ class MultiLayerCam:
         maps: dict[str, dict[str, torch.Tensor]] = {}
         for i, name in enumerate(order):
             layout = self.layouts.get(name, "auto")
-            a = to_bcthw(acts[i].detach().float(), batch, name, layout)
+            a = to_bcthw(acts[i].detach().float(), batch, name, layout, self.thw)
             per_target = []
             for g in grads:
                 if g[i] is None:
                     raise CabinLensError(f"the output does not depend on layer {name!r}")
-                per_target.append(to_bcthw(g[i].float(), batch, name, layout))
+                per_target.append(to_bcthw(g[i].float(), batch, name, layout, self.thw))
             maps[name] = {w: torch.stack([cam_from(a, g, w) for g in per_target], dim=1) for w in weightings}
         return MultiCamResult({name: maps[name] for name in self.layers}, target_idx, logits.detach().float(),
                               self.layers)

@@ -294,6 +294,13 @@ def load_model(path: str | Path, *, arch: str | None = None, classes: list[str] 
     return load_checkpoint(open_checkpoint(path), arch=arch, classes=classes, frames=frames, size=size)
 
 
+def model_name(path: str | Path) -> str:
+    """The name a model is shown under: a checkpoint's stem; a Hugging Face model folder's own name, for
+    the folder or any file of it (its config.json or weights would all be called "config" or "model")."""
+    folder = hf_folder(path)
+    return folder.name if folder is not None else Path(path).stem
+
+
 def save_model(path: str | Path, model: nn.Module, spec: ModelSpec, training: dict | None = None) -> Path:
     """Write CabinLens's format atomically: weights, spec and training record, all plain data."""
     path = Path(path)

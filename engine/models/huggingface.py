@@ -73,6 +73,29 @@ class VideoClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.hf(pixel_values=x.transpose(1, 2), return_dict=True).logits
 
+    @property
+    def base(self) -> str:
+        """The backbone's attribute name ("videomae", "timesformer")."""
+        return next(name for name, _ in self.hf.named_children() if hasattr(getattr(self.hf, name), "encoder"))
+
+    def token_blocks(self) -> list[str]:
+        """The encoder blocks, input to output, whose tokens read as the ``token_grid`` volume
+        (``explain.multilayer`` maps each of them)."""
+        layers = getattr(self.hf, self.base).encoder.layer
+        return [f"hf.{self.base}.encoder.layer.{i}" for i in range(len(layers))]
+
+    def cascade_blocks(self) -> list[str]:
+        """Every unit that holds parameters, for the sanity check's cascading randomisation: the
+        embeddings, each encoder block, the final norms and the head (``cascade_order`` orders them
+        by the forward pass); a plain model's top-level children would be the one wrapper ``hf``."""
+        backbone = getattr(self.hf, self.base)
+        names = [f"hf.{self.base}.{name}" for name, child in backbone.named_children() if name != "encoder"
+                 and any(True for _ in child.parameters())]
+        names += self.token_blocks()
+        names += [f"hf.{name}" for name, child in self.hf.named_children() if name != self.base
+                  and any(True for _ in child.parameters())]
+        return names
+
 
 # ----------------------------------------------------------------------------- finding the folder
 def hf_folder(path: str | Path) -> Path | None:

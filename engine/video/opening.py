@@ -53,6 +53,10 @@ def video_info(path: Path, stream: av.video.stream.VideoStream, frame_count: int
     )
 
 
+#: Files of model checkpoints and Hugging Face model folders: given where a video goes, they are named as such.
+MODEL_SUFFIXES = (".pt", ".pth", ".ckpt", ".safetensors")
+
+
 def open_video(path: Path, hwaccel=None) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
     """The container and its first video stream, or a ``VideoError`` saying why not.
 
@@ -61,6 +65,8 @@ def open_video(path: Path, hwaccel=None) -> tuple[av.container.InputContainer, a
     if not path.exists():
         raise VideoError(path, "file not found")
     if path.is_dir():
+        if (path / "config.json").is_file():  # the mistake of giving a model where a video goes
+            raise VideoError(path, "is a model folder (config.json: a Hugging Face model), not a video file")
         raise VideoError(path, "is a folder, not a video file")
     try:
         if path.stat().st_size == 0:
@@ -68,6 +74,8 @@ def open_video(path: Path, hwaccel=None) -> tuple[av.container.InputContainer, a
         options = {"hwaccel": hwaccel} if hwaccel is not None else {}
         container = av.open(str(path), mode="r", metadata_errors="ignore", **options)
     except av.FFmpegError as exc:
+        if path.suffix.lower() in MODEL_SUFFIXES or path.name == "config.json":
+            raise VideoError(path, "is a model's file, not a video file") from None
         raise VideoError(path, f"not a readable video ({exc.__class__.__name__}: {exc.strerror or exc})") from None
     except (OSError, ValueError, UnicodeError) as exc:
         raise VideoError(path, f"cannot be read: {exc}") from None

@@ -37,10 +37,19 @@ def gradcam_method(spec, mode: Mode = "clip", layer: str | None = None) -> MapMe
 
 def cascade_order(model: nn.Module, x: torch.Tensor) -> list[str]:
     """Top-level children with parameters, from the output down (by the order the forward pass calls
-    them, which differs from their registration order in some models, e.g. C3D's batch norms)."""
+    them, which differs from their registration order in some models, e.g. C3D's batch norms).
+
+    A model that names its own units (``cascade_blocks``: a Hugging Face transformer, whose one
+    top-level child wraps everything) is cascaded over those: head, final norm, each encoder block
+    from the top, the embeddings."""
     called: list[str] = []
+    modules = dict(model.named_modules())
+    if callable(getattr(model, "cascade_blocks", None)):
+        units = [(name, modules[name]) for name in model.cascade_blocks()]
+    else:
+        units = [(name, child) for name, child in model.named_children() if any(True for _ in child.parameters())]
     handles = [child.register_forward_pre_hook(lambda _m, _i, name=name: called.append(name) if name not in called else None)
-               for name, child in model.named_children() if any(True for _ in child.parameters())]
+               for name, child in units]
     try:
         with torch.no_grad():
             model(x[:1])
@@ -78,10 +87,17 @@ class RandomisationResult:
 
 
 def _randomise(block: nn.Module) -> None:
+    """Each module's own ``reset_parameters``; the parameters of a module without one (a transformer's
+    class token, position and time embeddings) are drawn from a truncated normal of std 0.02, the
+    initialisation of ViT-style models."""
     for module in block.modules():
         reset = getattr(module, "reset_parameters", None)
         if callable(reset):
             reset()
+        else:
+            with torch.no_grad():
+                for p in module.parameters(recurse=False):
+                    nn.init.trunc_normal_(p, std=0.02)
 
 
 def _maps(method: MapMethod, model: nn.Module, x: torch.Tensor, targets: torch.Tensor, batch: int) -> torch.Tensor:
@@ -100,7 +116,7 @@ def cascading_randomisation(model: nn.Module, spec, clips: torch.Tensor, targets
     trained = _maps(method, model, clips, targets, batch_size)
     blocks = list(blocks) if blocks is not None else cascade_order(model, clips)
     broken = copy.deepcopy(model).eval()
-    children = dict(broken.named_children())
+    children = dict(broken.named_modules())
     devices = [clips.device] if clips.device.type == "cuda" else []
     steps = []
     with torch.random.fork_rng(devices=devices):

@@ -57,3 +57,16 @@ def test_a_checkpoint_is_found_beside_the_project_or_as_this_installations_shipp
     (tmp_path / "ckpt" / "mine.pt").write_bytes(b"weights")
     assert locate_checkpoint("/old/work/ckpt/mine.pt", "", tmp_path / "p.cabinlens") == str(tmp_path / "ckpt" / "mine.pt")
     assert locate_checkpoint("/old/work/ckpt/gone.pt", "", tmp_path / "p.cabinlens") is None
+
+
+def test_a_hugging_face_model_folder_is_found_as_stored_and_beside_a_moved_project(tmp_path):
+    from cabinlens.engine.analysis.relocate import locate_checkpoint
+
+    folder = tmp_path / "models" / "videomae"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    project = tmp_path / "p.cabinlens"
+    assert locate_checkpoint(str(folder), "", project) == str(folder)
+    assert locate_checkpoint("/old/work/models/videomae", "", project) == str(folder)
+    (tmp_path / "models" / "empty").mkdir()  # a folder without config.json is no model
+    assert locate_checkpoint("/old/work/models/empty", "", project) is None
