@@ -37,13 +37,15 @@ class DecoderChoice:
 
 
 def decode_rate(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, decoder: Decoder = "cpu",
-                threads: int | None = None) -> float:
-    """Clips per second ``workers`` threads decode with ``decoder`` (fresh readers: opening counts);
-    ``threads``: FFmpeg threads per reader (None: the engine's share of the cores)."""
+                threads: int | None = None, processes: bool = False) -> float:
+    """Clips per second ``workers`` threads (or processes) decode with ``decoder`` (fresh readers and
+    processes: opening and starting count); ``threads``: FFmpeg threads per reader (None: the
+    engine's share of the cores)."""
     from cabinlens.engine.analysis.prefetch import prefetch
 
     t0 = time.perf_counter()
-    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads, decoder=decoder))
+    n = sum(1 for _ in prefetch(samples, spec, workers, ahead=2 * workers, threads=threads, decoder=decoder,
+                                processes=processes))
     return n / max(time.perf_counter() - t0, 1e-9)
 
 

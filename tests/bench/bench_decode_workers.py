@@ -1,16 +1,18 @@
 """Does clip decoding scale with decode workers at 1280x1024, and does the GIL bind?
 
-    .venv/bin/python tests/bench/bench_decode_workers.py [--clips 48] [--frames 900] [--model i3d_small]
+    .venv/bin/python tests/bench/bench_decode_workers.py [--clips 96] [--frames 900] [--model i3d_small]
 
 Analysis decodes one clip per annotated segment (frames spread over the segment, resized to the
 model's input) in worker threads. Printed, all measured in this run:
 
 - clips/s with 1, 2, cores and 2x cores decode threads, and the speed-up over one thread (the
-  readers sharing the cores for FFmpeg's threads, against each taking all of them);
+  readers sharing the cores for FFmpeg's threads, against each taking all of them); the same
+  with decoding processes (``--decode-in processes``; their start-up counts, and is printed);
 - the share of a decoding thread's time that holds the GIL: a pure-Python counter runs on a spare
   core while one decode thread (with one FFmpeg thread) works; what the counter loses is the time
   the decoder held the GIL. Threads can scale to about 1 / share before the GIL binds; where that
-  is below the cores the engine would need processes;
+  is below the cores the engine needs processes. The same counter beside one decoding process
+  shows what the processes leave of the GIL (receiving their clips is all that remains here);
 - the default the engine picks for this machine (``engine.analysis.decode_workers``).
 """
 
@@ -50,8 +52,14 @@ def counter_rate(seconds: float, stop: threading.Event | None = None) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def gil_share(samples, spec) -> float:
-    """1 - (counter rate beside one single-threaded decode worker) / (counter rate alone)."""
+def gil_share(samples, spec, processes: bool = False) -> float:
+    """1 - (counter rate beside one single-threaded decode worker) / (counter rate alone).
+
+    The counter starts once the first clip is in, so a process's start-up (importing torch on a
+    core the counter needs) is not taken for GIL time.
+    """
+    from cabinlens.engine.analysis.prefetch import prefetch
+
     alone = counter_rate(2.0)
     result: dict[str, float] = {}
     done = threading.Event()
@@ -59,26 +67,44 @@ def gil_share(samples, spec) -> float:
     def count() -> None:
         result["rate"] = counter_rate(1e9, done)
 
+    clips = prefetch(samples, spec, 1, ahead=2, threads=1, processes=processes)
+    next(clips)
     t = threading.Thread(target=count)
     t.start()
     try:
-        decode_rate(samples, spec, 1, threads=1)
+        for _ in clips:
+            pass
     finally:
         done.set()
         t.join()
     return max(0.0, 1.0 - result["rate"] / alone)
 
 
+def startup(samples, spec, workers: int) -> float:
+    """Seconds to the first clip from ``workers`` processes, less the seconds to one thread's first clip."""
+    from cabinlens.engine.analysis.prefetch import prefetch
+
+    def first(processes: bool) -> float:
+        t0 = time.perf_counter()
+        clips = prefetch(samples, spec, workers if processes else 1, ahead=2, block=1, processes=processes)
+        next(clips)
+        elapsed = time.perf_counter() - t0
+        clips.close()
+        return elapsed
+
+    return first(True) - first(False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clips", type=int, default=48)
+    parser.add_argument("--clips", type=int, default=96)
     parser.add_argument("--frames", type=int, default=900)
     parser.add_argument("--length", type=int, default=90, help="frames per segment (Drive&Act chunks: 90)")
     parser.add_argument("--model", default="i3d_small")
     args = parser.parse_args()
     from media import write_h264
 
-    from cabinlens.engine.analysis.decode_workers import decode_workers
+    from cabinlens.engine.analysis.decode_workers import decode_plan
     from cabinlens.engine.analysis.service import resolve_model
     from cabinlens.engine.video.reader import usable_cores
 
@@ -101,14 +127,20 @@ def main() -> int:
                 greedy = decode_rate(samples, spec, workers, threads=0)
                 line += f" (each reader with {cores} FFmpeg threads instead: {greedy:.1f} clips/s)"
             print(line, flush=True)
+            rate = decode_rate(samples, spec, workers, processes=True)
+            print(f"  {workers:2d} decode process(es): {rate:6.1f} clips/s = {rate / base:.2f}x one thread", flush=True)
+        print(f"  start-up of {cores} decoding processes (time to the first clip, less one thread's): "
+              f"{startup(samples, spec, cores):.2f} s", flush=True)
         if cores >= 2:
             share = gil_share(samples, spec)
             limit = f"about {1 / share:.0f} decode threads" if share > 0.01 else "any number of decode threads"
             print(f"GIL held {100 * share:.1f} % of a decoding thread's time: the GIL lets threads scale to {limit}", flush=True)
+            share = gil_share(samples, spec, processes=True)
+            print(f"GIL held {100 * share:.1f} % of the time by a decoding process (receiving its clips)", flush=True)
         else:
             print("GIL share: not measured (one usable core: nothing runs beside the decoder)")
-        print(f"engine default: {decode_workers('cpu')} decode threads beside CPU inference, "
-              f"{decode_workers('cuda')} beside a GPU")
+        print(f"engine default here: {decode_plan('cpu', clips=1000).describe()} beside CPU inference, "
+              f"{decode_plan('cuda', clips=1000).describe()} beside a GPU")
     sys.stdout.flush()
     os._exit(0)
 
