@@ -191,3 +191,27 @@ def test_sweeping_every_session_with_two_models_on_two_ranks(synth_small, tmp_pa
             assert np.array_equal(x.indices, y.indices)
             assert np.array_equal(x.logits.argmax(1), y.logits.argmax(1))
             np.testing.assert_allclose(x.logits, y.logits, atol=1e-4)
+
+
+def test_a_hugging_face_folder_under_torchrun_gives_what_one_process_gives(synth_small, hf_project, tmp_path):
+    project = tmp_path / "hf-two.cabinlens"
+    folder = hf_project.parent / "videomae"
+    args = ["analyze", "--data", str(synth_small), "--subset", "val", "--model", str(folder), "--project", str(project),
+            "--device", "cpu", "--workers", "1"]
+    job = torchrun(args, tmp_path)
+    out, err = job.communicate(timeout=600)
+    assert job.returncode == 0, err[-3000:]
+    assert "157 samples in" in out and "on 2 ranks" in out
+    with Store(project, readonly=True) as store:
+        (run,) = store.runs()
+        got = store.results(run.id)
+        got_cam = store.cams(run.id, int(got.indices[0]))[1]
+    with Store(hf_project, readonly=True) as store:
+        ref = next(r for r in store.runs() if r.model == "videomae")
+        want = store.results(ref.id)
+        want_cam = store.cams(ref.id, int(want.indices[0]))[1]
+    assert run.model == "videomae" and run.key == ref.key and run.done == run.total == 157
+    assert np.array_equal(got.indices, want.indices)
+    np.testing.assert_allclose(got.logits, want.logits, atol=1e-4)
+    np.testing.assert_allclose(got_cam.astype(np.float32), want_cam.astype(np.float32), atol=2e-3)
+    assert not shard_folder(project).exists()

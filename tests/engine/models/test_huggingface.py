@@ -129,3 +129,31 @@ def test_the_cli_does_not_import_transformers_until_a_folder_is_loaded():
             "print('transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_folder_or_any_file_of_it_is_named_after_the_folder(videomae, tmp_path):
+    from cabinlens.engine.models.checkpoints import model_name
+
+    for given in (videomae, videomae / "config.json", videomae / "model.safetensors"):
+        assert model_name(given) == "videomae"
+    assert model_name(tmp_path / "i3d_finetuned.pt") == "i3d_finetuned"
+
+
+@pytest.mark.parametrize("problem", ["no weights", "config not JSON", "model given as the video"])
+def test_each_mistake_with_a_folder_is_one_line_naming_the_file(videomae, tmp_path, capsys, problem):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "config.json").write_text((videomae / "config.json").read_text())
+    video, named = tmp_path / "v.mp4", folder
+    if problem == "config not JSON":
+        (folder / "model.safetensors").write_bytes((videomae / "model.safetensors").read_bytes())
+        (folder / "config.json").write_text('{"model_type": "videomae",')  # cut short
+        named = folder / "config.json"
+    elif problem == "model given as the video":
+        folder, video, named = videomae, videomae, videomae
+    code = main(["cam", str(folder), str(video), "--start", "0", "--end", "8", "--out", str(tmp_path / "c.npz"),
+                 "--device", "cpu"])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("cabinlens: error:")]
+    assert code == 2 and len(errors) == 1 and str(named) in errors[0], errors
+    assert {"no weights": "no weights", "config not JSON": "cannot be read as JSON",
+            "model given as the video": "is a model folder"}[problem] in errors[0]
