@@ -29,7 +29,7 @@ from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.device import available_devices, check_precision, choose_device, device_label, effective_precision
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.gradcam import Mode
-from cabinlens.engine.models.checkpoints import load_model, with_input
+from cabinlens.engine.models.checkpoints import load_model, model_name, with_input
 from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
 from cabinlens.engine.models.spec import ModelSpec
 
@@ -78,7 +78,7 @@ def resolve_model(name: str | Path, arch: str | None = None, *, frames: int | No
     path = Path(name)
     if path.exists():
         loaded = load_model(path, arch=arch, frames=frames, size=size)
-        return ResolvedModel(loaded.model, loaded.spec, path.stem, loaded.sha256, str(path.resolve()),
+        return ResolvedModel(loaded.model, loaded.spec, model_name(path), loaded.sha256, str(path.resolve()),
                              tuple(loaded.warnings))
     if str(name) in ARCHITECTURES:
         spec = default_spec(str(name), DRIVEACT_MIDLEVEL_CLASSES)

@@ -134,9 +134,12 @@ def test_the_cli_does_not_import_transformers_until_a_folder_is_loaded():
 def test_a_folder_or_any_file_of_it_is_named_after_the_folder(videomae, tmp_path):
     from cabinlens.engine.models.checkpoints import model_name
 
+    from cabinlens.engine.analysis.service import resolve_model
+
     for given in (videomae, videomae / "config.json", videomae / "model.safetensors"):
         assert model_name(given) == "videomae"
     assert model_name(tmp_path / "i3d_finetuned.pt") == "i3d_finetuned"
+    assert resolve_model(videomae / "config.json").name == "videomae"  # the run is named after the folder
 
 
 @pytest.mark.parametrize("problem", ["no weights", "config not JSON", "model given as the video"])
