@@ -4,6 +4,8 @@ and step aside for threads where shared memory is too small for their clips."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from cabinlens.engine.analysis.decode_workers import DecodePlan
 from cabinlens.engine.analysis.prefetch import prefetch
 from cabinlens.engine.analysis.runner import load_clip
 from cabinlens.engine.analysis.store import SampleRecord
+from cabinlens.engine.errors import CabinLensError
 from cabinlens.engine.models.registry import default_spec
 from cabinlens.engine.video.pool import ReaderPool
 from media import write_h264
@@ -75,3 +78,14 @@ def test_blocks_shrink_to_fit_shared_memory_and_threads_decode_where_not_one_cli
     plan, why = processes_fit(DecodePlan(15, processes=True), default_spec("i3d", ("a", "b")), free=64 * 2**20)
     assert plan == DecodePlan(8) and "decoding in threads" in why and "--shm-size" in why
     assert processes_fit(DecodePlan(2), spec, free=0) == (DecodePlan(2), "")
+
+
+def test_a_decoding_process_that_dies_is_reported_not_hung_on(videos):
+    spec = default_spec("c3d_small", ("a", "b"))
+    clips = prefetch(list(enumerate(windows(videos) * 4)), spec, workers=2, ahead=2, block=1, processes=True)
+    next(clips)
+    os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # as a crash inside FFmpeg would
+    with pytest.raises(CabinLensError, match="a decoding process stopped unexpectedly.*the same command resumes"):
+        for _ in clips:
+            pass
+    assert not multiprocessing.active_children()
