@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -133,10 +134,12 @@ def process_prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpe
               for k in range(0, len(samples), block)]
     if not blocks:
         return
-    loader = DataLoader(_Blocks(blocks, spec, threads, decoder), batch_size=None, shuffle=False,
-                        num_workers=min(workers, len(blocks)), collate_fn=_as_is, prefetch_factor=BLOCKS_AHEAD,
-                        multiprocessing_context=_context(), worker_init_fn=_worker_start, in_order=False)
-    it = iter(loader)
+    with warnings.catch_warnings():  # more workers than cores: asked for (--workers), said by the plan
+        warnings.filterwarnings("ignore", message="This DataLoader will create", category=UserWarning)
+        loader = DataLoader(_Blocks(blocks, spec, threads, decoder), batch_size=None, shuffle=False,
+                            num_workers=min(workers, len(blocks)), collate_fn=_as_is, prefetch_factor=BLOCKS_AHEAD,
+                            multiprocessing_context=_context(), worker_init_fn=_worker_start, in_order=False)
+        it = iter(loader)
     try:
         while True:
             try:

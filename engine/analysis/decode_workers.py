@@ -1,16 +1,18 @@
 """How many workers decode clips for an analysis, whether they are threads or processes, and how
 many FFmpeg threads each reader gets.
 
-Measured at 1280x1024 (tests/bench/bench_decode_workers.py, 2 cores): a decoding thread holds the
-GIL for 12-19 % of its time (the reader's per-packet Python; PyAV decodes and converts and OpenCV
-resizes without it), so threads scale to about 5-8 before the GIL binds; a decoding process does
-not take the GIL of the process that runs the model at all. Beside a GPU, decoding is the
-bottleneck at 1280x1024: every usable core but one (which feeds the GPU) decodes. Up to
-``THREAD_LIMIT`` workers are threads (nothing to start, no shared memory); more are processes
-(``engine.analysis.decode_processes``), which start in a second or two and need shared memory for
-the clips in flight, so a job must be big enough to pay for them. On the CPU, inference needs the
-cores itself: two decode threads keep clips ahead of it. Each reader gets an equal share of the
-cores for FFmpeg's own threads, so the workers do not oversubscribe the machine.
+Measured at 1280x1024 (tests/bench/bench_decode_workers.py, 2 cores, idle): beside a busy Python
+thread, a decoding thread decodes 9.4x slower (median of 3; 7.9-11.4x) and a decoding process
+1.16x slower. A thread gives the GIL up for every C call (PyAV's decode and conversion, OpenCV's
+resize) and then waits up to the switch interval, 5 ms, to get it back from the busy thread, once
+per packet; a process has a GIL of its own and only hands over blocks of clips. Beside a GPU the
+main thread is that busy thread (launching kernels, staging batches), and decoding is the
+bottleneck at 1280x1024: every usable core but one decodes, in processes for any job of at least
+``PROCESS_MIN_CLIPS`` clips (they start in 2 s the first time, 0.14 s later; ``decode_processes``).
+Beside CPU inference the main thread spends its time inside torch's kernels, which release the GIL,
+and inference needs the cores itself: two decode threads keep clips ahead of it; more than
+``THREAD_LIMIT`` workers asked for are processes. Each reader gets an equal share of the cores for
+FFmpeg's own threads, so the workers do not oversubscribe the machine.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from dataclasses import dataclass
 from cabinlens.engine.errors import CabinLensError
 from cabinlens.engine.video.reader import usable_cores
 
-#: Most decode threads: past about 1 / 12.6 % (the measured GIL share) they contend for the GIL.
-#: Half that keeps each thread's wait for the GIL short.
+#: Most decoding workers asked for (``--workers``) that decode in threads under ``--decode-in auto``.
 THREAD_LIMIT = 4
 #: Most decoding threads when the user asks for threads (``--decode-in threads``) beside a GPU.
 MAX_GPU_THREADS = 8
@@ -68,8 +69,8 @@ def decode_plan(device: str, requested: int | None = None, decode_in: str = "aut
                 cores: int | None = None) -> DecodePlan:
     """Workers for ``clips`` clips on ``device``: ``requested`` (None: from the cores) threads or processes.
 
-    ``decode_in`` auto: processes where there are more workers than ``THREAD_LIMIT`` and at least
-    ``PROCESS_MIN_CLIPS`` clips; threads otherwise.
+    ``decode_in`` auto: processes for at least ``PROCESS_MIN_CLIPS`` clips beside a GPU, or where
+    more workers than ``THREAD_LIMIT`` are asked for; threads otherwise.
     """
     if decode_in not in DECODE_IN:
         raise CabinLensError(f"unknown --decode-in {decode_in!r} (use {', '.join(DECODE_IN)})")
@@ -82,7 +83,8 @@ def decode_plan(device: str, requested: int | None = None, decode_in: str = "aut
         workers = max(2, min(cores - 1, MAX_PROCESSES))
     else:
         workers = max(1, min(2, cores))
-    if decode_in == "processes" or (workers > THREAD_LIMIT and clips >= PROCESS_MIN_CLIPS):
+    beside_gpu = str(device).startswith("cuda")
+    if decode_in == "processes" or (clips >= PROCESS_MIN_CLIPS and (beside_gpu or workers > THREAD_LIMIT)):
         return DecodePlan(workers, processes=True)
     return DecodePlan(workers if requested else min(workers, MAX_GPU_THREADS))
 

@@ -57,9 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=workers_count, default=None, metavar="auto|N",
                    help="decoding workers; auto (default): 2 beside CPU inference, all cores but one beside a GPU")
     p.add_argument("--decode-in", choices=DECODE_IN, default="auto",
-                   help=f"auto (default): threads, or processes for more than {THREAD_LIMIT} workers and at least "
-                        f"{PROCESS_MIN_CLIPS} clips (a thread holds the GIL for about an eighth of its time); "
-                        "threads; processes")
+                   help=f"auto (default): for jobs of at least {PROCESS_MIN_CLIPS} clips, processes beside a GPU "
+                        f"or for more than {THREAD_LIMIT} workers (threads wait for the GIL behind Python work), "
+                        "else threads; threads; processes")
     p.add_argument("--decoder", choices=DECODERS, default="auto",
                    help="where videos are decoded: auto (default: on a GPU device, NVDEC or the CPU's threads, "
                         "whichever is faster on a few clips of the job; else the CPU), cpu, cuda (NVDEC)")

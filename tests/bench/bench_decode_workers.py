@@ -8,11 +8,11 @@ model's input) in worker threads. Printed, all measured in this run:
 - clips/s with 1, 2, cores and 2x cores decode threads, and the speed-up over one thread (the
   readers sharing the cores for FFmpeg's threads, against each taking all of them); the same
   with decoding processes (``--decode-in processes``; their start-up counts, and is printed);
-- the share of a decoding thread's time that holds the GIL: a pure-Python counter runs on a spare
-  core while one decode thread (with one FFmpeg thread) works; what the counter loses is the time
-  the decoder held the GIL. Threads can scale to about 1 / share before the GIL binds; where that
-  is below the cores the engine needs processes. The same counter beside one decoding process
-  shows what the processes leave of the GIL (receiving their clips is all that remains here);
+- the GIL both ways (``gil_contention``), for a decoding thread and a decoding process: a
+  pure-Python counter runs on a spare core while one decode worker (one FFmpeg thread) works; what
+  the counter loses is the GIL time the decoder took, and how much slower the decoder runs beside
+  it is the GIL time it lost (a busy Python thread is what inference is between its kernels).
+  ``--gil-only N`` repeats just these N times (they are noisy on a small machine);
 - the default the engine picks for this machine (``engine.analysis.decode_workers``).
 """
 
@@ -52,32 +52,39 @@ def counter_rate(seconds: float, stop: threading.Event | None = None) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def gil_share(samples, spec, processes: bool = False) -> float:
-    """1 - (counter rate beside one single-threaded decode worker) / (counter rate alone).
+def gil_contention(samples, spec, processes: bool = False) -> tuple[float, float]:
+    """(GIL share, decoder slowdown) of one single-threaded decode worker beside a busy Python thread.
 
-    The counter starts once the first clip is in, so a process's start-up (importing torch on a
-    core the counter needs) is not taken for GIL time.
+    GIL share: 1 - (counter rate beside the decoder) / (counter rate alone), what the decoder took
+    from pure Python. Slowdown: the decoder's clips/s alone / its clips/s beside the counter, what
+    pure Python took from the decoder: each time a thread gives the GIL up for a C call it waits up
+    to the switch interval (5 ms) to get it back from a busy thread, which the first figure does not
+    show. Inference drives the model from Python, so decoding threads meet this; processes have a
+    GIL each and only hand blocks of clips over. Timing starts once the first clip is in, so a
+    process's start-up is not counted.
     """
     from cabinlens.engine.analysis.prefetch import prefetch
 
-    alone = counter_rate(2.0)
-    result: dict[str, float] = {}
-    done = threading.Event()
-
-    def count() -> None:
-        result["rate"] = counter_rate(1e9, done)
-
-    clips = prefetch(samples, spec, 1, ahead=2, threads=1, processes=processes)
-    next(clips)
-    t = threading.Thread(target=count)
-    t.start()
-    try:
-        for _ in clips:
-            pass
-    finally:
+    def decode(busy: bool) -> tuple[float, float]:
+        clips = prefetch(samples, spec, 1, ahead=2, threads=1, processes=processes)
+        next(clips)
+        result: dict[str, float] = {}
+        done = threading.Event()
+        t = threading.Thread(target=lambda: result.update(rate=counter_rate(1e9, done)))
+        if busy:
+            t.start()
+        t0 = time.perf_counter()
+        n = sum(1 for _ in clips)
+        rate = n / (time.perf_counter() - t0)
         done.set()
-        t.join()
-    return max(0.0, 1.0 - result["rate"] / alone)
+        if busy:
+            t.join()
+        return rate, result.get("rate", 0.0)
+
+    alone = counter_rate(2.0)
+    quiet, _ = decode(False)
+    beside, counted = decode(True)
+    return max(0.0, 1.0 - counted / alone), quiet / beside
 
 
 def startup(samples, spec, workers: int) -> float:
@@ -101,6 +108,8 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=900)
     parser.add_argument("--length", type=int, default=90, help="frames per segment (Drive&Act chunks: 90)")
     parser.add_argument("--model", default="i3d_small")
+    parser.add_argument("--gil-only", type=int, metavar="REPEATS", default=0,
+                        help="only the GIL shares, thread and process alternating REPEATS times (medians)")
     args = parser.parse_args()
     from media import write_h264
 
@@ -118,6 +127,18 @@ def main() -> int:
         print(f"{args.clips} clips of {spec.input.frames} frames from {args.length}-frame segments, resized to "
               f"{spec.input.size[0]}x{spec.input.size[1]}; {cores} usable cores", flush=True)
         decode_rate(samples[:4], spec, 1)  # warm up (imports, first reader)
+        if args.gil_only:
+            got: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+            for _ in range(args.gil_only):
+                for processes in (False, True):
+                    got[processes].append(gil_contention(samples, spec, processes))
+            for processes, pairs in got.items():
+                share, slow = (float(np.median([p[k] for p in pairs])) for k in (0, 1))
+                print(f"a decoding {'process' if processes else 'thread'} beside a busy Python thread: takes "
+                      f"{100 * share:.1f} % of its time, decodes {slow:.2f}x slower (medians of "
+                      f"{', '.join(f'{100 * a:.1f} %/{b:.2f}x' for a, b in pairs)})", flush=True)
+            sys.stdout.flush()
+            os._exit(0)
         base = None
         for workers in sorted({1, 2, cores, 2 * cores}):
             rate = decode_rate(samples, spec, workers)
@@ -132,11 +153,10 @@ def main() -> int:
         print(f"  start-up of {cores} decoding processes (time to the first clip, less one thread's): "
               f"{startup(samples, spec, cores):.2f} s", flush=True)
         if cores >= 2:
-            share = gil_share(samples, spec)
-            limit = f"about {1 / share:.0f} decode threads" if share > 0.01 else "any number of decode threads"
-            print(f"GIL held {100 * share:.1f} % of a decoding thread's time: the GIL lets threads scale to {limit}", flush=True)
-            share = gil_share(samples, spec, processes=True)
-            print(f"GIL held {100 * share:.1f} % of the time by a decoding process (receiving its clips)", flush=True)
+            for processes in (False, True):
+                share, slow = gil_contention(samples, spec, processes)
+                print(f"a decoding {'process' if processes else 'thread'} beside a busy Python thread: takes "
+                      f"{100 * share:.1f} % of its time, decodes {slow:.2f}x slower", flush=True)
         else:
             print("GIL share: not measured (one usable core: nothing runs beside the decoder)")
         print(f"engine default here: {decode_plan('cpu', clips=1000).describe()} beside CPU inference, "

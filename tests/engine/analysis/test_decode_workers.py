@@ -8,6 +8,7 @@ from cabinlens.engine.analysis.decode_workers import (
     MAX_GPU_THREADS,
     MAX_PROCESSES,
     PROCESS_MIN_CLIPS,
+    THREAD_LIMIT,
     DecodePlan,
     decode_cores,
     decode_plan,
@@ -28,13 +29,14 @@ def test_decode_threads_follow_the_device_and_the_cores():
     assert reader_threads(1, cores=8) == 8 and reader_threads(3, cores=8) == 2 and reader_threads(15, cores=16) == 1
 
 
-def test_auto_decodes_in_processes_only_past_the_threads_limit_and_for_jobs_that_pay_for_starting_them():
+def test_auto_decodes_in_processes_beside_a_gpu_or_past_the_threads_limit_for_jobs_that_pay_for_starting_them():
     assert decode_plan("cpu", clips=10_000, cores=64) == DecodePlan(2)  # CPU inference keeps the cores
-    assert decode_plan("cuda", clips=BIG, cores=4) == DecodePlan(3)
-    assert decode_plan("cuda", clips=BIG, cores=16) == DecodePlan(15, processes=True)
+    assert decode_plan("cpu", requested=THREAD_LIMIT, clips=10_000, cores=64) == DecodePlan(THREAD_LIMIT)
+    assert decode_plan("cpu", requested=THREAD_LIMIT + 2, clips=BIG, cores=8) == DecodePlan(6, processes=True)
+    assert decode_plan("cuda", clips=BIG, cores=4) == DecodePlan(3, processes=True)
+    assert decode_plan("cuda:1", clips=BIG, cores=16) == DecodePlan(15, processes=True)
     assert decode_plan("cuda", clips=BIG - 1, cores=16) == DecodePlan(MAX_GPU_THREADS)  # too small a job
     assert decode_plan("cuda", clips=BIG, cores=256) == DecodePlan(MAX_PROCESSES, processes=True)
-    assert decode_plan("cpu", requested=6, clips=BIG, cores=8) == DecodePlan(6, processes=True)
     assert decode_plan("cuda", requested=12, clips=1, cores=16) == DecodePlan(12)
 
 

@@ -50,7 +50,6 @@ def bad_file(kind: str, like: Path, where: Path) -> Path:
 
 def commands(g: dict[str, Path], out: Path) -> dict[str, tuple[list, str]]:
     """name -> (argv with one file argument as '{}', which good file it replaces)."""
-    project = g["project"]
     return {
         "data summary": (["data", "summary", "{}"], "csv"),
         "data summary --train-counts": (["data", "summary", g["csv"], "--train-counts", "{}"], "counts"),
