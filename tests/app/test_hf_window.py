@@ -30,3 +30,25 @@ def test_a_dropped_model_folder_is_a_model_not_a_dataset(window, hf_project, syn
     monkeypatch.setattr(window, "open_dataset", lambda root, models, *a: opened.append((root, models)))
     window.open_paths([str(synth_small), str(folder)])
     assert opened == [(str(synth_small), [str(folder)])]
+
+
+def test_a_token_models_near_miss_opens_side_by_side_and_exports(qtbot, window, hf_project, tmp_path):
+    from PySide6.QtCore import Qt
+
+    window.player.sweep_sessions = False
+    window.open_project(str(hf_project))
+    qtbot.waitUntil(lambda: window.analysis.data is not None and bool(window.analysis.shown_pairs), timeout=60000)
+    near = window.analysis.near
+    next(d for d in window.analysis_docks if d.objectName() == "Near misses").raise_()
+    qtbot.wait(100)
+    rect = near.table.visualRect(near.table.model().index(0, 0))
+    qtbot.mouseClick(near.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: len(window.compare.panes) == 2 and min(p.shown for p in window.compare.panes) >= 0,
+                    timeout=30000)
+    assert {p.spec.model for p in window.compare.panes} == {window.analysis.data.model}
+    qtbot.waitUntil(lambda: all("GT <b>" in p.labels.text() and p.canvas.pixmap is not None
+                                for p in window.compare_view.panes), timeout=30000)
+    out = tmp_path / "pair.mp4"
+    window.export_layout(window.compare.specs(), 0.5, path=str(out))
+    qtbot.waitUntil(lambda: not window.exports.busy, timeout=60000)
+    assert out.exists() and window.last_export_status == "exported pair.mp4; Grad-CAM per clip"
