@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -58,6 +59,17 @@ def test_processes_give_the_one_clip_paths_clips_and_name_a_sample_they_cannot_d
     for k, clip in want.items():
         np.testing.assert_array_equal(got[k], clip)
     assert not multiprocessing.active_children()
+
+
+def test_processes_start_from_a_worker_thread_as_the_windows_engine_runs_them(videos):
+    spec = default_spec("c3d_small", ("a", "b"))
+    samples = list(enumerate(windows(videos)))[:6]
+    got: dict = {}
+    thread = threading.Thread(target=lambda: got.update(prefetch(samples, spec, workers=2, ahead=2, block=2,
+                                                                 processes=True)))
+    thread.start()
+    thread.join(60)
+    assert sorted(got) == [i for i, _ in samples] and all(isinstance(c, np.ndarray) for c in got.values())
 
 
 def test_a_consumer_that_stops_early_stops_the_processes(videos):
