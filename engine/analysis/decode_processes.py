@@ -1,8 +1,9 @@
-"""Clips decoded in worker processes, for machines with more cores than decoding threads can use.
+"""Clips decoded in worker processes, each with a GIL of its own.
 
-A decoding thread holds the GIL for 12-19 % of its time (the reader's per-packet Python; measured
-by tests/bench/bench_decode_workers.py), so threads stop scaling at about 5-8. Processes have a
-GIL each. They are torch ``DataLoader`` workers: its worker loop hands finished clips back through
+A decoding thread gives the GIL up for every C call and waits for it again behind whatever Python
+runs beside it: beside a busy Python thread it decodes 9.4x slower, a decoding process 1.16x
+(tests/bench/bench_decode_workers.py --gil-only; ``decode_workers`` says when processes are used).
+The workers are torch ``DataLoader`` workers: its worker loop hands finished clips back through
 shared memory (no copy through a pipe), notices a worker that died (a crash inside FFmpeg ends
 that process, not the application) and shuts every worker down when the consumer stops early.
 

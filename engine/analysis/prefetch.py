@@ -3,8 +3,9 @@
 ``prefetch`` is the one entry point: analysis, training and the decoder probe all take clips from
 it, so a choice made for one (how many workers, threads or processes, which decoder) holds for all.
 Threads share this process's readers and cost nothing to start; processes
-(``engine.analysis.decode_processes``) decode outside the GIL, for machines with more cores than
-decoding threads can use (``engine.analysis.decode_workers``).
+(``engine.analysis.decode_processes``) each have a GIL of their own, so a busy Python thread
+beside them (the one driving a GPU) does not slow them down (``engine.analysis.decode_workers``
+decides which, with the measurements).
 """
 
 from __future__ import annotations
