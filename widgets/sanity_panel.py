@@ -26,7 +26,8 @@ RANDOMISATION_COLUMNS = ["random down to", "Spearman", "sd", "SSIM", "sd", f"< {
 # The numbers the check is about first (they stay in view in a narrow dock), then the context.
 REVERSAL_COLUMNS = ["class", "flipped %", "p partner", "map follows %", "right fwd %", "clips", "reversed partner"]
 ORDER_COLUMNS = ["removed first", "clips", "deletion AUC", "insertion AUC"]
-CLASS_COLUMNS = ["class", "clips", "deletion AUC", "random", "lower"]
+# Per class: deletion first (its tab), then the randomisation of the same clips.
+CLASS_COLUMNS = ["class", "clips", "deletion AUC", "random", "lower", "rnd Spearman", "rnd SSIM", "changed at"]
 TIPS = {  # the columns' meaning, on hover of their headers
     "random down to": "blocks re-initialised from the output down to this one (those above stay random)",
     "Spearman": "mean rank correlation of the maps with the trained model's (1: unchanged, 0: unrelated)",
@@ -40,12 +41,18 @@ TIPS = {  # the columns' meaning, on hover of their headers
     "insertion AUC": "area under the class probability as voxels are put back in this order (higher: more faithful)",
     "random": "deletion AUC of the same clips with voxels removed in random blocks",
     "lower": "the Grad-CAM order deletes faster than random for this class",
+    "rnd Spearman": "mean rank correlation of the class's maps with the trained model's once every block is random "
+                    f"(below {SURVIVAL:g}: changed; n/a: not measured in these results, run the checks again)",
+    "rnd SSIM": "mean structural similarity of the class's maps with the trained model's once every block is random",
+    "changed at": f"the first randomisation step (block) at which both of the class's means fall below {SURVIVAL:g}",
 }
 CLIPS_TIP = ("Clips the model classifies right, spread over classes, for randomisation and deletion/insertion; "
              "time reversal adds up to 2 clips of each class with a time-reversed partner. More clips: "
              "steadier numbers, longer checks.")
 NAME_WIDTH = 130  # pixels of a class-name column at most
-FEWER_SAY = "Grad-CAM deletion AUC of the class's checked clips (one or two clips: anecdotal)"
+FEWER_SAY = ("Grad-CAM deletion AUC and, with every block random, similarity to the trained model's maps, of the "
+             "class's checked clips (one or two clips: anecdotal)")
+NOT_KEPT = "randomisation per class not available: these results were kept before it was measured (run again)"
 
 
 def _cell(text: str, value: float | None = None, number: bool = False) -> QStandardItem:
@@ -194,14 +201,49 @@ class SanityPanel(QWidget):
             [_cell(ORDER_NAMES.get(o.order, o.order)), _cell(str(o.clips), o.clips, number=True), _num(o.deletion_auc),
              _num(o.insertion_auc)] for o in checks.faithfulness])
         self.orders.fit_height()
-        self.per_class_title.setText(f"<b>Per class</b>: {FEWER_SAY}." if checks.per_class else "")
-        self.per_class_title.setVisible(bool(checks.per_class))
-        self.per_class.set_rows([
-            [_cell(c.name), _cell(str(c.clips), c.clips, number=True), _num(c.cam), _num(c.random), _yes(c.cam < c.random)]
-            for c in checks.per_class])
-        for table, columns in ((self.reversal, (0, 6)), (self.per_class, (0,))):
+        self._show_per_class(checks)
+        for table, columns in ((self.reversal, (0, 6)), (self.per_class, (0, 7))):
             for k in columns:  # long class names are elided (whole on hover) so the numbers stay in view
                 table.setColumnWidth(k, min(table.columnWidth(k), NAME_WIDTH))
+
+    def _show_per_class(self, checks: ExplanationChecks) -> None:
+        """One row per checked class: its deletion AUC and its randomisation (n/a where not measured)."""
+        deletion = {c.name: c for c in checks.per_class}
+        rand = {c.name: c for c in checks.randomisation_per_class or ()}
+        names = list(deletion) + [n for n in rand if n not in deletion]
+        said = f"<b>Per class</b>: {FEWER_SAY}." if names else ""
+        if checks.randomisation_per_class is None and checks.randomisation:
+            said += f"<br><i>{NOT_KEPT}.</i>"
+        self.per_class_title.setText(said)
+        self.per_class_title.setVisible(bool(said))
+        rows = []
+        for name in names:
+            d, r = deletion.get(name), rand.get(name)
+            clips = d.clips if d is not None else r.clips
+            row = [_cell(name), _cell(str(clips), clips, number=True)]
+            row += [_num(d.cam), _num(d.random), _yes(d.cam < d.random)] if d is not None else \
+                [_num(None), _num(None), _cell("n/a")]
+            rows.append(row + self._randomised(r, checks))
+        self.per_class.set_rows(rows)
+
+    @staticmethod
+    def _randomised(r, checks: ExplanationChecks) -> list[QStandardItem]:
+        """A class's Spearman and SSIM with every block random (red: survived), and the step it changed at."""
+        last = r.all_random if r is not None else None
+        if last is None:
+            return [_num(None, 2), _num(None, 2), _cell("n/a", None, number=True)]
+        cells = [_num(last[0], 2), _num(last[1], 2)]
+        colour = MARKS["pass" if last[0] < SURVIVAL and last[1] < SURVIVAL else "fail"][1]
+        for cell in cells:
+            cell.setForeground(colour)
+        k = r.decorrelated
+        if k is None:
+            at = _cell("never", len(r.spearman) + 1, number=True)
+            at.setForeground(MARKS["fail"][1])
+        else:
+            block = checks.randomisation[k].block if k < len(checks.randomisation) else "?"
+            at = _cell(f"{k + 1} · {block}", k + 1, number=True)
+        return cells + [at]
 
     @staticmethod
     def _flip(share: float) -> QStandardItem:

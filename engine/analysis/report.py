@@ -6,7 +6,7 @@
     OUT/tsne_models_<n>.{png,svg}                Fig. 4: the models of one subset side by side
     OUT/explanations.{csv,md,tex}                Grad-CAM against the evidence files, where there are any
     OUT/sanity.{csv,md,tex}                      with ``sanity``: the sanity checks of each model's Grad-CAM
-    OUT/<run>/sanity_{randomisation,reversal,faithfulness}.{csv,md,tex}, sanity_{randomisation,faithfulness}.{png,svg}
+    OUT/<run>/sanity_{randomisation,randomisation_classes,reversal,faithfulness}.{csv,md,tex}, sanity_{randomisation,faithfulness}.{png,svg}
     OUT/<run>/table2.{csv,md,tex}                per-class report of one run
     OUT/<run>/{confusion,tsne,ward,recall_vs_frequency,confusions}.{png,svg}
     OUT/predictions.csv                          one row per sample and model, top-5 with scores, tags and note

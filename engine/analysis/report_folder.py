@@ -17,7 +17,8 @@ SHOWN = 5  # files named in a refusal
 TABLES = r"(?:table1|pairs|embeddings|explanations|sanity)\.(?:csv|md|tex)"
 TOP_FILES = re.compile(rf"{TABLES}|tsne_models_\d+\.(?:png|svg)|predictions\.csv|metrics\.json|index\.html")
 RUN_FOLDER = re.compile(r"run\d+_[A-Za-z0-9_]*")
-RUN_FILES = re.compile(r"(?:table2|sanity_randomisation|sanity_reversal|sanity_faithfulness)\.(?:csv|md|tex)"
+RUN_FILES = re.compile(r"(?:table2|sanity_randomisation|sanity_randomisation_classes|sanity_reversal|sanity_faithfulness)"
+                       r"\.(?:csv|md|tex)"
                        r"|(?:confusion|confusions|recall_vs_frequency|tsne|ward|sanity_randomisation|sanity_faithfulness)"
                        r"\.(?:png|svg)")
 FIGURE = re.compile(r".*\.(?:png|svg)")

@@ -44,6 +44,7 @@ class RunSanity:
     seconds: float
     device: str
     problems: tuple[str, ...] = ()
+    labels: np.ndarray | None = None  # the class of each clip of the randomisation and faithfulness checks
 
 
 def _spread(candidates: dict[int, list[int]], n: int, rng: np.random.Generator) -> list[int]:
@@ -190,7 +191,7 @@ def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samp
     else:
         problems.append("no clip of a class with a time-reversed partner: time reversal not checked")
     return RunSanity(info.id, info.model, info.classes, len(chosen), randomisation, reversal, faithfulness,
-                     time.perf_counter() - t0, str(dev), tuple(problems))
+                     time.perf_counter() - t0, str(dev), tuple(problems), np.asarray(results.labels[chosen]))
 
 
 def runs_to_check(store: Store, infos: list[RunInfo]) -> list[RunInfo]:
@@ -218,6 +219,8 @@ SUMMARY_HEADER = ["run", "model", "clips", "spearman_all_random", "ssim_all_rand
                   "deletion_auc_evidence", "deletion_auc_random_boxes", "insertion_auc_cam", "insertion_auc_random",
                   "insertion_auc_evidence", "insertion_auc_random_boxes", "device", "seconds"]
 RANDOMISATION_HEADER = ["step", "randomised_down_to", "spearman_mean", "spearman_sd", "ssim_mean", "ssim_sd"]
+RANDOMISATION_CLASS_HEADER = ["class", "clips", "spearman_all_random", "ssim_all_random", "randomisation",
+                              "decorrelated_at_step", "decorrelated_at_block"]
 REVERSAL_HEADER = ["class", "reversed_partner", "clips", "right_forward", "reversed_to_partner", "changed",
                    "partner_probability", "time_maps_follow"]
 FAITHFULNESS_HEADER = ["order", "clips", "deletion_auc", "insertion_auc"]
@@ -244,6 +247,23 @@ def randomisation_rows(s: RunSanity) -> list[list[str]]:
              _f(float(np.std(st.ssim)))] for k, st in enumerate(s.randomisation.steps)]
 
 
+def randomisation_class_rows(s: RunSanity) -> list[list[str]]:
+    """Per class of the checked clips: the mean similarities with every block random, pass or fail, and the
+    first step (1: the top block alone random) at which both means fall below ``SURVIVAL`` ("never": none)."""
+    from cabinlens.engine.analysis.sanity_results import SURVIVAL
+
+    r = s.randomisation
+    if r is None or not r.steps or s.labels is None:
+        return []
+    rows = []
+    for c, n, rho, sim in r.per_class(s.labels):
+        low = [k for k in range(len(rho)) if rho[k] < SURVIVAL and sim[k] < SURVIVAL]
+        rows.append([s.classes[c], str(n), _f(rho[-1]), _f(sim[-1]),
+                     "pass" if rho[-1] < SURVIVAL and sim[-1] < SURVIVAL else "FAIL",
+                     str(low[0] + 1) if low else "never", r.steps[low[0]].block if low else "n/a"])
+    return rows
+
+
 def reversal_rows(s: RunSanity) -> list[list[str]]:
     if s.reversal is None:
         return []
@@ -265,6 +285,8 @@ def to_dict(s: RunSanity) -> dict:
     return {"run": s.run_id, "model": s.model, "clips": s.clips, "device": s.device, "seconds": round(s.seconds, 1),
             "problems": list(s.problems), "summary": dict(zip(SUMMARY_HEADER, summary_row(s), strict=True)),
             "randomisation": [dict(zip(RANDOMISATION_HEADER, r, strict=True)) for r in randomisation_rows(s)],
+            "randomisation_per_class": [dict(zip(RANDOMISATION_CLASS_HEADER, r, strict=True))
+                                        for r in randomisation_class_rows(s)],
             "reversal": [dict(zip(REVERSAL_HEADER, r, strict=True)) for r in reversal_rows(s)],
             "faithfulness": [dict(zip(FAITHFULNESS_HEADER, r, strict=True)) for r in faithfulness_rows(s)]}
 

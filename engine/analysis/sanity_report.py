@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cabinlens.engine.analysis import figures, sanity, sanity_figures
 from cabinlens.engine.analysis.sanity import Budget, RunSanity
+from cabinlens.engine.analysis.sanity_results import SURVIVAL
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 
 
@@ -27,6 +28,9 @@ def write_checks(project, store: Store, runs: list[tuple[RunInfo, RunResults, st
         for stem, header, rows, caption in (
                 ("sanity_randomisation", sanity.RANDOMISATION_HEADER, sanity.randomisation_rows(s),
                  "Cascading randomisation: similarity of the Grad-CAM to the trained model's"),
+                ("sanity_randomisation_classes", sanity.RANDOMISATION_CLASS_HEADER, sanity.randomisation_class_rows(s),
+                 ("Cascading randomisation per class: mean similarity with every block random, and the first step "
+                  f"at which both fall below {SURVIVAL:g}")),
                 ("sanity_reversal", sanity.REVERSAL_HEADER, sanity.reversal_rows(s), "Time reversal per class (%)"),
                 ("sanity_faithfulness", sanity.FAITHFULNESS_HEADER, sanity.faithfulness_rows(s),
                  "Deletion and insertion in space-time: area under the curve")):
@@ -55,7 +59,8 @@ def html_section(checked: list[RunSanity], budget: Budget, html_table: Callable)
              "moved boxes; a faithful map deletes below random and inserts above it.</p>",
              html_table(sanity.SUMMARY_HEADER, [sanity.summary_row(s) for s in checked]),
              "<p>Files: <a href='sanity.csv'>CSV</a>, <a href='sanity.md'>Markdown</a>, <a href='sanity.tex'>LaTeX</a>; "
-             "per model: sanity_randomisation, sanity_reversal (per class), sanity_faithfulness.</p>"]
+             "per model: sanity_randomisation, sanity_randomisation_classes (per class), sanity_reversal (per class), "
+             "sanity_faithfulness.</p>"]
     for s in checked:
         if s.problems:
             parts.append(f"<p>{html.escape(s.model)}: " + html.escape("; ".join(s.problems)) + "</p>")

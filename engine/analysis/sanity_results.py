@@ -66,6 +66,25 @@ class ClassDeletion:
 
 
 @dataclass(frozen=True)
+class ClassRandomisation:
+    name: str
+    clips: int
+    spearman: tuple[float, ...]  # mean of the class's clips at each step of ``randomisation`` (top block first)
+    ssim: tuple[float, ...]
+
+    @property
+    def all_random(self) -> tuple[float, float] | None:
+        """(Spearman, SSIM) with every block random."""
+        return (self.spearman[-1], self.ssim[-1]) if self.spearman else None
+
+    @property
+    def decorrelated(self) -> int | None:
+        """The first step (0: the top block alone random) at which both means are below ``SURVIVAL``; None: none."""
+        return next((k for k, (r, s) in enumerate(zip(self.spearman, self.ssim, strict=True))
+                     if r < SURVIVAL and s < SURVIVAL), None)
+
+
+@dataclass(frozen=True)
 class Verdict:
     check: str
     status: str  # pass, fail, mixed, n/a
@@ -93,6 +112,8 @@ class ExplanationChecks:
     per_class: tuple[ClassDeletion, ...] = ()
     problems: tuple[str, ...] = ()
     budget: dict = field(default_factory=dict)
+    #: The randomisation per class of the checked clips; None: results kept before it was measured (not available).
+    randomisation_per_class: tuple[ClassRandomisation, ...] | None = None
 
     # ------------------------------------------------------------------ verdicts
     def randomisation_passed(self) -> bool | None:
@@ -185,6 +206,9 @@ class ExplanationChecks:
         for key, kind in rows.items():
             values[key] = tuple(kind(**r) for r in values.get(key, ()))
         values["problems"] = tuple(values.get("problems", ()))
+        per_class = values.get("randomisation_per_class")
+        values["randomisation_per_class"] = None if per_class is None else tuple(
+            ClassRandomisation(r["name"], r["clips"], tuple(r["spearman"]), tuple(r["ssim"])) for r in per_class)
         return cls(**values)
 
 
@@ -198,10 +222,13 @@ def _finite(v) -> float | None:
 
 def from_sanity(s, info, budget, labels: np.ndarray, computed: float | None = None) -> ExplanationChecks:
     """Rows of an ``engine.analysis.sanity.RunSanity`` of run ``info``; ``labels``: the class of each
-    clip of the randomisation and faithfulness checks (for the per-class deletion AUC)."""
+    clip of the randomisation and faithfulness checks (for the per-class randomisation and deletion AUC)."""
     classes = info.classes
     rand = tuple(RandomisationRow(st.block, st.mean_spearman, float(np.std(st.spearman)), st.mean_ssim,
                                   float(np.std(st.ssim))) for st in (s.randomisation.steps if s.randomisation else ()))
+    labels = np.asarray(labels)
+    rand_class = tuple(ClassRandomisation(classes[c], n, tuple(float(x) for x in r), tuple(float(x) for x in m))
+                       for c, n, r, m in (s.randomisation.per_class(labels) if s.randomisation else ()))
     v = s.reversal
     rev = tuple(ReversalRow(classes[r["class"]], classes[r["partner"]], r["clips"], r["right_forward"], r["to_partner"],
                             r["changed"], r["partner_prob"], r["follows"],
@@ -215,7 +242,6 @@ def from_sanity(s, info, budget, labels: np.ndarray, computed: float | None = No
         if "evidence" in f.deletion:
             evidence = int((~np.isnan(f.auc("deletion", "evidence"))).sum())
         cam, rnd = f.auc("deletion", "cam"), f.auc("deletion", "random")
-        labels = np.asarray(labels)
         per_class = tuple(ClassDeletion(classes[int(c)], int((labels == c).sum()), float(cam[labels == c].mean()),
                                         float(rnd[labels == c].mean())) for c in np.unique(labels))
     problems = list(s.problems)
@@ -227,7 +253,8 @@ def from_sanity(s, info, budget, labels: np.ndarray, computed: float | None = No
         computed=time.time() if computed is None else computed, seconds=float(s.seconds), device=str(s.device),
         clips=int(s.clips), reversal_clips=sum(r.clips for r in rev), evidence_clips=evidence, randomisation=rand,
         reversal=rev, faithfulness=orders, per_class=per_class, problems=tuple(problems),
-        budget={"clips": budget.clips, "per_class": budget.per_class, "seed": budget.seed})
+        budget={"clips": budget.clips, "per_class": budget.per_class, "seed": budget.seed},
+        randomisation_per_class=rand_class)
 
 
 # ---------------------------------------------------------------------- beside the project

@@ -100,6 +100,11 @@ def test_checks_run_once_in_the_background_and_are_kept_for_the_next_opening(qtb
     shown = first.panel.checks
     assert shown is not None and shown.model == "c3d_small" and shown.clips == 2
     assert shown.randomisation and shown.faithfulness and shown.reversal and shown.per_class
+    # The randomisation per class of the same clips, one step per randomisation row, in the per-class table.
+    assert shown.randomisation_per_class and {c.name for c in shown.randomisation_per_class} == {c.name for c in shown.per_class}
+    assert all(len(c.spearman) == len(shown.randomisation) for c in shown.randomisation_per_class)
+    assert sum(c.clips for c in shown.randomisation_per_class) == 2
+    assert first.panel.per_class.text(0, 5) != "n/a"
     assert first.panel.randomisation.proxy.rowCount() == len(shown.randomisation)
     assert all(v.isVisibleTo(first.panel) for v in first.panel.verdicts)
     assert "on 2 clips" in first.panel.status.text()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cabinlens.engine.analysis.sanity_results import (ClassDeletion, ExplanationChecks, OrderRow, RandomisationRow,
-                                                      ReversalRow)
+from cabinlens.engine.analysis.sanity_results import (ClassDeletion, ClassRandomisation, ExplanationChecks, OrderRow,
+                                                      RandomisationRow, ReversalRow)
 from cabinlens.widgets.sanity_panel import SanityPanel
 
 
@@ -22,7 +22,9 @@ def made_checks(**change) -> ExplanationChecks:
                   ReversalRow("fastening_seat_belt", "unfastening_seat_belt", 2, 0.5, 0.0, 0.5, 0.07, 0.0, 1)),
         faithfulness=(OrderRow("cam", 8, 0.21, 0.61), OrderRow("random", 8, 0.35, 0.44),
                       OrderRow("evidence", 8, 0.18, 0.70), OrderRow("random_boxes", 8, 0.30, 0.40)),
-        per_class=(ClassDeletion("eating", 2, 0.12, 0.30), ClassDeletion("reading_magazine", 1, 0.40, 0.33)))
+        per_class=(ClassDeletion("eating", 2, 0.12, 0.30), ClassDeletion("reading_magazine", 1, 0.40, 0.33)),
+        randomisation_per_class=(ClassRandomisation("eating", 2, (0.7, 0.3, 0.1), (0.6, 0.45, 0.08)),
+                                 ClassRandomisation("reading_magazine", 1, (0.9, 0.6, 0.55), (0.8, 0.5, 0.3))))
     return replace(checks, **change)
 
 
@@ -61,6 +63,12 @@ def test_verdicts_and_tables_show_the_numbers(qtbot):
     assert panel.orders.text(0, 2) == "0.210" and panel.orders.text(1, 3) == "0.440"
     per_class = {panel.per_class.text(r, 0): panel.per_class.text(r, 4) for r in range(2)}
     assert per_class == {"eating": "yes", "reading_magazine": "no"}
+    # ... with their randomisation: both means with every block random, the first step both fall below 0.5.
+    assert panel.per_class.source.columnCount() == 8
+    rand = {panel.per_class.text(r, 0): [panel.per_class.text(r, k) for k in (5, 6, 7)] for r in range(2)}
+    assert rand == {"eating": ["0.10", "0.08", "2 · Mixed_5c"], "reading_magazine": ["0.55", "0.30", "never"]}
+    assert "similarity to the trained model's maps" in panel.per_class_title.text()
+    assert "not available" not in panel.per_class_title.text()
     assert panel.run.isEnabled() and panel.run.text() == "Run again"
 
 
@@ -111,13 +119,33 @@ def test_results_survive_a_round_trip_through_json(tmp_path):
     assert not list(path.parent.glob("*.part"))
 
 
+def test_results_kept_before_the_per_class_randomisation_load_and_say_it_is_not_available(qtbot, tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from cabinlens.engine.analysis import sanity_results
+
+    path = sanity_results.save(tmp_path / "p.cabinlens", made_checks())
+    older = json.loads(path.read_text())
+    del older["randomisation_per_class"]  # as written before the field existed
+    path.write_text(json.dumps(older))
+    loaded = sanity_results.load(tmp_path / "p.cabinlens", SimpleNamespace(id=2, key="k", checkpoint_sha256="ab" * 32))
+    assert loaded is not None and loaded.randomisation_per_class is None
+    assert loaded == made_checks(randomisation_per_class=None)
+    panel = shown_panel(qtbot)
+    panel.show_checks(loaded)
+    assert panel.per_class.proxy.rowCount() == 2 and panel.per_class.text(0, 2) == "0.120"
+    assert {panel.per_class.text(r, k) for r in range(2) for k in (5, 6, 7)} == {"n/a"}
+    assert "randomisation per class not available" in panel.per_class_title.text()
+
+
 def test_export_writes_the_shown_table(qtbot, tmp_path):
     panel = shown_panel(qtbot)
     panel.show_checks(made_checks())
     panel.tabs.setCurrentIndex(2)
     panel.export(str(tmp_path / "faith.csv"))
     text = (tmp_path / "faith.csv").read_text()
-    assert "Grad-CAM" in text and "eating" in text
+    assert "Grad-CAM" in text and "eating" in text and "rnd Spearman" in text and "2 · Mixed_5c" in text
 
 
 def test_readable_in_a_narrow_dock(qtbot):

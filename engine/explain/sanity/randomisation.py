@@ -85,6 +85,19 @@ class RandomisationResult:
         last = self.steps[-1]
         return last.mean_spearman < SURVIVAL and last.mean_ssim < SURVIVAL
 
+    def per_class(self, labels) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+        """(class, clips, mean Spearman at each step, mean SSIM at each step) of each class of ``labels``
+        (the class of each checked clip, in the clips' order), classes in ascending order."""
+        labels = np.asarray(labels)
+        if len(labels) != self.clips:
+            raise ValueError(f"{len(labels)} labels for {self.clips} clips")
+        out = []
+        for c in np.unique(labels):
+            of = labels == c
+            out.append((int(c), int(of.sum()), np.array([float(np.mean(st.spearman[of])) for st in self.steps]),
+                        np.array([float(np.mean(st.ssim[of])) for st in self.steps])))
+        return out
+
 
 def _randomise(block: nn.Module) -> None:
     """Each module's own ``reset_parameters``; the parameters of a module without one (a transformer's
