@@ -41,8 +41,9 @@ def add_precision_option(p) -> None:
 
 
 def workers_count(text: str) -> int | None:
-    """``--workers``: ``auto`` (None: ``engine.analysis.decode_workers`` for the device) or a number >= 1."""
-    return _auto_or_count(text, "decoding threads")
+    """``--workers``: ``auto`` (None: ``engine.analysis.decode_workers`` for the device) or a number >= 1
+    of decoding threads or processes (``--decode-in``)."""
+    return _auto_or_count(text, "decoding workers")
 
 
 def batch_size(text: str) -> int | None:

@@ -163,10 +163,11 @@ def _banner_static(layout: Layout, notes: FrameNotes, title: str, normalisation:
     y1, y2, _ = layout.baselines
     gt = notes.ground_truth or "(no label)"
     room = layout.width - 2 * pad - (0 if layout.stacked else layout.stamp_width + pad)
-    _text(img, f"{title}GT: {gt}", pad, y1, layout, TEXT, max_width=room)
+    first = (img, pad, y1, layout, TEXT, room)
     if layout.remark and notes.remark:
         _text(img, notes.remark, pad, layout.remark_baseline, layout, REMARK, max_width=layout.width - 2 * pad)
     if notes.predicted is None:
+        _ground_truth_line(first, title, gt)
         _text(img, f"{notes.model}: not analysed here", pad, y2, layout, DIM_TEXT, max_width=layout.width - 2 * pad)
         return img
     mark, colour = ("right", CORRECT) if notes.right else ("WRONG", WRONG) if notes.right is False else ("", UNKNOWN)
@@ -186,12 +187,20 @@ def _banner_static(layout: Layout, notes: FrameNotes, title: str, normalisation:
         if room >= least:
             line = head + _fit(notes.predicted, room, layout) + tail
             break
+    # Where the prediction's line has no room for the model's name, the ground truth's line names it:
+    # side-by-side panes of different models must say which is which.
+    _ground_truth_line(first, f"{title}{notes.model} · " if not line.startswith(f"{notes.model}: ") else title, gt)
     x = _text(img, line, pad, y2, layout, TEXT, max_width=layout.width - mark_w - 3 * pad)
     if mark:
         cv2.rectangle(img, (x + pad // 2, y2 - int(layout.line * 0.75)), (x + pad + mark_w + pad // 2, y2 + layout.line // 6),
                       colour, -1)
         _text(img, mark, x + pad, y2, layout, (255, 255, 255))
     return img
+
+
+def _ground_truth_line(first: tuple, title: str, gt: str) -> None:
+    img, pad, y1, layout, colour, room = first
+    _text(img, f"{title}GT: {gt}", pad, y1, layout, colour, max_width=room)
 
 
 def strip_background(layout: Layout, gt: np.ndarray, outcome: np.ndarray) -> np.ndarray:

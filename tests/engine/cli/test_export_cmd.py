@@ -51,7 +51,7 @@ def test_export_clip_png_compare_and_errors(project, tmp_path, capsys):
                  "--scale", "0.5"]) == 0
     image = cv2.imread(str(png))
     assert image is not None and image.shape[1] > 2 * image.shape[0]  # three panes side by side
-    capsys.readouterr()
+    assert "(pane 1 i3d_small, pane 2 c3d_small, pane 3 i3d_small;" in capsys.readouterr().out  # whose map is whose
     by_normalisation = {}
     for how in ("clip", "dataset", "raw"):
         out = tmp_path / f"{how}.png"

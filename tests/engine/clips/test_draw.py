@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -35,7 +37,7 @@ def test_a_narrow_pane_gives_the_frame_stamp_a_line_of_its_own():
     narrow, wide = Layout.for_video(320, 256), Layout.for_video(1280, 1024)
     assert narrow.stacked and not wide.stacked
     assert narrow.banner > 2 * narrow.line
-    head = banner(narrow, NOTES, 30.0)
+    head = banner(narrow, replace(NOTES, model="m", predicted="eating"), 30.0)  # the model fits its line
     # The ground truth's line has room for the whole width: nothing of the stamp is drawn on it.
     first = head[: narrow.baselines[0] + narrow.line // 6, narrow.width // 2:].astype(int)
     assert (first - np.array(BACKGROUND)).max() < 60
@@ -63,3 +65,17 @@ def test_an_exported_pane_in_the_contour_look_keeps_the_video_untouched_off_the_
     heat_changed = np.any(panes["heat"] != frame, axis=-1).mean()
     contour_changed = np.any(panes["contours"] != frame, axis=-1).mean()
     assert heat_changed > 0.9 and 0.005 < contour_changed < 0.3
+
+
+def test_a_pane_too_narrow_for_the_models_name_beside_the_prediction_names_it_on_the_first_line(monkeypatch):
+    import cabinlens.engine.clips.draw as draw
+
+    drawn: list[str] = []
+    real = draw._text
+    monkeypatch.setattr(draw, "_text", lambda img, text, *a, **k: (drawn.append(text), real(img, text, *a, **k))[1])
+    draw.banner(Layout.for_video(1280, 1024), NOTES, 30.0, title="1. ")
+    assert drawn[0] == "1. GT: HELD" and drawn[1].startswith("c3d_small: ")  # room for both: as before
+    drawn.clear()
+    draw.banner(Layout.for_video(320, 256), NOTES, 30.0, title="2. ")
+    assert not any(t.startswith("c3d_small: ") for t in drawn)  # the prediction's line keeps the class readable
+    assert drawn[0] == "2. c3d_small · GT: HELD"
