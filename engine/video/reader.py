@@ -31,6 +31,7 @@ from typing import Literal
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from cabinlens.engine.video import file_facts
 from cabinlens.engine.video.cache import FrameCache
@@ -91,6 +92,7 @@ class VideoReader:
         self.pixel_format = pixel_format
         self._threads = threads
         self._lock = threading.RLock()
+        self._converters = threading.local()  # each thread's own pixel converter (see _array)
         self.cache = FrameCache(cache_bytes)
         self._parked_at: int | None = None  # index of the last frame the decoder emitted
         self._started_at = 0  # keyframe the parked decoder started from
@@ -164,7 +166,7 @@ class VideoReader:
                 except Renumbered:
                     continue
                 self._last_request = index
-            return picture.to_ndarray(format=self.pixel_format)
+            return self._array(picture)
         raise FrameUnavailableError(self.path, f"frame {index} could not be numbered in this damaged stream "
                                                f"({self.info.problem})")
 
@@ -191,9 +193,19 @@ class VideoReader:
                             got[i] = cached if cached is not None else self._produce(i, wanted=wanted, sink=got)
                 except Renumbered:
                     continue
-            arrays = {i: picture.to_ndarray(format=self.pixel_format) for i, picture in got.items()}
+            arrays = {i: self._array(picture) for i, picture in got.items()}
             return np.stack([arrays[i] for i in idx])
         raise FrameUnavailableError(self.path, f"frames could not be numbered in this damaged stream ({self.info.problem})")
+
+    def _array(self, picture: av.VideoFrame) -> np.ndarray:
+        """A decoded picture's pixels in the reader's format, converted outside the lock by this thread's
+        own converter. A cached picture can be asked for by several threads at once, and the converter
+        PyAV keeps on a picture (an FFmpeg scaler run without the GIL, with threads of its own) must not
+        be entered by two of them: it hung four threads reading one reader."""
+        converter = getattr(self._converters, "converter", None)
+        if converter is None:
+            converter = self._converters.converter = VideoReformatter()
+        return converter.reformat(picture, format=self.pixel_format).to_ndarray()
 
     def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(index, frame)`` for frames ``[start, stop)`` at full decoder speed.

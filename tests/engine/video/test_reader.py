@@ -103,23 +103,26 @@ def test_cache_stays_within_its_byte_budget(long_gop_video):
 
 
 def test_many_threads_read_the_same_reader(long_gop_video, long_gop_reference):
-    errors: list[str] = []
-    with VideoReader(long_gop_video, cache_bytes=4 * 2**20) as reader:
+    # Threads asking for the same cached picture once converted it in one shared FFmpeg scaler, which
+    # hung about one round in 16; each round here is a fresh reader, and a hang fails within a minute.
+    for r in range(12):
+        errors: list[str] = []
+        with VideoReader(long_gop_video, cache_bytes=4 * 2**20) as reader:
 
-        def work(seed: int) -> None:
-            for i in np.random.default_rng(seed).integers(0, 240, 25):
-                if not np.array_equal(reader.frame(int(i)), long_gop_reference[i]):
-                    errors.append(f"thread {seed} frame {i}")
+            def work(seed: int) -> None:
+                for i in np.random.default_rng(seed).integers(0, 240, 25):
+                    if not np.array_equal(reader.frame(int(i)), long_gop_reference[i]):
+                        errors.append(f"thread {seed} frame {i}")
 
-        threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-        iterated: list[int] = []
-        for t in threads:
-            t.start()
-        iterated = [i for i, _ in reader.iter_frames(0, 240)]  # its own decoder, concurrently
-        for t in threads:
-            t.join()
-    assert not errors
-    assert iterated == list(range(240))
+            threads = [threading.Thread(target=work, args=(10 * r + s,), daemon=True) for s in range(4)]
+            for t in threads:
+                t.start()
+            iterated = [i for i, _ in reader.iter_frames(0, 240)]  # its own decoder, concurrently
+            for t in threads:
+                t.join(60)
+            assert not any(t.is_alive() for t in threads), f"round {r}: a reading thread hung"
+        assert not errors
+        assert iterated == list(range(240))
 
 
 def test_container_frame_count_that_lies(media_dir):
