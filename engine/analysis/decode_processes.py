@@ -147,11 +147,14 @@ def process_prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpe
                 pairs = next(it)
             except StopIteration:
                 return
-            except RuntimeError as exc:
-                if "exited unexpectedly" in str(exc) or "worker (pid" in str(exc):
-                    raise CabinLensError(f"a decoding process stopped unexpectedly ({exc}); what was stored is "
-                                         "kept, and the same command resumes (--decode-in threads avoids processes)") from exc
-                raise
+            except (RuntimeError, OSError, EOFError) as exc:
+                # A worker that died: DataLoader notices it (RuntimeError), or the clips it had sent lose
+                # their shared memory on the way (the connection handing over their file descriptors resets).
+                if isinstance(exc, RuntimeError) and "worker (pid" not in str(exc):
+                    raise
+                raise CabinLensError(f"a decoding process stopped unexpectedly ({type(exc).__name__}: {exc}); what "
+                                     "was stored is kept, and the same command resumes (--decode-in threads avoids "
+                                     "processes)") from exc
             for idx, clip in pairs:
                 yield idx, clip if isinstance(clip, SampleFailed) else clip.numpy()
     finally:
