@@ -23,10 +23,10 @@ REPORT_STEP = re.compile(r"report: (\d+)/(\d+) (.*)")
 
 
 def _png_job(project: str, specs: list, offsets: list[int], out: str, style, scale: float) -> Iterator[Message]:
-    from cabinlens.engine.clips.export import render_frame, write_png
+    from cabinlens.engine.clips.export import save_frame
 
     yield Message(f"saving {Path(out).name} ...")
-    write_png(out, render_frame(project, specs, offsets, style=style, scale=scale), project=project)
+    save_frame(project, specs, offsets, out, style=style, scale=scale)
     return out
 
 

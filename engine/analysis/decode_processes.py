@@ -121,15 +121,14 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def process_prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int, ahead: int,
+def process_prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, workers: int,
                      block: int, threads: int, decoder: Decoder = "cpu",
                      free: int | None = None) -> Iterator[tuple[int, np.ndarray | SampleFailed]]:
     """(index, clip) pairs decoded by ``workers`` processes, in completion order.
 
-    ``ahead`` is kept for the threads' signature; what is in flight is ``BLOCKS_AHEAD`` blocks per
-    worker, blocks shrunk to fit shared memory (``free``: bytes free there, default: asked).
+    What is in flight is ``BLOCKS_AHEAD`` blocks per worker, blocks shrunk to fit shared memory
+    (``free``: bytes free there, default: asked).
     """
-    del ahead
     block = process_block(spec, workers, block, shared_memory_free() if free is None else free)
     blocks = [sorted(samples[k : k + block], key=lambda item: (item[1].video, item[1].frame_start))
               for k in range(0, len(samples), block)]

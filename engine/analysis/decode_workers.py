@@ -75,18 +75,15 @@ def decode_plan(device: str, requested: int | None = None, decode_in: str = "aut
     if decode_in not in DECODE_IN:
         raise CabinLensError(f"unknown --decode-in {decode_in!r} (use {', '.join(DECODE_IN)})")
     cores = cores or decode_cores()
+    threads = DecodePlan(decode_workers(device, requested, cores))
     if decode_in == "threads":
-        return DecodePlan(decode_workers(device, requested, cores))
-    if requested:
-        workers = max(1, requested)
-    elif str(device).startswith("cuda"):
-        workers = max(2, min(cores - 1, MAX_PROCESSES))
-    else:
-        workers = max(1, min(2, cores))
+        return threads
     beside_gpu = str(device).startswith("cuda")
+    # Processes are not held to the threads' cap: each has a GIL of its own.
+    workers = max(2, min(cores - 1, MAX_PROCESSES)) if beside_gpu and not requested else threads.workers
     if decode_in == "processes" or (clips >= PROCESS_MIN_CLIPS and (beside_gpu or workers > THREAD_LIMIT)):
         return DecodePlan(workers, processes=True)
-    return DecodePlan(workers if requested else min(workers, MAX_GPU_THREADS))
+    return threads
 
 
 def reader_threads(workers: int, cores: int | None = None) -> int:

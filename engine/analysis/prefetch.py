@@ -40,14 +40,15 @@ def prefetch(samples: Sequence[tuple[int, SampleRecord]], spec: ModelSpec, worke
     frames once. Pairs come in completion order (results are stored by index). ``threads``: FFmpeg
     threads per reader (default: the threads share the usable cores, ``decode_workers.reader_threads``);
     ``decoder``: where the readers decode (``engine.video.hardware``). ``processes``: the workers
-    are decoding processes instead (``engine.analysis.decode_processes``), same clips, same order rules.
+    are decoding processes instead (``engine.analysis.decode_processes``), same clips, same order
+    rules, with blocks in flight instead of ``ahead`` clips.
     A sample that cannot be decoded comes as a ``SampleFailed`` in place of its clip.
     """
     threads = reader_threads(workers) if threads is None else threads
     if processes:
         from cabinlens.engine.analysis.decode_processes import process_prefetch
 
-        yield from process_prefetch(samples, spec, workers, ahead, block=block, threads=threads, decoder=decoder)
+        yield from process_prefetch(samples, spec, workers, block=block, threads=threads, decoder=decoder)
         return
     loader = ClipLoader(spec, ReaderPool(threads=threads, decoder=decoder))
     blocks: queue.Queue = queue.Queue()

@@ -80,20 +80,15 @@ def _pane_specs(args: argparse.Namespace):
     return specs
 
 
-def _models(project: str, specs) -> str:
+def _models(models: tuple[str, ...]) -> str:
     """Which model each pane shows, in pane order: a shared clip must say which map is whose."""
-    from cabinlens.engine.analysis.store import Store
-    from cabinlens.engine.clips.panes import resolve_panes
-
-    with Store(project, readonly=True) as store:
-        names = [pane.model for pane in resolve_panes(store, specs)]
-    return names[0] if len(names) == 1 else ", ".join(f"pane {k} {name}" for k, name in enumerate(names, 1))
+    return models[0] if len(models) == 1 else ", ".join(f"pane {k} {name}" for k, name in enumerate(models, 1))
 
 
 def _export(args: argparse.Namespace) -> int:
     from cabinlens.engine.cli.common import progress_bar
     from cabinlens.engine.clips.draw import OverlayStyle
-    from cabinlens.engine.clips.export import ExportDone, export_clip, render_frame, write_png
+    from cabinlens.engine.clips.export import ExportDone, export_clip, save_frame
 
     specs = _pane_specs(args)
     if not 0.05 <= args.scale <= 4:
@@ -106,13 +101,13 @@ def _export(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".png":
         if not 0 <= args.frame < max(s.length for s in specs):
             raise InputError(out, f"--frame {args.frame} is outside the clip's {max(s.length for s in specs)} frames")
-        write_png(out, render_frame(args.project, specs, args.frame, style=style, scale=args.scale), project=args.project)
-        print(f"wrote {out} ({_models(args.project, specs)}; Grad-CAM normalised {args.normalise})")
+        models = save_frame(args.project, specs, args.frame, out, style=style, scale=args.scale)
+        print(f"wrote {out} ({_models(models)}; Grad-CAM normalised {args.normalise})")
         return 0
     for item in export_clip(args.project, specs, out, style=style, scale=args.scale):
         if isinstance(item, ExportDone):
             h, w = item.size
-            print(f"wrote {item.path}: {_models(args.project, specs)}; {item.frames} frames, {w}x{h}, {item.fps:g} fps, H.264, "
+            print(f"wrote {item.path}: {_models(item.models)}; {item.frames} frames, {w}x{h}, {item.fps:g} fps, H.264, "
                   f"Grad-CAM normalised {args.normalise} ({item.seconds:.1f} s, "
                   f"{item.frames / max(item.seconds, 1e-9):.0f} frames/s)")
         else:

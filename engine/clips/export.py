@@ -43,6 +43,7 @@ class ExportDone:
     size: tuple[int, int]  # (height, width)
     fps: float
     seconds: float
+    models: tuple[str, ...] = ()  # the model each pane shows, in pane order
 
 
 def _even(x: float) -> int:
@@ -286,7 +287,8 @@ def export_clip(
                     stage.halt()
             for r in readers:
                 r.close()
-    yield ExportDone(out, renderer.length, (height, width), renderer.fps, time.perf_counter() - t0)
+    yield ExportDone(out, renderer.length, (height, width), renderer.fps, time.perf_counter() - t0,
+                     tuple(p.model for p in panes))
 
 
 def _drain_put(q: queue.Queue, item) -> None:
@@ -308,26 +310,48 @@ def render_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int],
     ``t`` may be one offset per pane (panes scrubbed independently); each shows its frame ``start + t``.
     """
     with Store(project, readonly=True) as store:
-        panes = resolve_panes(store, specs, style.normalisation)
-        readers = _open_readers(panes)
-        try:
-            renderer = ClipRenderer(panes, [r.info for r in readers], style, scale, clip_remarks(store, specs))
-            offsets = list(t) if isinstance(t, list | tuple) else [t] * len(panes)
-            if len(offsets) != len(panes):
-                raise ValueError(f"{len(offsets)} offsets for {len(panes)} panes")
-            frames = [r.frame(renderer.frame_of(k, offsets[k])) for k, r in enumerate(readers)]
-            plan = [renderer.prepare(offsets[k])[k] for k in range(len(panes))]
-            return renderer.paint(plan, frames)
-        finally:
-            for r in readers:
-                r.close()
+        return _render(store, specs, t, style, scale)[0]
+
+
+def save_frame(project: str | Path, specs: list[PaneSpec], t: int | list[int], out: str | Path, *,
+               style: OverlayStyle = OverlayStyle(), scale: float = 1.0) -> tuple[str, ...]:
+    """``render_frame`` written as the PNG ``out`` (never over one of the project's files, checked
+    before anything is drawn); returns the model each pane shows, so the caller can say whose map is whose."""
+    out = _png_target(out)
+    with Store(project, readonly=True) as store:
+        refuse_project_files(store, out)
+        rgb, models = _render(store, specs, t, style, scale)
+    write_png(out, rgb)
+    return models
+
+
+def _render(store: Store, specs: list[PaneSpec], t: int | list[int], style: OverlayStyle,
+            scale: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    panes = resolve_panes(store, specs, style.normalisation)
+    readers = _open_readers(panes)
+    try:
+        renderer = ClipRenderer(panes, [r.info for r in readers], style, scale, clip_remarks(store, specs))
+        offsets = list(t) if isinstance(t, list | tuple) else [t] * len(panes)
+        if len(offsets) != len(panes):
+            raise ValueError(f"{len(offsets)} offsets for {len(panes)} panes")
+        frames = [r.frame(renderer.frame_of(k, offsets[k])) for k, r in enumerate(readers)]
+        plan = [renderer.prepare(offsets[k])[k] for k in range(len(panes))]
+        return renderer.paint(plan, frames), tuple(p.model for p in panes)
+    finally:
+        for r in readers:
+            r.close()
+
+
+def _png_target(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(path, "a frame is saved as a .png file")
+    return path
 
 
 def write_png(path: str | Path, rgb: np.ndarray, *, project: str | Path | None = None) -> Path:
     """Write ``rgb`` as a PNG atomically; with ``project``, never over one of its files (its videos, itself)."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InputError(path, "a frame is saved as a .png file")
+    path = _png_target(path)
     if project is not None:
         with Store(project, readonly=True) as store:
             refuse_project_files(store, path)
