@@ -9,28 +9,14 @@ from torch import nn
 from cabinlens.engine.explain import GradCam, LayerShapeError
 from cabinlens.engine.explain.gradcam import to_bcthw
 from cabinlens.engine.models import build_model, default_spec
+from cam_oracle import layer_output_and_gradient
 
 CLASSES = tuple(f"c{i}" for i in range(6))
 
 
 def brute_force(model: nn.Module, layer: str, x: torch.Tensor, clip: int, cls: int, mode: str, unfold=None):
     """Full autograd through the whole network for one clip and class; Eq. 1-2 by explicit loops."""
-    store = {}
-    module = dict(model.named_modules())[layer]
-
-    def keep(_m, _i, out):
-        out = out[0] if isinstance(out, tuple) else out
-        out.retain_grad()
-        store["a"] = out
-
-    handle = module.register_forward_hook(keep)
-    try:
-        x = x.clone().requires_grad_(True)  # gradients everywhere, parameters included
-        logits = model(x)
-        logits[clip, cls].backward()
-    finally:
-        handle.remove()
-    a, g = store["a"].detach(), store["a"].grad.detach()
+    a, g = layer_output_and_gradient(model, layer, x, clip, cls)
     if unfold is not None:
         a, g = unfold(a), unfold(g)
     a, g = a[clip].double(), g[clip].double()  # (C, T, H, W)

@@ -8,6 +8,7 @@ import torch
 from cabinlens.engine.explain import GradCam
 from cabinlens.engine.explain.gradcam import to_bcthw
 from cabinlens.engine.models import load_model
+from cam_oracle import layer_output_and_gradient
 from hf_models import tiny_timesformer, tiny_videomae
 
 pytest.importorskip("transformers")
@@ -36,22 +37,8 @@ def tokens_to_volume(tokens: torch.Tensor, grid, order: str) -> torch.Tensor:
 
 def brute_force(model, layer: str, x: torch.Tensor, clip: int, cls: int, grid, order: str) -> torch.Tensor:
     """Autograd through the whole network, then Eq. 1 (mean over t, h, w) and Eq. 2 (weighted sum, ReLU)."""
-    store = {}
-    module = dict(model.named_modules())[layer]
-
-    def keep(_m, _i, out):
-        out = out[0] if isinstance(out, tuple) else out
-        out.retain_grad()
-        store["a"] = out
-
-    handle = module.register_forward_hook(keep)
-    try:
-        logits = model(x.clone().requires_grad_(True))
-        logits[clip, cls].backward()
-    finally:
-        handle.remove()
-    a = tokens_to_volume(store["a"][clip].detach(), grid, order)
-    g = tokens_to_volume(store["a"].grad[clip], grid, order)
+    out, grad = layer_output_and_gradient(model, layer, x, clip, cls)
+    a, g = tokens_to_volume(out[clip], grid, order), tokens_to_volume(grad[clip], grid, order)
     weights = g.mean(dim=(1, 2, 3))
     return torch.relu((weights[:, None, None, None] * a).sum(0))
 

@@ -14,25 +14,14 @@ from cabinlens.engine.explain import GradCam
 from cabinlens.engine.explain.gradcam import fuse_maps
 from cabinlens.engine.explain.multilayer import MultiLayerCam, block_layers
 from cabinlens.engine.models import build_model, default_spec
+from cam_oracle import layer_output_and_gradient
 
 CLASSES = tuple(f"c{i}" for i in range(6))
 
 
 def activation_and_gradient(model: nn.Module, layer: str, x: torch.Tensor, clip: int, cls: int):
-    store = {}
-
-    def keep(_m, _i, out):
-        out.retain_grad()
-        store["a"] = out
-        return out.clone()  # an in-place ReLU after the layer must not change what is read
-
-    handle = dict(model.named_modules())[layer].register_forward_hook(keep)
-    try:
-        logits = model(x.clone().requires_grad_(True))
-        logits[clip, cls].backward()
-    finally:
-        handle.remove()
-    return store["a"][clip].detach().double(), store["a"].grad[clip].detach().double()
+    a, g = layer_output_and_gradient(model, layer, x, clip, cls)
+    return a[clip].double(), g[clip].double()
 
 
 def direct(a: torch.Tensor, g: torch.Tensor, weighting: str) -> torch.Tensor:
