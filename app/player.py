@@ -24,6 +24,7 @@ from cabinlens.app.state import AppState
 from cabinlens.app.sweep_policy import SweepHolds, SweepPolicy, keep_policy, kept_policy
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
+from cabinlens.engine.explain.methods import METHOD_WORDS, WEIGHT_WORDS, WEIGHTINGS
 from cabinlens.engine.explain.overlay_looks import CONTOUR_LEVELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.timeline import Timeline
@@ -61,6 +62,7 @@ class Player(QObject):
         self._pending_tracks: SessionTracks | None = None
         self._load_after_job = False  # another job superseded the session's load: load it when that job ends
         self._weights_note = ""  # the shown run and its Grad-CAM weighting
+        self._method = "clip"  # how the shown run's maps were made (explain.gradcam.METHODS)
         self._normalised_note = "normalised per clip"
         self.kept_runs = KeptRunChoices(settings)
         self.loop_segment: tuple[int, int] | None = None  # the segment playback loops, while it does
@@ -251,14 +253,16 @@ class Player(QObject):
         self.view.set_runs([(t.run_id, text, t.name or text) for t, text in zip(tracks.tracks, labels(tracks.tracks), strict=True)],
                            self.state.track)
         if current is not None:
-            mode = "per time slice" if "time" in str(current.spec.get("cam_mode", "")) else "Eq. 1 (clip)"
-            self._weights_note = f"weights {mode} · {current.model} ({current.kind})"
+            self._method = current.cam_mode
+            weights = WEIGHT_WORDS.get(current.cam_mode)
+            self._weights_note = (f"weights {weights} · " if weights else "") + f"{current.model} ({current.kind})"
             self._show_mode_note()
         self.timeline.set_tracks(tracks, frame_count)
 
     def _show_mode_note(self) -> None:
         # How the colours read comes first: the line is clipped on narrow windows (the tooltip has it all).
-        self.view.set_mode_note("Grad-CAM " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
+        method = "Grad-CAM" if self._method in WEIGHTINGS else METHOD_WORDS.get(self._method, self._method)
+        self.view.set_mode_note(f"{method} " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
 
     # ------------------------------------------------------------------ frames
     def request_frame(self, *_args) -> None:

@@ -135,7 +135,7 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
 
     path = locate_checkpoint(info.source, info.checkpoint_sha256, Path(project)) if info.source else None
     if path is None:
-        return RunSanity(info.id, info.model, info.classes, 0, None, None, None, 0.0, str(device),
+        return RunSanity(info.id, checked_name(info), info.classes, 0, None, None, None, 0.0, str(device),
                          (f"checkpoint {info.source or '(none recorded)'} not found: the checks need the model",))
     steps = check_steps(path, info, results, samples, device=device, budget=budget)
     while True:
@@ -143,6 +143,11 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
             next(steps)
         except StopIteration as finished:
             return finished.value
+
+
+def checked_name(info: RunInfo) -> str:
+    """The model's name, with the method of its maps where that is not the paper's Grad-CAM."""
+    return info.model if info.cam_mode == "clip" else f"{info.model} ({info.cam_mode})"
 
 
 def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samples: list[SampleRecord], *,
@@ -154,7 +159,7 @@ def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samp
     from cabinlens.engine.analysis.service import resolve_model
     from cabinlens.engine.device import choose_device
     from cabinlens.engine.explain.sanity.faithfulness import deletion_insertion
-    from cabinlens.engine.explain.sanity.randomisation import cascading_randomisation
+    from cabinlens.engine.explain.sanity.randomisation import cascading_randomisation, gradcam_method
     from cabinlens.engine.explain.sanity.temporal import reversed_partners, time_reversal
     from cabinlens.engine.models.spec import ModelSpec
 
@@ -172,10 +177,12 @@ def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samp
         x = load_inputs(spec, records, dev)
         y = torch.as_tensor(results.labels[chosen], device=dev)
         yield "randomising the model block by block ..."
-        randomisation = cascading_randomisation(model, spec, x, y, batch_size=budget.batch_size, seed=budget.seed)
+        method = gradcam_method(spec, info.cam_mode)  # the run's own maps: its layer and method
+        randomisation = cascading_randomisation(model, spec, x, y, method=method, batch_size=budget.batch_size,
+                                                seed=budget.seed)
         yield "deletion and insertion curves ..."
         masks = torch.from_numpy(evidence_masks(spec, records)).to(dev)
-        faithfulness = deletion_insertion(model, spec, x, y, masks if masks.any() else None,
+        faithfulness = deletion_insertion(model, spec, x, y, masks if masks.any() else None, method=method,
                                           batch_size=budget.batch_size, seed=budget.seed)
         del x
     else:
@@ -190,19 +197,21 @@ def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samp
         del x
     else:
         problems.append("no clip of a class with a time-reversed partner: time reversal not checked")
-    return RunSanity(info.id, info.model, info.classes, len(chosen), randomisation, reversal, faithfulness,
+    return RunSanity(info.id, checked_name(info), info.classes, len(chosen), randomisation, reversal, faithfulness,
                      time.perf_counter() - t0, str(dev), tuple(problems), np.asarray(results.labels[chosen]))
 
 
 def runs_to_check(store: Store, infos: list[RunInfo]) -> list[RunInfo]:
-    """One labelled split run per checkpoint: its test subset's when there is one, else its first."""
-    chosen: dict[str, RunInfo] = {}
+    """One labelled split run per checkpoint and way of making its maps (layer, method): its test subset's
+    when there is one, else its first."""
+    chosen: dict[tuple[str, str, str], RunInfo] = {}
     for info in infos:
         if info.kind != "split" or not info.done:
             continue
-        best = chosen.get(info.checkpoint_sha256)
+        key = (info.checkpoint_sha256, info.cam_layer, info.cam_mode)
+        best = chosen.get(key)
         if best is None or (info.params.get("subset") == "test" and best.params.get("subset") != "test"):
-            chosen[info.checkpoint_sha256] = info
+            chosen[key] = info
     return sorted(chosen.values(), key=lambda i: i.id)
 
 

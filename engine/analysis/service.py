@@ -28,7 +28,9 @@ from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.device import available_devices, check_precision, choose_device, device_label, effective_precision
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.attention import check_attention
 from cabinlens.engine.explain.gradcam import Mode
+from cabinlens.engine.explain.methods import ATTENTION_METHODS
 from cabinlens.engine.models.checkpoints import load_model, model_name, with_input
 from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
 from cabinlens.engine.models.spec import ModelSpec
@@ -99,6 +101,8 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
     already, and a shard store's journal (see ``engine.analysis.distributed``). ``how.near_span``
     (with ``how.near_frame``): only the samples around that frame, a sweep around the playhead.
     """
+    if how.cam_mode in ATTENTION_METHODS:  # before a run is opened for maps that cannot be made
+        check_attention(model.model, how.cam_mode, model.name)
     device = choose_device(how.device)
     label = device_label(device, how.device)
     precision = effective_precision(device, how.precision)

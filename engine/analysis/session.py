@@ -63,6 +63,7 @@ class Track:
     predicted: np.ndarray  # -1 not analysed yet
     confidence: np.ndarray  # softmax probability of the prediction, NaN when not analysed
     name: str = ""  # the run's name ("i3d_small: inner_mirror/midlevel split 0 val"), to tell runs apart
+    cam_mode: str = "clip"  # how its maps were made (``explain.gradcam.METHODS``)
 
     @property
     def centres(self) -> np.ndarray:
@@ -208,7 +209,7 @@ def session_tracks(store: Store, file_id: str) -> SessionTracks:
             starts=np.array([mine[o][1].frame_start for o in order], dtype=np.int64),
             ends=np.array([mine[o][1].frame_end for o in order], dtype=np.int64),
             labels=np.array([mine[o][1].label for o in order], dtype=np.int64),
-            predicted=predicted[order], confidence=confidence[order], name=info.name,
+            predicted=predicted[order], confidence=confidence[order], name=info.name, cam_mode=info.cam_mode,
         ))
     ground_truth = sorted((a, b, name) for (_, name), (a, b) in gt.items())
     return SessionTracks(file_id, video, ground_truth, tracks)

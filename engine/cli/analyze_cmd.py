@@ -13,6 +13,7 @@ from cabinlens.engine.analysis.report import describe_explanations, describe_pai
 from cabinlens.engine.analysis.sanity import describe as describe_sanity
 from cabinlens.engine.cli.common import add_precision_option, batch_size, progress_bar, warn, workers_count
 from cabinlens.engine.cli.models_cmd import add_input_options
+from cabinlens.engine.explain.methods import METHODS
 from cabinlens.engine.video.hardware import DECODERS
 
 
@@ -63,7 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decoder", choices=DECODERS, default="auto",
                    help="where videos are decoded: auto (default: on a GPU device, NVDEC or the CPU's threads, "
                         "whichever is faster on a few clips of the job; else the CPU), cpu, cuda (NVDEC)")
-    p.add_argument("--mode", choices=("clip", "time"), default="clip", help="Grad-CAM weighting")
+    p.add_argument("--mode", choices=METHODS, default="clip",
+                   help="how the maps are made: a Grad-CAM weighting (clip, the paper's Eq. 1-2, by default; time; hires; "
+                        "layercam; gradcampp) or, for a VideoMAE, rollout or attngrad (attention; see README)")
     p.set_defaults(func=_analyze)
 
     r = sub.add_parser("report", help="tables, figures and predictions of a project")

@@ -8,7 +8,7 @@ import torch
 
 from cabinlens.engine.cli.common import add_precision_option, warn
 from cabinlens.engine.cli.models_cmd import add_input_options
-from cabinlens.engine.explain.gradcam import WEIGHTINGS
+from cabinlens.engine.explain.methods import METHODS
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
 from cabinlens.engine.explain.normalisation import NORMALISATIONS
@@ -30,10 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--classes", default="pred", help="pred (default), gt, or class indices/names: 3,7 or eating")
     p.add_argument("--top", type=int, default=1, help="with --classes pred: how many predicted classes")
     p.add_argument("--label", help="the segment's ground-truth class (name or index), for --classes gt")
-    p.add_argument("--mode", choices=WEIGHTINGS, default="clip",
+    p.add_argument("--mode", choices=METHODS, default="clip",
                    help="clip: weights averaged over space and time (Eq. 1, the paper's); time: per time slice; "
                         "hires: element-wise gradient x activation; layercam: element-wise positive gradient x "
-                        "activation; gradcampp: Grad-CAM++ (see README, 'How far the maps can be trusted')")
+                        "activation; gradcampp: Grad-CAM++; for a VideoMAE also rollout (attention rollout, one "
+                        "map for every class) and attngrad (gradient-weighted rollout), read up to --layer "
+                        "(see README, 'How far the maps can be trusted')")
     p.add_argument("--layer", help="layer name (default: the model's CAM layer)")
     p.add_argument("--normalise", choices=NORMALISATIONS, default="clip", help="per clip (default), dataset, raw")
     p.add_argument("--scale", type=float, help="the dataset's divisor, for --normalise dataset")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cabinlens.engine.errors import CabinLensError
-from cabinlens.engine.explain.gradcam import WEIGHTINGS
+from cabinlens.engine.explain.methods import METHODS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=int, action="append", help="input side; repeat for several (default: the model's)")
     p.add_argument("--split", type=int, default=0)
     p.add_argument("--subset", default="test")
-    p.add_argument("--weightings", default=",".join(WEIGHTINGS), help=f"comma-separated, of {', '.join(WEIGHTINGS)}")
+    p.add_argument("--weightings", default=",".join(METHODS),
+                   help=f"comma-separated, of {', '.join(METHODS)} (the default; rollout and attngrad read a VideoMAE's "
+                        "attention and are left out for other models unless named)")
     p.add_argument("--no-occlusion", action="store_true", help="skip the occlusion table")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -42,9 +44,9 @@ def _survey(args: argparse.Namespace) -> int:
 
     device = str(choose_device(args.device))
     weightings = [w.strip() for w in args.weightings.split(",") if w.strip()]
-    unknown = [w for w in weightings if w not in WEIGHTINGS]
+    unknown = [w for w in weightings if w not in METHODS]
     if unknown:
-        raise CabinLensError(f"unknown weighting {unknown[0]!r} (use {', '.join(WEIGHTINGS)})")
+        raise CabinLensError(f"unknown weighting {unknown[0]!r} (use {', '.join(METHODS)})")
     rows, occlusions = [], []
     for model in args.model:
         sizes = args.size or [resolve_model(model).spec.input.size[0]]

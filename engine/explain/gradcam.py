@@ -27,13 +27,15 @@ from torch import nn
 
 from cabinlens.engine.device import autocast, check_precision
 from cabinlens.engine.errors import CabinLensError
+from cabinlens.engine.explain.methods import ATTENTION_METHODS, METHOD_WORDS, METHODS, WEIGHTINGS  # noqa: F401 (re-exported)
 
 Mode = Literal["clip", "time"]
 #: Every weighting ``cam_from`` knows: the paper's two, then finer ones that cost no extra pass
 #: (see ``fine_cam``): HiResCAM's element-wise product, LayerCAM's positive-gradient weighting and
 #: Grad-CAM++'s closed form.
 Weighting = Literal["clip", "time", "hires", "layercam", "gradcampp"]
-WEIGHTINGS: tuple[str, ...] = ("clip", "time", "hires", "layercam", "gradcampp")
+#: ``METHODS`` adds the attention-based methods of a VideoMAE (``explain.attention``), read up to
+#: the chosen block instead of at it.
 
 
 class LayerShapeError(CabinLensError):
@@ -192,7 +194,7 @@ class GradCam:
         targets: Sequence[Sequence[int]] | torch.Tensor | None = None,
         *,
         top: int = 1,
-        mode: Mode | Weighting = "clip",
+        mode: str = "clip",
         extra: Sequence[int] | torch.Tensor | None = None,
     ) -> CamResult:
         """Maps for ``targets`` (per clip, K classes each) or, if None, the ``top`` predicted classes.
@@ -200,6 +202,8 @@ class GradCam:
         ``extra`` (one class per clip, e.g. the ground truth) is appended to the predicted ones, so
         the top-5 and the true class come from the same forward pass.
         """
+        if mode in ATTENTION_METHODS:
+            return self._attention(x, targets, top, mode, extra)
         captured: dict[str, torch.Tensor] = {}
         batch = x.shape[0]
 
@@ -223,10 +227,7 @@ class GradCam:
                 if not logits.requires_grad:
                     raise CabinLensError(f"the output does not depend on layer {self.layer!r}")
                 with torch.enable_grad():
-                    target_idx = self._targets(logits, targets, top)
-                    if extra is not None and targets is None:
-                        more = torch.as_tensor(extra, device=logits.device, dtype=torch.long).view(-1, 1)
-                        target_idx = torch.cat([target_idx, self._targets(logits, more, 1)], dim=1)
+                    target_idx = self._chosen(logits, targets, top, extra)
                     grads = self._gradients(logits, captured["activation"], target_idx)
         finally:
             handle.remove()
@@ -236,6 +237,25 @@ class GradCam:
         maps = torch.stack([cam_from(a, to_bcthw(g.float(), batch, self.layer, self.layout, thw), mode)
                             for g in grads], dim=1)
         return CamResult(maps, target_idx, logits.detach().float(), mode, self.layer)
+
+    def _attention(self, x: torch.Tensor, targets, top: int, mode: str, extra) -> CamResult:
+        """The attention-based maps up to this block (``explain.attention``), as a ``CamResult``."""
+        from cabinlens.engine.explain.attention import attention_maps, block_index, check_attention
+
+        check_attention(self.model, mode)
+        upto = block_index(self.model, self.layer)
+        maps, target_idx, logits = attention_maps(self.model, x, lambda lg: self._chosen(lg, targets, top, extra),
+                                                  mode, upto=[upto], precision=self.precision)
+        return CamResult(maps[upto], target_idx, logits, mode, self.layer)
+
+    @classmethod
+    def _chosen(cls, logits: torch.Tensor, targets, top: int, extra) -> torch.Tensor:
+        """``targets``, or the ``top`` predicted classes with ``extra`` (one class per clip) appended."""
+        target_idx = cls._targets(logits, targets, top)
+        if extra is not None and targets is None:
+            more = torch.as_tensor(extra, device=logits.device, dtype=torch.long).view(-1, 1)
+            target_idx = torch.cat([target_idx, cls._targets(logits, more, 1)], dim=1)
+        return target_idx
 
     @staticmethod
     def _targets(logits: torch.Tensor, targets, top: int) -> torch.Tensor:

@@ -31,7 +31,8 @@ import torch
 
 from cabinlens.engine.analysis.session import layer_positions, layer_slice
 from cabinlens.engine.explain.evidence import Box, evidence_path, read_evidence, score_frame
-from cabinlens.engine.explain.gradcam import WEIGHTINGS
+from cabinlens.engine.explain.attention import attention_maps, attention_modules, check_attention
+from cabinlens.engine.explain.methods import ATTENTION_METHODS, METHODS
 from cabinlens.engine.explain.multilayer import MultiLayerCam, block_layers
 from cabinlens.engine.models.spec import input_region, to_input
 from cabinlens.engine.video.reader import VideoReader
@@ -155,7 +156,7 @@ def _mean(values: Iterable[float]) -> float | None:
 
 
 def survey(data: str | Path, model: str | Path, *, clips: int = 40, sizes: Sequence[int] = (112,), split: int = 0,
-           subset: str = "test", weightings: Sequence[str] = WEIGHTINGS, occlusion: bool = True, seed: int = 0,
+           subset: str = "test", weightings: Sequence[str] = METHODS, occlusion: bool = True, seed: int = 0,
            device: str = "cpu", progress=None) -> tuple[list[SurveyRow], list[OcclusionRow]]:
     """The per-layer table of one model (a checkpoint or an architecture name) on ``clips`` random
     labelled clips with evidence of ``subset`` of ``split``, at each input side in ``sizes``."""
@@ -173,6 +174,14 @@ def survey(data: str | Path, model: str | Path, *, clips: int = 40, sizes: Seque
         picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(clips, len(candidates)), replace=False))]
         layers = block_layers(net, spec)
         cam = MultiLayerCam.for_spec(net, spec, layers)
+        gradients = [w for w in weightings if w not in ATTENTION_METHODS]
+        attention = [w for w in weightings if w in ATTENTION_METHODS]
+        if attention and not attention_modules(net):
+            if tuple(weightings) != METHODS:  # named by the user, not the default
+                check_attention(net, attention[0], resolved.name)
+            attention = []
+        blocks = list(net.token_blocks()) if attention else []
+        upto = {blocks.index(name): name for name in layers if name in blocks}
         per: dict[tuple[str, str], list[tuple[float, float, float, bool]]] = {}
         shapes: dict[str, tuple[int, ...]] = {}
         occ: list[tuple] = []
@@ -193,15 +202,21 @@ def survey(data: str | Path, model: str | Path, *, clips: int = 40, sizes: Seque
             if not frames_evidence:
                 continue
             x = to_input(frames, spec.input, device)
-            result = cam(x, targets=[[s.label]], weightings=weightings)
+            result = cam(x, targets=[[s.label]], weightings=gradients or ["clip"])
             right = int(result.logits[0].argmax()) == s.label
             maps: dict[tuple[str, str], np.ndarray] = {}
             for layer in layers:
-                for w in weightings:
+                for w in gradients:
                     m = result.maps[layer][w][0, 0].cpu()
                     maps[(layer, w)] = m.numpy()
                     shapes[layer] = tuple(m.shape)
-            for group in fusion_sets({name: shapes[name] for name in layers}):
+            for method in attention:  # up to each block, from one pass per method
+                per_block, _, _ = attention_maps(net, x, torch.tensor([[s.label]]), method, upto=list(upto))
+                for i, layer in upto.items():
+                    m = per_block[i][0, 0].cpu()
+                    maps[(layer, method)] = m.numpy()
+                    shapes[layer] = tuple(m.shape)
+            for group in fusion_sets({name: shapes[name] for name in layers}) if "layercam" in gradients else ():
                 name = "fuse:" + "+".join(group)
                 fused = result.fused(group, "layercam")[0, 0].cpu().numpy()
                 maps[(name, "layercam")] = fused
@@ -210,7 +225,8 @@ def survey(data: str | Path, model: str | Path, *, clips: int = 40, sizes: Seque
             maps[("-", "uniform")] = _baseline_map("uniform", (h, w))
             maps[("-", "centre")] = _baseline_map("centre", (h, w))
             maps[("-", "motion")] = _baseline_map("motion", (h, w), x.cpu())
-            maps[(spec.cam_layer, "flipped")] = maps[(spec.cam_layer, "clip")][:, ::-1].copy()
+            if (spec.cam_layer, "clip") in maps:
+                maps[(spec.cam_layer, "flipped")] = maps[(spec.cam_layer, "clip")][:, ::-1].copy()
             for key, m in maps.items():
                 scored = _clip_scores(m, sampled, region, frames_evidence)
                 if scored is not None:

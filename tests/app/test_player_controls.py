@@ -80,3 +80,16 @@ def test_go_to_speed_and_loop(qtbot, window, project):
     bar.play.click()
     assert not state.playing and all(start <= f < end for f in seen)
     assert bar.rate.text() == ""  # stopped: nothing said about the rate
+
+
+def test_the_line_under_the_video_says_how_the_runs_maps_were_made(qtbot, window, project):
+    open_session(qtbot, window, project)
+    player, view = window.player, window.video
+    split = player.tracks.tracks[0]
+    for mode, starts, words in (("time", "Grad-CAM ", "weights per time slice"),
+                                ("attngrad", "gradient-weighted attention rollout ", f"{split.model} (split)"),
+                                ("clip", "Grad-CAM ", "weights Eq. 1 (clip)")):
+        tracks = player.tracks
+        player._set_tracks(SessionTracks(tracks.file_id, tracks.video, tracks.ground_truth, [replace(split, cam_mode=mode)]),
+                           window.state.frame_count)
+        assert view.mode_note.text().startswith(starts) and words in view.mode_note.text()

@@ -82,3 +82,24 @@ def test_the_survey_scores_every_token_block_against_the_evidence(models, synth_
             assert row.shape == "4x4x4" and row.clips == 2 and 0 <= row.pointing <= 1 and 0 < row.area < 1
     assert ("-", "uniform") in maps and ("hf.timesformer.encoder.layer.0", "flipped") in maps
     assert occlusion and occlusion[0].clips == 2
+
+
+def test_the_survey_scores_attention_maps_up_to_every_videomae_block(models, synth_small):
+    from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
+    from cabinlens.engine.explain.layer_survey import survey
+
+    folder = models["videomae"].path.parent / "videomae34"
+    tiny_videomae(folder, classes=tuple(DRIVEACT_MIDLEVEL_CLASSES))
+    rows, _ = survey(synth_small, folder, clips=2, sizes=(32,), subset="val", weightings=("clip", "rollout", "attngrad"),
+                     occlusion=False)
+    maps = {(r.layer, r.weighting): r for r in rows}
+    for layer in ("hf.videomae.encoder.layer.0", "hf.videomae.encoder.layer.1"):
+        for method in ("clip", "rollout", "attngrad"):
+            row = maps[(layer, method)]
+            assert row.shape == "2x4x4" and row.clips == 2 and 0 <= row.pointing <= 1
+    # the default survey of a model without joint attention leaves the attention methods out
+    other = models["timesformer"].path.parent / "timesformer34"
+    if not other.exists():
+        tiny_timesformer(other, classes=tuple(DRIVEACT_MIDLEVEL_CLASSES))
+    rows, _ = survey(synth_small, other, clips=1, sizes=(32,), subset="val", occlusion=False)
+    assert {r.weighting for r in rows}.isdisjoint({"rollout", "attngrad"}) and rows
