@@ -261,8 +261,11 @@ class Player(QObject):
 
     def _show_mode_note(self) -> None:
         # How the colours read comes first: the line is clipped on narrow windows (the tooltip has it all).
-        method = "Grad-CAM" if self._method in WEIGHTINGS else METHOD_WORDS.get(self._method, self._method)
-        self.view.set_mode_note(f"{method} " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
+        self.view.set_mode_note(f"{self._method_words()} " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
+
+    def _method_words(self) -> str:
+        """How the shown run's maps were made: "Grad-CAM" for every weighting, else the attention method."""
+        return "Grad-CAM" if self._method in WEIGHTINGS else METHOD_WORDS.get(self._method, self._method)
 
     # ------------------------------------------------------------------ frames
     def request_frame(self, *_args) -> None:
@@ -290,7 +293,7 @@ class Player(QObject):
         self.playback.drawn()
         shown = next((t for t in self.tracks.tracks if t.run_id == self.state.track), None) if self.tracks else None
         self.view.set_labels(frame, self._ground_truth(frame), self._predictions(frame), info.cam_class,
-                             self.state.target, describe(shown) if shown else "")
+                             self.state.target, describe(shown) if shown else "", self._method_words())
 
     def _show_scale(self, info: FrameInfo) -> None:
         """The colour bar says how the shown frame's colours read (none where it shows no map)."""

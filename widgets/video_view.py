@@ -250,13 +250,14 @@ class VideoView(QWidget):
         self.mode_note.setToolTip(text)
 
     def set_labels(self, frame: int, ground_truth: str | None, predictions: list[tuple[str, str, float, bool | None]],
-                   cam_class: str | None, cam_target: str = "pred", cam_run: str = "") -> None:
-        """Frame, ground truth, whose Grad-CAM of which class, then each run's prediction with confidence
-        (green right, red wrong). It wraps rather than drop a word; the tooltip lists it part by part."""
+                   cam_class: str | None, cam_target: str = "pred", cam_run: str = "", cam_method: str = "Grad-CAM") -> None:
+        """Frame, ground truth, whose map (``cam_method``: Grad-CAM, or an attention method) of which class, then
+        each run's prediction with confidence (green right, red wrong). It wraps rather than drop a word; the
+        tooltip lists it part by part."""
         parts = [f"<b>frame {frame}</b>", f"ground truth: <b>{ground_truth or '–'}</b>"]
         if cam_class:
             source = TARGET_WORDS.get(cam_target, cam_target) + (f" of {cam_run}" if cam_run else "")
-            parts.append(f"Grad-CAM of <i>{cam_class}</i> ({source})")
+            parts.append(f"{cam_method} of <i>{cam_class}</i> ({source})")
         for model, cls, conf, right in predictions:
             colour = "#3a3" if right else ("#d33" if right is False else "#888")
             parts.append(f"{model}: <span style='color:{colour}'><b>{cls}</b> {conf:.0%}</span>")

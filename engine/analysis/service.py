@@ -114,7 +114,8 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
         run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source,
                           precision=precision)
         before = (store.done(run_id) | set(done_elsewhere)) & wanted
-        yield RunStarted(run_id, model.name, job.name, label, len(wanted) - len(before), len(wanted))
+        shown = model.name if how.cam_mode == "clip" else f"{model.name} ({how.cam_mode})"  # as the run is named
+        yield RunStarted(run_id, shown, job.name, label, len(wanted) - len(before), len(wanted))
         todo = [(i, s) for i, s in enumerate(job.samples) if i in wanted and i not in before]
         plan = decode_plan(device.type, how.workers, how.decode_in, len(todo))
         decoder = choose_decoder(how.decoder, device, todo, model.spec, min(plan.workers, MAX_GPU_THREADS))
@@ -130,7 +131,7 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
             last = progress
             yield progress
         done = len((store.done(run_id) | set(done_elsewhere)) & wanted)
-    yield RunFinished(run_id, model.name, job.name, label, done, done - len(before), time.perf_counter() - t0,
+    yield RunFinished(run_id, shown, job.name, label, done, done - len(before), time.perf_counter() - t0,
                       aborted=bool(last and last.aborted) or bool(abort is not None and abort.is_set()))
 
 

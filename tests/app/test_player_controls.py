@@ -93,3 +93,5 @@ def test_the_line_under_the_video_says_how_the_runs_maps_were_made(qtbot, window
         player._set_tracks(SessionTracks(tracks.file_id, tracks.video, tracks.ground_truth, [replace(split, cam_mode=mode)]),
                            window.state.frame_count)
         assert view.mode_note.text().startswith(starts) and words in view.mode_note.text()
+        window.state.set_frame(int(split.starts[2]) + 3 + len(mode))  # a new frame: its line names the method too
+        qtbot.waitUntil(lambda starts=starts: f"{starts}of <i>" in view.labels.text(), timeout=10000)
