@@ -27,15 +27,14 @@ from torch import nn
 
 from cabinlens.engine.device import autocast, check_precision
 from cabinlens.engine.errors import CabinLensError
-from cabinlens.engine.explain.methods import ATTENTION_METHODS, METHOD_WORDS, METHODS, WEIGHTINGS  # noqa: F401 (re-exported)
+from cabinlens.engine.explain.methods import ATTENTION_METHODS, WEIGHTINGS  # noqa: F401 (WEIGHTINGS re-exported)
 
 Mode = Literal["clip", "time"]
-#: Every weighting ``cam_from`` knows: the paper's two, then finer ones that cost no extra pass
-#: (see ``fine_cam``): HiResCAM's element-wise product, LayerCAM's positive-gradient weighting and
-#: Grad-CAM++'s closed form.
+#: Every weighting ``cam_from`` knows (``WEIGHTINGS``): the paper's two, then finer ones that cost no
+#: extra pass (see ``fine_cam``): HiResCAM's element-wise product, LayerCAM's positive-gradient
+#: weighting and Grad-CAM++'s closed form. ``GradCam`` also computes the attention-based maps of a
+#: VideoMAE (``ATTENTION_METHODS``, ``explain.attention``), read up to its block instead of at it.
 Weighting = Literal["clip", "time", "hires", "layercam", "gradcampp"]
-#: ``METHODS`` adds the attention-based methods of a VideoMAE (``explain.attention``), read up to
-#: the chosen block instead of at it.
 
 
 class LayerShapeError(CabinLensError):

@@ -136,10 +136,7 @@ class MultiLayerCam:
                 if not logits.requires_grad:
                     raise CabinLensError("the output does not depend on the hooked layers")
                 with torch.enable_grad():
-                    target_idx = GradCam._targets(logits, targets, top)
-                    if extra is not None and targets is None:
-                        more = torch.as_tensor(extra, device=logits.device, dtype=torch.long).view(-1, 1)
-                        target_idx = torch.cat([target_idx, GradCam._targets(logits, more, 1)], dim=1)
+                    target_idx = GradCam._chosen(logits, targets, top, extra)
                     acts = [captured[name] for name in order]
                     grads: list[tuple[torch.Tensor, ...]] = []
                     k = target_idx.shape[1]
