@@ -233,7 +233,7 @@ class SanityPanel(QWidget):
         if last is None:
             return [_num(None, 2), _num(None, 2), _cell("n/a", None, number=True)]
         cells = [_num(last[0], 2), _num(last[1], 2)]
-        colour = MARKS["pass" if last[0] < SURVIVAL and last[1] < SURVIVAL else "fail"][1]
+        colour = MARKS["pass" if r.passed else "fail"][1]
         for cell in cells:
             cell.setForeground(colour)
         k = r.decorrelated

@@ -38,6 +38,7 @@ from cabinlens.engine.analysis.sanity import Budget
 from cabinlens.engine.analysis.separability import Separability, separability
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.methods import METHOD_WORDS, WEIGHTINGS
 from cabinlens.engine.io import atomic_path
 from cabinlens.engine.data.vocabulary import boundary_tie, tie_note
 from cabinlens.engine.wording import count
@@ -54,7 +55,7 @@ class RunReport:
 
 
 def _slug(info: RunInfo) -> str:
-    return f"run{info.id}_" + re.sub(r"[^A-Za-z0-9]+", "_", info.model).strip("_")[:40]
+    return f"run{info.id}_" + re.sub(r"[^A-Za-z0-9]+", "_", info.shown).strip("_")[:40]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -168,7 +169,7 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
                 results = store.results(info.id)
                 reports.append(RunReport(info, _slug(info), results, run_metrics(store, info, results)))
         total = len(reports) + 2
-        split_rows = [(f"{r.info.model} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
+        split_rows = [(f"{r.info.shown} ({r.info.name.split(': ', 1)[-1]})", r.metrics) for r in reports
                       if r.metrics is not None and r.info.kind == "split"]
         t1 = tables.table1(split_rows)
         _write_table(out / "table1", tables.TABLE1_HEADER, t1, "Balanced top-1 and top-5 accuracy (%)")
@@ -181,7 +182,7 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
                                                 if r.explanations is not None and r.explanations["clips"]])
         evidence_problems = sorted({p for r in reports if r.explanations for p in r.explanations["problems"]})
         _write_table(out / "explanations", tables.EXPLANATIONS_HEADER, explanation_rows,
-                     "Grad-CAM of the true class against the evidence")
+                     "The map of the true class (Grad-CAM, or the run's attention method) against the evidence")
         embedding_rows = tables.embeddings([(r.info.id, r.info.name, r.separability) for r in reports
                                             if r.separability is not None])
         _write_table(out / "embeddings", tables.EMBEDDINGS_HEADER, embedding_rows, "Class separation in each model's embedding")
@@ -196,7 +197,7 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
             folder.mkdir(exist_ok=True)
             if r.metrics is not None:
                 _write_table(folder / "table2", tables.TABLE2_HEADER, tables.table2(r.metrics),
-                             f"Per-class results of {r.info.model}")
+                             f"Per-class results of {r.info.shown}")
             if figures_too:
                 _figures(store, r, folder)
         checked = sanity_report.write_checks(project, store, [(r.info, r.results, r.folder) for r in reports], out,
@@ -206,7 +207,8 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
     step(total, total, "done")
     summary = {
         "project": str(project),
-        "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "kind": r.info.kind,
+        "runs": [{"id": r.info.id, "name": r.info.name, "model": r.info.model, "method": r.info.cam_mode,
+                  "layer": r.info.cam_layer, "kind": r.info.kind,
                   "samples": r.info.done, "total": r.info.total, "folder": r.folder,
                   "metrics": r.metrics.to_dict() if r.metrics else None,
                   "notes": run_notes(r.info, r.metrics), "skipped": r.info.notes.get("skipped", []),
@@ -229,12 +231,14 @@ def describe_explanations(run: dict) -> str | None:
     e = run.get("explanations")
     if not e:
         return None
+    method = run.get("method", "clip")
+    what = "Grad-CAM" if method in WEIGHTINGS else METHOD_WORDS.get(method, method)
     if not e["clips"]:
-        return f"{run['name']}: Grad-CAM not scored: {'; '.join(e['problems'])}"
+        return f"{run['name']}: {what} not scored: {'; '.join(e['problems'])}"
     pct = lambda v: "n/a" if v is None else f"{100 * v:.0f}%"  # noqa: E731
     lift = "n/a" if e["lift"] is None else f"{e['lift']:.2f}"
     unused = f"; {len(e['problems'])} evidence file(s) not used, e.g. {e['problems'][0]}" if e["problems"] else ""
-    return (f"{run['name']}: Grad-CAM peak on the evidence in {pct(e['pointing'])} of frames (right clips "
+    return (f"{run['name']}: {what} peak on the evidence in {pct(e['pointing'])} of frames (right clips "
             f"{pct(e['pointing_right'])}, wrong {pct(e['pointing_wrong'])}; evidence area {pct(e['area'])}), "
             f"lift {lift}{unused}")
 
@@ -266,9 +270,9 @@ def _side_by_side(store: Store, reports: list[RunReport], out: Path) -> list[str
         if len(group) < 2:
             continue
         panels = []
-        models = [info.model for info in group]
+        models = [info.shown for info in group]
         for info in group:
-            name = info.model + (f" (run {info.id})" if models.count(info.model) > 1 else "")
+            name = info.shown + (f" (run {info.id})" if models.count(info.shown) > 1 else "")
             results = labelled[info.id].results
             indices, points = cached_tsne(store, info.id, results=results)
             labels = results.labels[np.searchsorted(results.indices, indices)]
@@ -281,7 +285,7 @@ def _side_by_side(store: Store, reports: list[RunReport], out: Path) -> list[str
 
 
 def _figures(store: Store, r: RunReport, folder: Path) -> None:
-    title = r.info.model
+    title = r.info.shown
     m = r.metrics
     if m is not None:
         figures.save(figures.confusion(m, title), folder / "confusion")
@@ -314,7 +318,7 @@ def _predictions(store: Store, reports: list[RunReport], notes: dict | None = No
         order = np.argsort(-probs, axis=1, kind="stable")[:, :5]
         for j, idx in enumerate(results.indices):
             s = samples[int(idx)]
-            row = [r.info.model, r.info.id, s.file_id, s.frame_start, s.frame_end, s.label_name]
+            row = [r.info.shown, r.info.id, s.file_id, s.frame_start, s.frame_end, s.label_name]
             for c in order[j]:
                 row += [r.info.classes[c], f"{probs[j, c]:.4f}"]
             tagged = notes.get((s.file_id, s.frame_start, s.frame_end))
@@ -369,9 +373,10 @@ def _html(reports: list[RunReport], t1: list[list[str]], pairs: list[list[str]],
               "<p>Files: <a href='embeddings.csv'>CSV</a>, <a href='embeddings.md'>Markdown</a>, "
               "<a href='embeddings.tex'>LaTeX</a></p>"]
     parts += [f"<img src='{stem}.png' alt='t-SNE per model'>" for stem in fig4]
-    parts.append("<h2>Where the models looked: Grad-CAM against the evidence</h2>")
+    parts.append("<h2>Where the models looked: their maps against the evidence</h2>")
     if explanation_rows:
-        parts += ["<p>The Grad-CAM of the true class on every sampled frame with evidence (the files beside the "
+        parts += ["<p>The map of the true class (Grad-CAM; a run named with an attention method, such as "
+                  "<i>(attngrad)</i>, holds that method's maps) on every sampled frame with evidence (the files beside the "
                   "videos): how often its peak lies on the evidence (pointing, %; by chance about the evidence "
                   "area), its share of the map's mass there (%), the evidence's share of the seen area (%), "
                   "their ratio (lift: 1 ignores the evidence), and its share on distractors (%).</p>",

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinlens.engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
+from cabinlens.engine.explain.sanity.verdicts import UNCHANGED
 
 #: The default budget: what keeps the report to about a minute per model on two CPU cores.
 CLIPS = 8
@@ -135,7 +136,7 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
 
     path = locate_checkpoint(info.source, info.checkpoint_sha256, Path(project)) if info.source else None
     if path is None:
-        return RunSanity(info.id, checked_name(info), info.classes, 0, None, None, None, 0.0, str(device),
+        return RunSanity(info.id, info.shown, info.classes, 0, None, None, None, 0.0, str(device),
                          (f"checkpoint {info.source or '(none recorded)'} not found: the checks need the model",))
     steps = check_steps(path, info, results, samples, device=device, budget=budget)
     while True:
@@ -143,11 +144,6 @@ def check_run(project: str | Path, info: RunInfo, results: RunResults, samples: 
             next(steps)
         except StopIteration as finished:
             return finished.value
-
-
-def checked_name(info: RunInfo) -> str:
-    """The model's name, with the method of its maps where that is not the paper's Grad-CAM."""
-    return info.model if info.cam_mode == "clip" else f"{info.model} ({info.cam_mode})"
 
 
 def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samples: list[SampleRecord], *,
@@ -197,7 +193,7 @@ def check_steps(checkpoint: str | Path, info: RunInfo, results: RunResults, samp
         del x
     else:
         problems.append("no clip of a class with a time-reversed partner: time reversal not checked")
-    return RunSanity(info.id, checked_name(info), info.classes, len(chosen), randomisation, reversal, faithfulness,
+    return RunSanity(info.id, info.shown, info.classes, len(chosen), randomisation, reversal, faithfulness,
                      time.perf_counter() - t0, str(dev), tuple(problems), np.asarray(results.labels[chosen]))
 
 
@@ -259,7 +255,7 @@ def randomisation_rows(s: RunSanity) -> list[list[str]]:
 def randomisation_class_rows(s: RunSanity) -> list[list[str]]:
     """Per class of the checked clips: the mean similarities with every block random, pass or fail, and the
     first step (1: the top block alone random) at which both means fall below ``SURVIVAL`` ("never": none)."""
-    from cabinlens.engine.analysis.sanity_results import SURVIVAL
+    from cabinlens.engine.analysis.sanity_results import SURVIVAL, randomisation_failure
 
     r = s.randomisation
     if r is None or not r.steps or s.labels is None:
@@ -268,7 +264,7 @@ def randomisation_class_rows(s: RunSanity) -> list[list[str]]:
     for c, n, rho, sim in r.per_class(s.labels):
         low = [k for k in range(len(rho)) if rho[k] < SURVIVAL and sim[k] < SURVIVAL]
         rows.append([s.classes[c], str(n), _f(rho[-1]), _f(sim[-1]),
-                     "pass" if rho[-1] < SURVIVAL and sim[-1] < SURVIVAL else "FAIL",
+                     "FAIL" if randomisation_failure((rho[0], sim[0]), (rho[-1], sim[-1])) else "pass",
                      str(low[0] + 1) if low else "never", r.steps[low[0]].block if low else "n/a"])
     return rows
 
@@ -303,8 +299,15 @@ def to_dict(s: RunSanity) -> dict:
 def describe(run: dict) -> str:
     """One line on a run's checks (an entry of ``summary["sanity"]["runs"]``), for the terminal."""
     s = run["summary"]
+    steps = run.get("randomisation") or []
+    head = ""
+    if steps and s["randomisation"] == "FAIL":
+        first = steps[0]
+        if float(first["spearman_mean"]) >= UNCHANGED and float(first["ssim_mean"]) >= UNCHANGED:
+            head = (f"; with the head ({first['randomised_down_to']}) alone random: Spearman {first['spearman_mean']}, "
+                    f"SSIM {first['ssim_mean']}: the maps do not depend on the class")
     line = (f"{run['model']}: sanity on {run['clips']} clips: randomisation {s['randomisation']} (Spearman "
-            f"{s['spearman_all_random']}, SSIM {s['ssim_all_random']} with every block random); reversed to the "
+            f"{s['spearman_all_random']}, SSIM {s['ssim_all_random']} with every block random{head}); reversed to the "
             f"partner {s['reversed_to_partner']}% of {s['reversal_clips']} clips; deletion AUC cam {s['deletion_auc_cam']} "
             f"vs random {s['deletion_auc_random']}, evidence {s['deletion_auc_evidence']} vs random boxes "
             f"{s['deletion_auc_random_boxes']} ({run['seconds']} s on {run['device']})")

@@ -17,14 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cabinlens.engine.explain.sanity.verdicts import SURVIVAL, UNCHANGED, randomisation_failure  # noqa: F401 (the rule, torch-free)
 from cabinlens.engine.io import atomic_path
 
 FORMAT = 1
 #: Shares of reversible clips turned into their partner at or above which the temporal check passes.
 REVERSAL_PASS = 0.5
-#: Mean Spearman and SSIM (every block random) below which the randomisation check passes
-#: (the engine's ``randomisation.SURVIVAL``, repeated here so reading results never imports torch).
-SURVIVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,6 +76,13 @@ class ClassRandomisation:
         return (self.spearman[-1], self.ssim[-1]) if self.spearman else None
 
     @property
+    def passed(self) -> bool | None:
+        """The run's rule (``randomisation_failure``) on this class's clips; None without steps."""
+        if not self.spearman:
+            return None
+        return not randomisation_failure((self.spearman[0], self.ssim[0]), (self.spearman[-1], self.ssim[-1]))
+
+    @property
     def decorrelated(self) -> int | None:
         """The first step (0: the top block alone random) at which both means are below ``SURVIVAL``; None: none."""
         return next((k for k, (r, s) in enumerate(zip(self.spearman, self.ssim, strict=True))
@@ -119,8 +124,8 @@ class ExplanationChecks:
     def randomisation_passed(self) -> bool | None:
         if not self.randomisation:
             return None
-        last = self.randomisation[-1]
-        return last.spearman < SURVIVAL and last.ssim < SURVIVAL
+        first, last = self.randomisation[0], self.randomisation[-1]
+        return not randomisation_failure((first.spearman, first.ssim), (last.spearman, last.ssim))
 
     def reversal_share(self) -> tuple[int, int]:
         """(clips turned into their partner when played backwards, reversible clips checked)."""
@@ -138,10 +143,14 @@ class ExplanationChecks:
         passed = self.randomisation_passed()
         if passed is None:
             return Verdict(name, "n/a", "not checked" + self._why("randomisation"))
-        last = self.randomisation[-1]
+        first, last = self.randomisation[0], self.randomisation[-1]
         numbers = f"all blocks random: Spearman {last.spearman:.2f}, SSIM {last.ssim:.2f}; passes below {SURVIVAL:g}"
         if passed:
             return Verdict(name, "pass", f"passes: the maps change as the model is randomised ({numbers})")
+        if randomisation_failure((first.spearman, first.ssim), (last.spearman, last.ssim)) == "head":
+            return Verdict(name, "fail", f"fails: the maps stay the same with the head ({first.block}) random "
+                                         f"(Spearman {first.spearman:.2f}, SSIM {first.ssim:.2f}), so they do not depend "
+                                         f"on the class they are said to explain ({numbers})")
         return Verdict(name, "fail", f"fails: the maps survive randomising the model, so they show the input, not "
                                      f"what the model learned ({numbers})")
 

@@ -28,7 +28,7 @@ from cabinlens.engine.analysis.store import Store
 from cabinlens.engine.data.vocabulary import DRIVEACT_MIDLEVEL_CLASSES
 from cabinlens.engine.device import available_devices, check_precision, choose_device, device_label, effective_precision
 from cabinlens.engine.errors import InputError
-from cabinlens.engine.explain.attention import check_attention
+from cabinlens.engine.explain.attention import check_attention, refusal
 from cabinlens.engine.explain.gradcam import Mode
 from cabinlens.engine.explain.methods import ATTENTION_METHODS
 from cabinlens.engine.models.checkpoints import load_model, model_name, with_input
@@ -151,6 +151,9 @@ def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedMo
     """
     choose_device(how.device)
     check_precision(how.precision)
+    if how.cam_mode in ATTENTION_METHODS:  # every model before the first runs: none is left half done
+        for item in models:
+            _check_attention_of(item, how.cam_mode)
     created = not Path(project).exists()
     said: set[str] = set()
     try:
@@ -171,6 +174,27 @@ def analyse_models(project: str | Path, models: Sequence[str | Path | ResolvedMo
     finally:
         if created:
             discard_if_empty(project)
+
+
+def _check_attention_of(item: str | Path | ResolvedModel, method: str) -> None:
+    """One line when ``method`` cannot explain this model, told from its folder's config without loading it."""
+    from cabinlens.engine.models.huggingface import hf_folder, read_config
+    from cabinlens.engine.models.reading import CheckpointError
+
+    if isinstance(item, ResolvedModel):
+        check_attention(item.model, method, item.name)
+        return
+    folder = hf_folder(item) if Path(item).exists() else None
+    kind = None
+    if folder is not None:
+        try:
+            kind = read_config(folder)[1].model_type
+        except CheckpointError:
+            return  # loading it says what is wrong with the folder
+    if kind == "videomae":
+        return
+    name = model_name(Path(item)) if Path(item).exists() else str(item)
+    raise InputError(item, refusal(method, name, kind))
 
 
 def discard_if_empty(project: str | Path) -> bool:

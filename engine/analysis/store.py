@@ -91,6 +91,12 @@ class RunInfo:
     notes: dict = field(default_factory=dict)  # train_source, skipped rows [[line, file_id, problem]]
     done: int = 0
 
+    @property
+    def shown(self) -> str:
+        """The model's name as tables show it: with the method of its maps where that is not the paper's
+        Grad-CAM ("videomae (attngrad)"), so two runs of a model that differ only in it can be told apart."""
+        return self.model if self.cam_mode == "clip" else f"{self.model} ({self.cam_mode})"
+
 
 @dataclass(frozen=True)
 class RunResults:

@@ -8,7 +8,7 @@ import torch
 
 from cabinlens.engine.cli.common import add_precision_option, warn
 from cabinlens.engine.cli.models_cmd import add_input_options
-from cabinlens.engine.explain.methods import METHODS
+from cabinlens.engine.explain.methods import ATTENTION_METHODS, METHOD_WORDS, METHODS
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.export import cam_arrays, write_npz, write_overlays
 from cabinlens.engine.explain.normalisation import NORMALISATIONS
@@ -70,6 +70,10 @@ def _cam(args: argparse.Namespace) -> int:
     scale_words = ""
     if args.scale_from:
         args.scale, scale_words = _project_scale(args.scale_from, name, weights, args.layer or spec.cam_layer, args.mode)
+    if args.mode in ATTENTION_METHODS:
+        from cabinlens.engine.explain.attention import check_attention
+
+        check_attention(model, args.mode, name)  # names the model, before a video is opened
     model.to(device)
     targets = resolve_targets(spec, args.classes, args.label)
     with VideoReader(args.video) as reader:
@@ -83,13 +87,19 @@ def _cam(args: argparse.Namespace) -> int:
     probs = torch.softmax(torch.from_numpy(cam.logits), 0)
     best = int(probs.argmax())
     print(f"{out}: {len(cam.frames)} frames, {len(cam.targets)} class(es): {', '.join(cam.target_names)}; "
-          f"layer {cam.layer} {tuple(cam.layer_maps.shape[1:])}, mode {cam.mode}, normalisation {cam.normalisation}")
+          f"layer {cam.layer} {tuple(cam.layer_maps.shape[1:])}, mode {cam.mode} ({_mode_words(cam.mode)}), "
+          f"normalisation {cam.normalisation}")
     print(f"  prediction {cam.classes[best] if best < len(cam.classes) else best} ({float(probs[best]):.1%})")
     if scale_words:
         print(f"  {scale_words}, from {args.scale_from}")
     if pngs:
         print(f"  {len(pngs)} overlays in {args.png}")
     return 0
+
+
+def _mode_words(mode: str) -> str:
+    words = METHOD_WORDS.get(mode, mode)
+    return words + (": one map for every class" if mode == "rollout" else "")
 
 
 def _project_scale(project: str, name: str, weights: str, layer: str, mode: str) -> tuple[float, str]:

@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", type=int, default=0)
     p.add_argument("--subset", default="test")
     p.add_argument("--weightings", default=",".join(METHODS),
-                   help=f"comma-separated, of {', '.join(METHODS)} (the default; rollout and attngrad read a VideoMAE's "
-                        "attention and are left out for other models unless named)")
+                   help=f"comma-separated (default: all of {', '.join(METHODS)}; rollout and attngrad read a VideoMAE's "
+                        "attention and are left out of the default for other models)")
     p.add_argument("--no-occlusion", action="store_true", help="skip the occlusion table")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")

@@ -48,11 +48,15 @@ def check_attention(model: nn.Module, method: str, what: str = "the model") -> N
     """One line when ``method`` cannot explain ``model`` (a CNN, or TimeSformer's divided attention)."""
     if attention_modules(model):
         return
-    kind = getattr(getattr(getattr(model, "hf", None), "config", None), "model_type", None)
+    raise CabinLensError(refusal(method, what, getattr(getattr(getattr(model, "hf", None), "config", None), "model_type", None)))
+
+
+def refusal(method: str, what: str, model_type: str | None) -> str:
+    """Why ``method`` cannot explain a model of ``model_type`` (a Hugging Face type, None for others)."""
     why = ("its divided attention (time, then space, with a class token) is not one matrix over the tokens"
-           if kind == "timesformer" else "it has no attention")
-    raise CabinLensError(f"{method} reads a VideoMAE's space-time attention; {what} cannot be explained that way "
-                         f"({why}): use a Grad-CAM weighting ({', '.join(WEIGHTINGS)})")
+           if model_type == "timesformer" else "it has no attention")
+    return (f"{method} reads a VideoMAE's space-time attention; {what} cannot be explained that way ({why}): "
+            f"use a Grad-CAM weighting ({', '.join(WEIGHTINGS)})")
 
 
 def block_index(model: nn.Module, layer: str) -> int:

@@ -165,6 +165,9 @@ class GradCam:
     def __init__(self, model: nn.Module, layer: str, *, layout: str = "auto", precision: str = "float32") -> None:
         modules = dict(model.named_modules())
         if layer not in modules:
+            blocks = list(model.token_blocks()) if callable(getattr(model, "token_blocks", None)) else []
+            if blocks:  # a transformer's many modules would hide its blocks in a sample
+                raise CabinLensError(f"the model has no layer {layer!r}; its encoder blocks are {blocks[0]} ... {blocks[-1]}")
             sample = ", ".join(n for n in list(modules)[1:12])
             raise CabinLensError(f"the model has no layer {layer!r}; some layers: {sample} ...")
         # A model that declares its token grid (engine.models.huggingface.VideoClassifier) gives the

@@ -323,6 +323,9 @@ def load_hf(path: str | Path, *, arch: str | None = None, classes: list[str] | N
            "patches of every frame, plus a class token"),
         f"Grad-CAM {spec.cam_layer} by default ({_why_layer(kind)}); --layer hf.{kind.base}.encoder.layer.N for others",
     ]
+    if kind.model_type == "videomae":
+        notes.append("maps from its attention too: --mode attngrad (gradient-weighted rollout, the class's own) or "
+                     "rollout (one map for every class), up to --layer")
     return LoadedModel(model, spec.with_(classes=tuple(names)), folder, file_sha256(weights), warnings, {},
                        source, None, notes)
 

@@ -21,11 +21,10 @@ from torch import nn
 
 from cabinlens.engine.explain.gradcam import GradCam, Mode
 from cabinlens.engine.explain.sanity.similarity import spearman, ssim
+from cabinlens.engine.explain.sanity.verdicts import SURVIVAL, randomisation_failure  # noqa: F401 (SURVIVAL re-exported)
 
 #: A map method: (model, input batch, one target class per clip) -> (B, T', H', W') maps.
 MapMethod = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
-#: Mean Spearman correlation (and SSIM) with every block random below which a method passes.
-SURVIVAL = 0.5
 
 
 def gradcam_method(spec, mode: Mode = "clip", layer: str | None = None) -> MapMethod:
@@ -81,9 +80,10 @@ class RandomisationResult:
 
     @property
     def passed(self) -> bool:
-        """Whether the maps decorrelate: with every block random, both means below ``SURVIVAL``."""
-        last = self.steps[-1]
-        return last.mean_spearman < SURVIVAL and last.mean_ssim < SURVIVAL
+        """Whether the maps change from the first step (the head) on and decorrelate with every block
+        random (``verdicts.randomisation_failure``)."""
+        first, last = self.steps[0], self.steps[-1]
+        return not randomisation_failure((first.mean_spearman, first.mean_ssim), (last.mean_spearman, last.mean_ssim))
 
     def per_class(self, labels) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
         """(class, clips, mean Spearman at each step, mean SSIM at each step) of each class of ``labels``

@@ -44,8 +44,9 @@ def test_rollout_of_a_model_without_joint_attention_is_one_line_and_opens_no_run
     project = Path(shutil.copy(hf_project, tmp_path / "refused.cabinlens"))
     with Store(project, readonly=True) as store:
         before = len(store.runs())
-    code = main(["analyze", "--project", str(project), "--model", str(hf_project.parent / "timesformer"),
-                 "--mode", "rollout", "--data", str(synth_small), "--subset", "val", "--device", "cpu"])
+    code = main(["analyze", "--project", str(project), "--model", str(hf_project.parent / "videomae"), "--model",
+                 str(hf_project.parent / "timesformer"), "--mode", "rollout", "--data", str(synth_small), "--subset", "val",
+                 "--device", "cpu"])  # refused before the VideoMAE, which could be explained, runs
     err = capsys.readouterr().err
     assert code != 0
     line = next(x for x in err.splitlines() if "rollout" in x)
@@ -59,8 +60,18 @@ def test_cam_writes_rollout_maps_of_a_videomae(hf_project, synth_small, tmp_path
     out = tmp_path / "rollout.npz"
     assert main(["cam", str(hf_project.parent / "videomae"), str(clip), "--start", "0", "--end", "48", "--top", "2",
                  "--mode", "rollout", "--out", str(out), "--device", "cpu"]) == 0
-    assert "mode rollout" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "mode rollout" in said and "one map for every class" in said
     with np.load(out) as saved:
         maps = saved["layer_maps"]
         assert str(saved["mode"]) == "rollout"
     assert np.allclose(maps[0], maps[1])  # one map for every class
+
+
+def test_a_block_the_model_lacks_names_the_blocks_it_has(hf_project, synth_small, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    clip = next(Path(synth_small).glob("inner_mirror/vp*/*.mp4"))
+    assert main(["cam", str(hf_project.parent / "videomae"), str(clip), "--start", "0", "--end", "48", "--mode", "rollout",
+                 "--layer", "hf.videomae.encoder.layer.5", "--out", "unused.npz", "--device", "cpu"]) != 0
+    err = capsys.readouterr().err
+    assert "hf.videomae.encoder.layer.0 ... hf.videomae.encoder.layer.1" in err

@@ -108,6 +108,7 @@ def test_randomising_the_head_leaves_rollout_unchanged_but_not_the_gradient_weig
     assert kept.steps[0].block == "hf.classifier"
     np.testing.assert_allclose(kept.steps[0].spearman, 1.0, atol=1e-6)
     assert kept.steps[-1].mean_spearman < 0.9  # random attention blocks do change it
+    assert not kept.passed  # the check fails it at the head, whatever the later steps do
     changed = cascading_randomisation(model, spec, x, y, method=gradcam_method(spec, "attngrad"))
     assert changed.steps[0].mean_spearman < 0.99
 

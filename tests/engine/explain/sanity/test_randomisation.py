@@ -37,3 +37,19 @@ def test_a_map_of_the_input_alone_survives_randomisation_and_fails(i3d_run, i3d_
     result = cascading_randomisation(model, spec, x, y, method=input_energy, blocks=cascade_order(model, x)[:3])
     assert not result.passed
     assert all(s.mean_spearman > 0.99 and s.mean_ssim > 0.99 for s in result.steps)
+
+
+def test_the_rule_fails_maps_unchanged_by_the_head_and_maps_that_survive():
+    from cabinlens.engine.analysis.sanity_results import ClassRandomisation, ExplanationChecks, RandomisationRow
+    from cabinlens.engine.explain.sanity.verdicts import randomisation_failure
+
+    assert randomisation_failure((0.5, 0.5), (0.1, 0.2)) == ""  # a trained CNN's Grad-CAM on the demo
+    assert randomisation_failure((1.0, 1.0), (0.1, 0.2)) == "head"  # attention rollout: blind to the class
+    assert randomisation_failure((0.97, 0.6), (0.1, 0.2)) == ""  # the head changed the structure
+    assert randomisation_failure((0.6, 0.6), (0.55, 0.2)) == "survives"
+    assert ClassRandomisation("a", 2, (1.0, 0.2), (1.0, 0.1)).passed is False
+    assert ClassRandomisation("a", 2, (0.4, 0.2), (0.4, 0.1)).passed is True
+    rows = (RandomisationRow("hf.classifier", 1.0, 0.0, 1.0, 0.0), RandomisationRow("hf.videomae.embeddings", 0.2, 0.1, 0.3, 0.1))
+    checks = ExplanationChecks(1, "k", "videomae (rollout): x", "videomae", "s", 0.0, 1.0, "cpu", 2, 0, 0, randomisation=rows)
+    verdict = checks.verdicts()[0]
+    assert verdict.status == "fail" and "head (hf.classifier) random" in verdict.text
