@@ -255,7 +255,7 @@ class Player(QObject):
         if current is not None:
             self._method = current.cam_mode
             weights = WEIGHT_WORDS.get(current.cam_mode)
-            self._weights_note = (f"weights {weights} · " if weights else "") + f"{current.model} ({current.kind})"
+            self._weights_note = (f"weights {weights} · " if weights else "") + f"{current.shown} ({current.kind})"
             self._show_mode_note()
         self.timeline.set_tracks(tracks, frame_count)
 
@@ -324,7 +324,7 @@ class Player(QObject):
             if k is None:
                 continue
             right = None if t.labels[k] < 0 else bool(t.predicted[k] == t.labels[k])
-            out.append((f"{t.model} {t.kind}", t.classes[t.predicted[k]], float(t.confidence[k]), right))
+            out.append((f"{t.shown} {t.kind}", t.classes[t.predicted[k]], float(t.confidence[k]), right))
         return out
 
     def choose_run(self, run_id: int) -> None:

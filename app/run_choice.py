@@ -33,16 +33,16 @@ def choice_of(track: Track) -> RunChoice:
 def describe(track: Track) -> str:
     """How the run reads in the picker and the label line: 'i3d_small · split 0 val', 'i3d_small · session sweep'."""
     if track.kind == "sweep":
-        return f"{track.model} · session sweep"
+        return f"{track.shown} · session sweep"
     what = track.name.split(": ", 1)[1] if ": " in track.name else track.kind
     what = what.split(" ", 1)[1] if what.count(" ") >= 3 and "/" in what.split(" ", 1)[0] else what  # view/level said once
-    return f"{track.model} · {what}"
+    return f"{track.shown} · {what}"
 
 
 def labels(tracks: list[Track]) -> list[str]:
     """``describe`` of each run, with the run's full name where two would read the same."""
     short = [describe(t) for t in tracks]
-    return [s if short.count(s) == 1 else f"{t.model} · {t.name.split(': ', 1)[-1]}" for s, t in zip(short, tracks, strict=True)]
+    return [s if short.count(s) == 1 else f"{t.shown} · {t.name.split(': ', 1)[-1]}" for s, t in zip(short, tracks, strict=True)]
 
 
 def resolve(tracks: list[Track], wanted: RunChoice | None) -> Track | None:

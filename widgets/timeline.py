@@ -100,7 +100,7 @@ class Timeline(pg.PlotWidget):
             return
         self.rows.append(("ground truth", "gt"))
         for t in tracks.tracks:
-            self.rows.append((f"{t.model} ({t.kind})", t))
+            self.rows.append((f"{t.shown} ({t.kind})", t))
         current = next((t for t in tracks.tracks if t.run_id == self.current_track), None)
         if current is not None:
             self.rows += [("correct / wrong", ("correct", current)), ("confidence", ("confidence", current))]

@@ -66,6 +66,11 @@ class Track:
     cam_mode: str = "clip"  # how its maps were made (``explain.gradcam.METHODS``)
 
     @property
+    def shown(self) -> str:
+        """The model's name with the method of its maps where that is not the paper's Grad-CAM (as ``RunInfo.shown``)."""
+        return self.model if self.cam_mode == "clip" else f"{self.model} ({self.cam_mode})"
+
+    @property
     def centres(self) -> np.ndarray:
         return (self.starts + self.ends - 1) / 2
 

@@ -87,7 +87,7 @@ def test_the_line_under_the_video_says_how_the_runs_maps_were_made(qtbot, window
     player, view = window.player, window.video
     split = player.tracks.tracks[0]
     for mode, starts, words in (("time", "Grad-CAM ", "weights per time slice"),
-                                ("attngrad", "gradient-weighted attention rollout ", f"{split.model} (split)"),
+                                ("attngrad", "gradient-weighted attention rollout ", f"{split.model} (attngrad) (split)"),
                                 ("clip", "Grad-CAM ", "weights Eq. 1 (clip)")):
         tracks = player.tracks
         player._set_tracks(SessionTracks(tracks.file_id, tracks.video, tracks.ground_truth, [replace(split, cam_mode=mode)]),

@@ -56,3 +56,11 @@ def test_the_choice_is_kept_per_project(settings):
     settings.setValue("playerRuns", "{not json")  # edited by hand: nothing kept, nothing fails
     assert again.get("/p/a.cabinlens") is None
     assert KeptRunChoices(None).get("/p/a.cabinlens") is None
+
+
+def test_two_runs_of_a_model_that_differ_in_their_maps_read_apart():
+    from dataclasses import replace
+
+    grad = track(6, "videomae", "split", "videomae: inner_mirror/midlevel split 0 val")
+    att = replace(track(7, "videomae", "split", "videomae (attngrad): inner_mirror/midlevel split 0 val"), cam_mode="attngrad")
+    assert labels([grad, att]) == ["videomae · split 0 val", "videomae (attngrad) · split 0 val"]
