@@ -65,8 +65,10 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _write_table(stem: Path, header: list[str], rows: list[list[str]], caption: str) -> None:
-    """``stem.csv``, ``stem.md`` and ``stem.tex`` (booktabs, with ``caption``) of one table."""
-    for ext, text in (("csv", tables.to_csv(header, rows)), ("md", tables.to_markdown(header, rows)),
+    """``stem.csv``, ``stem.md`` and ``stem.tex`` (booktabs, with ``caption``) of one table; an empty table's
+    Markdown says its caption under it, so it does not look like a failure."""
+    markdown = tables.to_markdown(header, rows) + ("" if rows else f"\n{caption}\n")
+    for ext, text in (("csv", tables.to_csv(header, rows)), ("md", markdown),
                       ("tex", tables.to_latex(header, rows, caption))):
         _write(stem.with_name(f"{stem.name}.{ext}"), text)
 
@@ -190,7 +192,9 @@ def _write_report(project: str | Path, out: Path, figures_too: bool,
         fig4 = _side_by_side(store, reports, out) if figures_too else []
         pairs = model_pairs(reports)
         pair_rows = tables.pairs(pairs)
-        _write_table(out / "pairs", tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)")
+        _write_table(out / "pairs", tables.PAIRS_HEADER, pair_rows, "Two models on the same clips (McNemar's exact test)"
+                     + ("" if pair_rows else ": none here; it needs runs of two different checkpoints over the same clips "
+                                              "(runs of one checkpoint, with another map method, predict the same)"))
         for k, r in enumerate(reports):
             step(2 + k, total, r.info.name)
             folder = out / r.folder

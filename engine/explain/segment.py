@@ -85,6 +85,10 @@ def resolve_targets(spec: ModelSpec, choice: str | Sequence[int | str], label: s
     items = [c for c in (choice.split(",") if isinstance(choice, str) else choice) if str(c).strip()]
     if not items:
         raise CabinLensError("no classes given")
+    keywords = [str(c).strip() for c in items if str(c).strip() in ("pred", "gt") and str(c).strip() not in names]
+    if keywords:
+        raise CabinLensError(f"{keywords[0]!r} stands alone in --classes: pred (the top --top predicted classes), gt (the "
+                             "--label class), or a list of class names or indices")
     return [index_of(c.strip() if isinstance(c, str) else c) for c in items]
 
 

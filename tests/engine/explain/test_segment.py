@@ -88,6 +88,8 @@ def test_resolve_targets(model_and_spec):
         resolve_targets(spec, "dancing", None)
     with pytest.raises(CabinLensError, match="outside 0..4"):
         resolve_targets(spec, "9", None)
+    with pytest.raises(CabinLensError, match="'pred' stands alone in --classes"):
+        resolve_targets(spec, "pred,gt", "eating")
 
 
 def test_cam_command_writes_maps_logits_names_indices_input_and_overlays(video, model_and_spec, tmp_path, capsys):
