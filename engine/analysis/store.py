@@ -127,6 +127,8 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._located: dict[str, str] = {}  # stored video path -> where it is now
+        if self.path.is_dir():  # SQLite would say "unable to open database file"
+            raise InputError(self.path, "is a folder; a project is one file (for example results.cabinlens inside it)")
         if readonly and not self.path.exists():
             raise InputError(self.path, "no such project file")
         if not readonly:

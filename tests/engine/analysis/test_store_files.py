@@ -30,3 +30,12 @@ def test_a_reader_beside_a_writer_leaves_the_writers_files_alone(tmp_path):
         assert (tmp_path / "p.cabinlens-wal").exists()  # the writer still holds the project open
         writer.runs()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.cabinlens"]
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_folder_given_as_the_project_says_so(tmp_path, readonly):
+    from cabinlens.engine.errors import InputError
+
+    with pytest.raises(InputError, match="is a folder; a project is one file"):
+        Store(tmp_path, readonly=readonly)
+    assert list(tmp_path.iterdir()) == []  # nothing written inside it
