@@ -24,7 +24,7 @@ from cabinlens.app.state import AppState
 from cabinlens.app.sweep_policy import SweepHolds, SweepPolicy, keep_policy, kept_policy
 from cabinlens.app.worker import EngineWorker
 from cabinlens.engine.analysis.session import SessionTracks
-from cabinlens.engine.explain.methods import METHOD_WORDS, WEIGHT_WORDS, WEIGHTINGS
+from cabinlens.engine.explain.methods import WEIGHT_WORDS, map_words
 from cabinlens.engine.explain.overlay_looks import CONTOUR_LEVELS
 from cabinlens.engine.progress import Message
 from cabinlens.widgets.timeline import Timeline
@@ -264,8 +264,8 @@ class Player(QObject):
         self.view.set_mode_note(f"{self._method_words()} " + " · ".join(p for p in (self._normalised_note, self._weights_note) if p))
 
     def _method_words(self) -> str:
-        """How the shown run's maps were made: "Grad-CAM" for every weighting, else the attention method."""
-        return "Grad-CAM" if self._method in WEIGHTINGS else METHOD_WORDS.get(self._method, self._method)
+        """How the shown run's maps were made."""
+        return map_words(self._method)
 
     # ------------------------------------------------------------------ frames
     def request_frame(self, *_args) -> None:

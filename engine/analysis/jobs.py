@@ -29,6 +29,7 @@ from cabinlens.engine.data.videos import (
     video_candidates,
 )
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.methods import model_with_method
 from cabinlens.engine.io import file_sha256
 from cabinlens.engine.models.spec import ModelSpec
 from cabinlens.engine.video.reader import probe
@@ -196,8 +197,8 @@ def open_run(store: Store, job: Job, spec: ModelSpec, model_name: str, checkpoin
              source: str = "", precision: str = "float32") -> int:
     """The run of this model on this job in the store (created, or found again to resume)."""
     identity, extra = run_identity(job, spec, model_name, checkpoint_sha256, cam_mode, source, precision)
-    how = "" if cam_mode == "clip" else f" ({cam_mode})"  # two runs of a model that differ in their maps differ in name
-    return store.begin_run(identity, f"{model_name}{how}: {job.name}", job.samples, extra)
+    # two runs of a model that differ in their maps differ in name
+    return store.begin_run(identity, f"{model_with_method(model_name, cam_mode)}: {job.name}", job.samples, extra)
 
 
 def session_sweep_jobs(root: str | Path, spec: ModelSpec, *, view: str | None = None, level: str = "midlevel",

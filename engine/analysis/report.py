@@ -38,7 +38,7 @@ from cabinlens.engine.analysis.sanity import Budget
 from cabinlens.engine.analysis.separability import Separability, separability
 from cabinlens.engine.analysis.store import RunInfo, RunResults, Store
 from cabinlens.engine.errors import InputError
-from cabinlens.engine.explain.methods import METHOD_WORDS, WEIGHTINGS
+from cabinlens.engine.explain.methods import map_words
 from cabinlens.engine.io import atomic_path
 from cabinlens.engine.data.vocabulary import boundary_tie, tie_note
 from cabinlens.engine.wording import count
@@ -236,7 +236,7 @@ def describe_explanations(run: dict) -> str | None:
     if not e:
         return None
     method = run.get("method", "clip")
-    what = "Grad-CAM" if method in WEIGHTINGS else METHOD_WORDS.get(method, method)
+    what = map_words(method)
     if not e["clips"]:
         return f"{run['name']}: {what} not scored: {'; '.join(e['problems'])}"
     pct = lambda v: "n/a" if v is None else f"{100 * v:.0f}%"  # noqa: E731

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinlens.engine.analysis.store import RunInfo, RunResults, SampleRecord, Store
-from cabinlens.engine.explain.sanity.verdicts import UNCHANGED
+from cabinlens.engine.explain.sanity.verdicts import randomisation_failure
 
 #: The default budget: what keeps the report to about a minute per model on two CPU cores.
 CLIPS = 8
@@ -255,7 +255,7 @@ def randomisation_rows(s: RunSanity) -> list[list[str]]:
 def randomisation_class_rows(s: RunSanity) -> list[list[str]]:
     """Per class of the checked clips: the mean similarities with every block random, pass or fail, and the
     first step (1: the top block alone random) at which both means fall below ``SURVIVAL`` ("never": none)."""
-    from cabinlens.engine.analysis.sanity_results import SURVIVAL, randomisation_failure
+    from cabinlens.engine.analysis.sanity_results import SURVIVAL
 
     r = s.randomisation
     if r is None or not r.steps or s.labels is None:
@@ -301,9 +301,10 @@ def describe(run: dict) -> str:
     s = run["summary"]
     steps = run.get("randomisation") or []
     head = ""
-    if steps and s["randomisation"] == "FAIL":
-        first = steps[0]
-        if float(first["spearman_mean"]) >= UNCHANGED and float(first["ssim_mean"]) >= UNCHANGED:
+    if steps:
+        first, last = steps[0], steps[-1]
+        means = [(float(r["spearman_mean"]), float(r["ssim_mean"])) for r in (first, last)]
+        if randomisation_failure(*means) == "head":
             head = (f"; with the head ({first['randomised_down_to']}) alone random: Spearman {first['spearman_mean']}, "
                     f"SSIM {first['ssim_mean']}: the maps do not depend on the class")
     line = (f"{run['model']}: sanity on {run['clips']} clips: randomisation {s['randomisation']} (Spearman "

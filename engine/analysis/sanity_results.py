@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cabinlens.engine.explain.sanity.verdicts import SURVIVAL, UNCHANGED, randomisation_failure  # noqa: F401 (the rule, torch-free)
+from cabinlens.engine.explain.sanity.verdicts import SURVIVAL, randomisation_failure  # noqa: F401 (the rule, torch-free)
 from cabinlens.engine.io import atomic_path
 
 FORMAT = 1

@@ -30,7 +30,7 @@ from cabinlens.engine.device import available_devices, check_precision, choose_d
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.explain.attention import check_attention, refusal
 from cabinlens.engine.explain.gradcam import Mode
-from cabinlens.engine.explain.methods import ATTENTION_METHODS
+from cabinlens.engine.explain.methods import ATTENTION_METHODS, model_with_method
 from cabinlens.engine.models.checkpoints import load_model, model_name, with_input
 from cabinlens.engine.models.registry import ARCHITECTURES, build_model, default_spec
 from cabinlens.engine.models.spec import ModelSpec
@@ -114,7 +114,7 @@ def run_job(project: str | Path, model: ResolvedModel, job: Job, how: Analysis, 
         run_id = open_run(store, job, model.spec, model.name, model.weights, how.cam_mode, source=model.source,
                           precision=precision)
         before = (store.done(run_id) | set(done_elsewhere)) & wanted
-        shown = model.name if how.cam_mode == "clip" else f"{model.name} ({how.cam_mode})"  # as the run is named
+        shown = model_with_method(model.name, how.cam_mode)  # as the run is named
         yield RunStarted(run_id, shown, job.name, label, len(wanted) - len(before), len(wanted))
         todo = [(i, s) for i, s in enumerate(job.samples) if i in wanted and i not in before]
         plan = decode_plan(device.type, how.workers, how.decode_in, len(todo))

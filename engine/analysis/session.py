@@ -16,6 +16,7 @@ import numpy as np
 
 from cabinlens.engine.analysis.metrics import softmax
 from cabinlens.engine.analysis.store import Store
+from cabinlens.engine.explain.methods import model_with_method
 from cabinlens.engine.errors import InputError
 from cabinlens.engine.wording import plural
 
@@ -68,7 +69,7 @@ class Track:
     @property
     def shown(self) -> str:
         """The model's name with the method of its maps where that is not the paper's Grad-CAM (as ``RunInfo.shown``)."""
-        return self.model if self.cam_mode == "clip" else f"{self.model} ({self.cam_mode})"
+        return model_with_method(self.model, self.cam_mode)
 
     @property
     def centres(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinlens.engine.errors import InputError
+from cabinlens.engine.explain.methods import model_with_method
 from cabinlens.engine.analysis.relocate import locate_video
 
 SCHEMA_VERSION = 3  # 2: runs.notes; 3: clip_notes (tags and notes of clips, see clip_notes.py)
@@ -95,7 +96,7 @@ class RunInfo:
     def shown(self) -> str:
         """The model's name as tables show it: with the method of its maps where that is not the paper's
         Grad-CAM ("videomae (attngrad)"), so two runs of a model that differ only in it can be told apart."""
-        return self.model if self.cam_mode == "clip" else f"{self.model} ({self.cam_mode})"
+        return model_with_method(self.model, self.cam_mode)
 
 
 @dataclass(frozen=True)

@@ -19,3 +19,14 @@ WEIGHT_WORDS = {"clip": "Eq. 1 (clip)", "time": "per time slice", "hires": "HiRe
 METHOD_WORDS = {"clip": "Grad-CAM Eq. 1-2", "time": "Grad-CAM per time slice", "hires": "HiResCAM",
                 "layercam": "LayerCAM", "gradcampp": "Grad-CAM++", "rollout": "attention rollout",
                 "attngrad": "gradient-weighted attention rollout"}
+
+
+def model_with_method(model: str, mode: str) -> str:
+    """A model's name with the method of its maps where that is not the paper's Grad-CAM
+    ("videomae (attngrad)"): how runs, tracks and tables tell two runs of one model apart."""
+    return model if mode == "clip" else f"{model} ({mode})"
+
+
+def map_words(mode: str) -> str:
+    """What made a map, in a sentence's words: "Grad-CAM" for every weighting, else the attention method."""
+    return "Grad-CAM" if mode in WEIGHTINGS else METHOD_WORDS.get(mode, mode)
